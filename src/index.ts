@@ -1,0 +1,76 @@
+// The public surface of pauper, listed by name.
+
+export { iterate, iterateDefaults, Run } from './iterate.js';
+export type { IterateOptions, IterationResult, RunResult } from './iterate.js';
+
+export { evaluate } from './evaluate.js';
+export type { EvaluateOptions, Evaluation } from './evaluate.js';
+
+export { bestOfN } from './best-of-n.js';
+export type { BestOfN, BestOfNOptions } from './best-of-n.js';
+
+export { sample, createLimiter, createSamplerState, splitUsage } from './sample.js';
+export type { Limiter, SampledCompletion, SampleCallOptions, SamplerState } from './sample.js';
+
+export { score, checkRewardValue } from './reward.js';
+export type { RewardContext, RewardFunction, RewardValue, Sample, Score } from './reward.js';
+
+export type { RolloutContext, RolloutFunction } from './episode.js';
+
+export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byReward, selectionPool, excludeTask } from './select.js';
+export type { Selector, SelectContext, PoolPolicy } from './select.js';
+
+export { fewShotMessages, inlineBlock, estimateTokens, messagesTokens } from './fold.js';
+export type { Folder, FoldContext, FoldOptions, InlineBlockOptions } from './fold.js';
+
+export { defaultPrompt, renderTask, withoutSystem } from './prompt.js';
+export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './prompt.js';
+
+export { samplingDefaults } from './options.js';
+export type { SamplingOptions } from './options.js';
+
+export { rewardStats, splitStats, quantile } from './stats.js';
+export type { RewardStats, SplitStats } from './stats.js';
+
+export { scoredOnly } from './trajectory.js';
+export type { Example, Failure, FailedTrajectory, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './trajectory.js';
+
+export type { RunEvent, EventListener } from './events.js';
+
+export type {
+  Completion,
+  Provider,
+  ProviderCapabilities,
+  SampleOptions,
+  SampleRequest,
+  SampleResponse,
+} from './provider.js';
+
+export { fromFunction } from './providers/function.js';
+export type { FromFunctionOptions, FunctionContext, FunctionResult } from './providers/function.js';
+export { scripted } from './providers/scripted.js';
+export type { ScriptedCall, ScriptedContext, ScriptedOptions, ScriptedProvider } from './providers/scripted.js';
+export { inContextLearner } from './providers/in-context-learner.js';
+export type { InContextLearnerOptions } from './providers/in-context-learner.js';
+
+export { parseOutput } from './schema.js';
+export type { InferOutput, StandardSchemaV1 } from './schema.js';
+
+export { user, assistant, system } from './messages.js';
+export type { Message, Role } from './messages.js';
+
+export { addUsage, totalTokens, zeroUsage } from './usage.js';
+export type { Usage } from './usage.js';
+
+export { createRng, deriveSeed, randomInt } from './random.js';
+export type { Rng } from './random.js';
+
+export {
+  PauperError,
+  ConfigError,
+  ProviderError,
+  ParseError,
+  RewardError,
+  TooManyErrorsError,
+  BudgetExceededError,
+} from './errors.js';

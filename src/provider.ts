@@ -1,0 +1,77 @@
+import type { Message } from './messages.js';
+import type { Usage } from './usage.js';
+
+/** What a provider can do natively. The loop plans requests around it. */
+export interface ProviderCapabilities {
+  /** One request returns N completions (prompt tokens billed once). */
+  readonly nativeN: boolean;
+  /** The request's `temperature` is honoured. */
+  readonly temperature: boolean;
+  /** The request's `seed` is honoured (best effort on hosted APIs). */
+  readonly seed: boolean;
+  /** The provider caches a stable prompt prefix (see `SampleRequest.cachePrefixLength`). */
+  readonly promptCaching: boolean;
+  /** A batch API exists for this provider. */
+  readonly batch: boolean;
+}
+
+/** One model call: the conversation so far and the sampling parameters. */
+export interface SampleRequest {
+  readonly messages: readonly Message[];
+  /** Sampling temperature; omitted means the provider's default. */
+  readonly temperature?: number;
+  /** Seed for providers that honour one. */
+  readonly seed?: number;
+  /** Upper bound on completion tokens. */
+  readonly maxTokens?: number;
+  /**
+   * How many leading messages form the stable prefix (system prompt and folded
+   * examples). Providers with prompt caching put a cache breakpoint after it.
+   */
+  readonly cachePrefixLength?: number;
+}
+
+/** Call mechanics for one `Provider.sample` call. */
+export interface SampleOptions {
+  /** Number of completions wanted. */
+  readonly n: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One completion. `Parsed` is the type a structured-output provider parses `text` into. */
+export interface Completion<Parsed = unknown> {
+  readonly text: string;
+  /** The value a structured-output provider parsed from `text`, if any. */
+  readonly parsed?: Parsed;
+  /** Why generation stopped, as the provider said it (`stop`, `length`, ...). */
+  readonly finishReason?: string;
+  /** Mean token log-probability, when the provider returned logprobs. */
+  readonly logprob?: number;
+  /** Set when the provider could not parse this completion against its schema: the sample fails at the parse stage. */
+  readonly error?: string;
+}
+
+/** What `Provider.sample` returns. */
+export interface SampleResponse<Parsed = unknown> {
+  /** Up to `n` completions; fewer when the provider returned fewer (the loop fetches the rest). */
+  readonly completions: readonly Completion<Parsed>[];
+  /** Usage of every request this call made. */
+  readonly usage: Usage;
+  /** Cost in US dollars, or `null` when the model's price is unknown. */
+  readonly costUsd: number | null;
+  /** Parameters the provider ignored or changed, in words. */
+  readonly warnings?: readonly string[];
+}
+
+/**
+ * The model interface. Implementations are factory functions (`openai`,
+ * `anthropic`, `fromFunction`, ...); the loop only ever calls `sample`.
+ */
+export interface Provider<Parsed = unknown> {
+  /** Provider family, e.g. `openai`, `anthropic`, `function`. */
+  readonly name: string;
+  /** Model name as sent to the API. */
+  readonly model: string;
+  readonly capabilities: ProviderCapabilities;
+  sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Parsed>>;
+}

@@ -1,0 +1,163 @@
+import pLimit from 'p-limit';
+import { ConfigError, ProviderError } from './errors.js';
+import type { Completion, Provider, SampleRequest, SampleResponse } from './provider.js';
+import { deriveSeed } from './random.js';
+import type { Usage } from './usage.js';
+import { zeroUsage } from './usage.js';
+
+/** Runs a function when a slot is free; one limiter bounds every request of a run. */
+export type Limiter = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** A limiter allowing `concurrency` requests in flight at once. */
+export function createLimiter(concurrency: number): Limiter {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ConfigError('concurrency', concurrency, 'an integer of at least 1');
+  }
+  const limit = pLimit(concurrency);
+  return (work) => limit(work);
+}
+
+/**
+ * What sampling remembers across calls within a run: whether the provider
+ * turned out to ignore native `n`, and which warnings were already given.
+ */
+export interface SamplerState {
+  fanOut: boolean;
+  readonly warned: Set<string>;
+}
+
+/** A fresh sampler state for one run. */
+export function createSamplerState(): SamplerState {
+  return { fanOut: false, warned: new Set() };
+}
+
+/** One completion with its share of the usage, or the failure of the request that should have produced it. */
+export type SampledCompletion =
+  | (SampleShare & { readonly ok: true; readonly completion: Completion })
+  | (SampleShare & { readonly ok: false; readonly error: unknown });
+
+interface SampleShare {
+  readonly usage: Usage;
+  readonly costUsd: number | null;
+  readonly latencyMs: number;
+  /** The seed sent with the request. */
+  readonly seed: number;
+}
+
+/** Options of `sample`. */
+export interface SampleCallOptions {
+  /** Completions wanted. */
+  readonly n: number;
+  /** Base seed; fan-out requests get seeds derived from it. @default 0 */
+  readonly seed?: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Shared concurrency limit. @default no limit */
+  readonly limit?: Limiter;
+  /** Run-scoped memory (see `SamplerState`). @default a fresh state */
+  readonly state?: SamplerState;
+  /** Called once per distinct warning (a provider ignoring `n`, a parameter dropped). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * Gets exactly `n` completions for one request. Uses one native-`n` request
+ * where the provider supports it, one request per completion otherwise, and
+ * fetches the missing ones when a provider returns fewer than asked. A failed
+ * request yields failed entries (never fewer than `n`); an abort rejects with
+ * the signal's reason and starts no new request.
+ */
+export async function sample(
+  provider: Provider,
+  request: SampleRequest,
+  options: SampleCallOptions,
+): Promise<SampledCompletion[]> {
+  const { n, signal } = options;
+  const seed = options.seed ?? 0;
+  const limit = options.limit ?? ((work) => work());
+  const state = options.state ?? createSamplerState();
+  const warn = (message: string): void => {
+    if (state.warned.has(message)) return;
+    state.warned.add(message);
+    options.onWarning?.(message);
+  };
+  // `topUp`: missing completions are fetched later by the caller instead of being failures.
+  const call = (count: number, requestSeed: number, topUp = false): Promise<SampledCompletion[]> =>
+    limit(async () => {
+      signal?.throwIfAborted();
+      const started = performance.now();
+      let response: SampleResponse;
+      try {
+        response = await provider.sample(
+          { ...request, seed: requestSeed },
+          signal === undefined ? { n: count } : { n: count, signal },
+        );
+      } catch (error) {
+        signal?.throwIfAborted();
+        const latencyMs = performance.now() - started;
+        return Array.from({ length: count }, () => ({
+          ok: false as const,
+          error,
+          usage: zeroUsage,
+          costUsd: 0,
+          latencyMs,
+          seed: requestSeed,
+        }));
+      }
+      for (const warning of response.warnings ?? []) warn(`${provider.name}: ${warning}`);
+      const latencyMs = performance.now() - started;
+      const shares = share(response, count, latencyMs, requestSeed);
+      if (topUp) return shares;
+      const missing = new ProviderError(
+        `${provider.name} returned ${response.completions.length} of ${count} completions.`,
+        { provider: provider.name, isRetryable: false },
+      );
+      while (shares.length < count) {
+        shares.push({ ok: false, error: missing, usage: zeroUsage, costUsd: 0, latencyMs, seed: requestSeed });
+      }
+      return shares;
+    });
+
+  const fanOut = async (count: number, offset: number): Promise<SampledCompletion[]> =>
+    (await Promise.all(Array.from({ length: count }, (_, i) => call(1, deriveSeed(seed, offset + i))))).flat();
+
+  if (n === 0) return [];
+  if (!provider.capabilities.nativeN || state.fanOut || n === 1) {
+    return n === 1 ? call(1, seed) : fanOut(n, 0);
+  }
+  const first = await call(n, seed, true);
+  if (first.length >= n) return first.slice(0, n);
+  state.fanOut = true;
+  warn(
+    `${provider.name} returned ${first.length} of ${n} completions for one request (it ignores \`n\`); ` +
+      'fetching the rest one request at a time for the rest of this run.',
+  );
+  return [...first, ...(await fanOut(n - first.length, first.length))];
+}
+
+/** Splits a response's usage and cost over its completions, so sums stay exact. */
+function share(response: SampleResponse, count: number, latencyMs: number, seed: number): SampledCompletion[] {
+  const parts = Math.max(1, response.completions.length);
+  const usages = splitUsage(response.usage, parts);
+  const costUsd = response.costUsd === null ? null : response.costUsd / parts;
+  return response.completions.slice(0, count).map((completion, i) => ({
+    ok: true as const,
+    completion,
+    usage: usages[i] ?? zeroUsage,
+    costUsd,
+    latencyMs,
+    seed,
+  }));
+}
+
+/** Splits usage into `parts` shares whose sum is the whole (remainders go to the first shares). */
+export function splitUsage(usage: Usage, parts: number): Usage[] {
+  const split = (total: number, i: number): number => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+  return Array.from({ length: parts }, (_, i) => ({
+    requests: split(usage.requests, i),
+    inputTokens: split(usage.inputTokens, i),
+    cachedInputTokens: split(usage.cachedInputTokens, i),
+    cacheWriteTokens: split(usage.cacheWriteTokens, i),
+    outputTokens: split(usage.outputTokens, i),
+    reasoningTokens: split(usage.reasoningTokens, i),
+  }));
+}

@@ -1,0 +1,53 @@
+/**
+ * Token usage normalised across providers. `inputTokens` counts every prompt
+ * token, including the cached and cache-write ones, so the fields never need
+ * to be added up by the reader.
+ */
+export interface Usage {
+  /** Requests sent to the provider (a native `n` request counts once). */
+  readonly requests: number;
+  /** All prompt tokens, cached or not. */
+  readonly inputTokens: number;
+  /** Prompt tokens read from the provider's prompt cache. */
+  readonly cachedInputTokens: number;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic). */
+  readonly cacheWriteTokens: number;
+  /** Completion tokens, reasoning tokens included. */
+  readonly outputTokens: number;
+  /** Completion tokens spent on hidden reasoning. */
+  readonly reasoningTokens: number;
+}
+
+/** Usage of nothing. */
+export const zeroUsage: Usage = Object.freeze({
+  requests: 0,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteTokens: 0,
+  outputTokens: 0,
+  reasoningTokens: 0,
+});
+
+/** Field-wise sum of usages. */
+export function addUsage(...usages: readonly Usage[]): Usage {
+  let requests = 0;
+  let inputTokens = 0;
+  let cachedInputTokens = 0;
+  let cacheWriteTokens = 0;
+  let outputTokens = 0;
+  let reasoningTokens = 0;
+  for (const usage of usages) {
+    requests += usage.requests;
+    inputTokens += usage.inputTokens;
+    cachedInputTokens += usage.cachedInputTokens;
+    cacheWriteTokens += usage.cacheWriteTokens;
+    outputTokens += usage.outputTokens;
+    reasoningTokens += usage.reasoningTokens;
+  }
+  return { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens };
+}
+
+/** Total tokens, input plus output. */
+export function totalTokens(usage: Usage): number {
+  return usage.inputTokens + usage.outputTokens;
+}
