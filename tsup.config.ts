@@ -1,11 +1,16 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
+const shared = {
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
   dts: true,
-  clean: true,
   sourcemap: true,
   target: 'node20',
   platform: 'node',
-});
+} as const;
+
+export default defineConfig([
+  { ...shared, format: 'esm' },
+  // p-limit and p-retry ship ESM only; bundling them keeps `require('pauper')`
+  // working without relying on Node's require(esm) interop.
+  { ...shared, format: 'cjs', noExternal: ['p-limit', 'yocto-queue', 'p-retry', 'is-network-error'] },
+]);

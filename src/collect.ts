@@ -65,7 +65,7 @@ export function createRunControl<Task, Output, Info>(options: {
     fail: (failure) => {
       failures.push(`${failure.stage}: ${failure.message}`);
       if (failures.length > options.maxErrors && !stop.signal.aborted) {
-        stop.abort(new TooManyErrorsError(options.maxErrors, failures));
+        stop.abort(new TooManyErrorsError(options.maxErrors, [...failures]));
       }
     },
   };
@@ -124,8 +124,9 @@ async function collectTask<Task, Output, Info>(
     } satisfies SampleRequest,
     taskTurns,
   };
+  // Request failures are counted when they happen (see `requestFailed`), the rest here.
   const record = (trajectory: Trajectory<Task, Output, Info>): Trajectory<Task, Output, Info> => {
-    if (!trajectory.ok) control.fail(trajectory.failure);
+    if (!trajectory.ok && trajectory.failure.stage !== 'request') control.fail(trajectory.failure);
     control.emit({ type: 'sample', trajectory });
     return trajectory;
   };
@@ -146,6 +147,7 @@ async function collectTask<Task, Output, Info>(
     limit: control.limit,
     state: control.state,
     onWarning: (message) => control.emit({ type: 'warning', message }),
+    onRequestError: requestFailed(control),
   });
   return Promise.all(
     completions.map(async (completion, index) => record(await scoreCompletion(settings, control, base, completion, index))),
@@ -235,6 +237,7 @@ async function playEpisode<Task, Output, Info>(
         limit: control.limit,
         state: control.state,
         onWarning: (warning) => control.emit({ type: 'warning', message: warning }),
+        onRequestError: requestFailed(control),
       },
     );
     if (sampled === undefined) throw new Error('sample returned no completion');
@@ -287,6 +290,13 @@ async function playEpisode<Task, Output, Info>(
   } catch (error) {
     return failed(common, 'reward', error);
   }
+}
+
+/** Counts each completion a failed request should have produced as one failure, at once. */
+function requestFailed(control: { readonly fail: (failure: Failure) => void }) {
+  return (error: unknown, completions: number): void => {
+    for (let i = 0; i < completions; i++) control.fail({ stage: 'request', message: messageOf(error), error });
+  };
 }
 
 function identity<Task>(base: TaskBase<Task>, index: number) {

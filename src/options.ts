@@ -89,7 +89,7 @@ export function resolveSampling<Task, Output, Info>(
     throw new ConfigError('reward', options.reward, 'a reward function (sample, context) => number, or a `rollout` function');
   }
   if (options.reward !== undefined && options.rollout !== undefined) {
-    throw new ConfigError('rollout', 'a function', 'either `reward` or `rollout`, not both');
+    throw new ConfigError('rollout', options.rollout, 'either `reward` or `rollout`, not both');
   }
   optionalFunction('reward', options.reward);
   optionalFunction('rollout', options.rollout);
@@ -102,13 +102,13 @@ export function resolveSampling<Task, Output, Info>(
     throw new ConfigError('schema', options.schema, 'a zod 4 schema or another Standard Schema validator');
   }
   if (options.schema !== undefined && options.rollout !== undefined) {
-    throw new ConfigError('schema', 'a schema', 'no schema with `rollout` (parse replies inside the rollout)');
+    throw new ConfigError('schema', options.schema, 'no schema with `rollout` (parse replies inside the rollout)');
   }
   if (options.system !== undefined && typeof options.system !== 'string') {
     throw new ConfigError('system', options.system, 'a string');
   }
   if (options.prompt !== undefined && (options.system !== undefined || options.render !== undefined || options.fold !== undefined)) {
-    throw new ConfigError('prompt', 'a function', '`prompt` alone: it replaces `system`, `render` and `fold`; fold inside it instead');
+    throw new ConfigError('prompt', options.prompt, '`prompt` alone: it replaces `system`, `render` and `fold`; fold inside it instead');
   }
   const samples = integer('samples', options.samples ?? samplingDefaults.samples, 1);
   const temperature = options.temperature ?? samplingDefaults.temperature;

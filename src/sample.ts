@@ -57,6 +57,8 @@ export interface SampleCallOptions {
   readonly state?: SamplerState;
   /** Called once per distinct warning (a provider ignoring `n`, a parameter dropped). */
   readonly onWarning?: (message: string) => void;
+  /** Called as soon as a request fails, with the number of completions it should have produced. */
+  readonly onRequestError?: (error: unknown, completions: number) => void;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function sample(
         );
       } catch (error) {
         signal?.throwIfAborted();
+        options.onRequestError?.(error, count);
         const latencyMs = performance.now() - started;
         return Array.from({ length: count }, () => ({
           ok: false as const,
@@ -111,6 +114,7 @@ export async function sample(
         `${provider.name} returned ${response.completions.length} of ${count} completions.`,
         { provider: provider.name, isRetryable: false },
       );
+      if (shares.length < count) options.onRequestError?.(missing, count - shares.length);
       while (shares.length < count) {
         shares.push({ ok: false, error: missing, usage: zeroUsage, costUsd: 0, latencyMs, seed: requestSeed });
       }

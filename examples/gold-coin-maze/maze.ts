@@ -77,13 +77,13 @@ export interface MazeState {
   readonly collected: readonly Position[];
   /** Moves taken, bumps included. */
   readonly steps: number;
-  /** Moves that hit a wall or the grid edge (the agent stays in place). */
+  /** Moves that hit a wall or the grid edge, and turns with no move (the agent stays in place). */
   readonly bumps: number;
 }
 
 /** What one `MazeEnv.step` did. */
 export interface StepResult {
-  /** The move hit a wall or the grid edge; the agent did not move. */
+  /** The move hit a wall or the grid edge, or there was no move; the agent did not move. */
   readonly bumped: boolean;
   /** The move entered a cell with a coin not collected before. */
   readonly collected: boolean;
@@ -132,8 +132,13 @@ export interface MazeEnv {
   readonly done: boolean;
   /** The current rendering plus the coins and steps left. */
   view(): string;
-  /** Plays one move. Throws a `TypeError` for anything but U/D/L/R and an `Error` once `done`. */
-  step(move: Move): StepResult;
+  /**
+   * Plays one move. `undefined` is a turn whose answer had no move (see `parseMove`): it uses
+   * a step and counts as a bump, so a model that never answers in format still ends the
+   * episode, and pays for it. Throws a `TypeError` for anything else but U/D/L/R and an
+   * `Error` once `done`.
+   */
+  step(move: Move | undefined): StepResult;
   /** The reward so far, by the same formula as `mazeReward`. */
   reward(): MazeReward;
 }
@@ -150,10 +155,11 @@ export const WALL_PENALTY = 0.25;
 
 /**
  * Scores a move sequence: `score = COIN_REWARD × coins collected − WALL_PENALTY × wall bumps`,
- * i.e. `coins − 0.25 × bumps` (the grid edge is a wall). Moves past `stepLimit` or after
- * the last coin is collected are ignored, not penalised.
+ * i.e. `coins − 0.25 × bumps` (the grid edge is a wall; an `undefined` entry, a turn with
+ * no move, is a bump too). Moves past `stepLimit` or after the last coin is collected are
+ * ignored, not penalised.
  */
-export function mazeReward(maze: Maze, moves: readonly Move[]): MazeReward {
+export function mazeReward(maze: Maze, moves: readonly (Move | undefined)[]): MazeReward {
   const result = simulate(maze, moves);
   return summarise(maze, {
     position: result.finalPosition,
@@ -185,9 +191,10 @@ function summarise(maze: Maze, state: MazeState): MazeReward {
 
 /**
  * Plays `moves` from the start and reports what happened. Stops at `stepLimit`
- * or once every coin is collected; the remaining moves are ignored.
+ * or once every coin is collected; the remaining moves are ignored. An `undefined`
+ * entry (a turn with no move) is a bump.
  */
-export function simulate(maze: Maze, moves: readonly Move[]): SimulationResult {
+export function simulate(maze: Maze, moves: readonly (Move | undefined)[]): SimulationResult {
   const env = createMazeEnv(maze);
   const path: Position[] = [maze.start];
   for (const move of moves) {
@@ -213,9 +220,7 @@ export function simulate(maze: Maze, moves: readonly Move[]): SimulationResult {
  * @example
  * const env = createMazeEnv(maze);
  * while (!env.done) {
- *   const move = parseMove(await act(turnPrompt(env)));
- *   if (move === undefined) break; // or count it as a failed turn
- *   env.step(move);
+ *   env.step(parseMove(await act(turnPrompt(env)))); // no move in the answer: a bump
  * }
  * const { score } = env.reward();
  */
@@ -247,15 +252,15 @@ export function createMazeEnv(maze: Maze): MazeEnv {
       return lines.join('\n');
     },
     step(move) {
-      if (!isMove(move)) {
+      if (move !== undefined && !isMove(move)) {
         throw new TypeError(`step(move): expected one of U, D, L, R, got ${JSON.stringify(move)}.`);
       }
       if (isDone()) {
         throw new Error('step(): the episode is over (every coin collected or the step limit reached); check env.done first.');
       }
       steps += 1;
-      const target = neighbour(position, move);
-      const bumped = !isInside(maze, target) || walls.has(cellKey(target));
+      const target = move === undefined ? position : neighbour(position, move);
+      const bumped = move === undefined || !isInside(maze, target) || walls.has(cellKey(target));
       let collectedCoin = false;
       if (bumped) {
         bumps += 1;
@@ -333,6 +338,43 @@ export function renderMaze(maze: Maze, state?: Pick<MazeState, 'position' | 'col
   lines.push(
     coinsLeft.length === 0 ? 'No coins left.' : `Coins at ${coinsLeft.map(formatPosition).join(', ')}.`,
   );
+  return lines.join('\n');
+}
+
+const ARROWS: Readonly<Record<Move, string>> = { U: '^', D: 'v', L: '<', R: '>' };
+
+/**
+ * Draws a played move sequence on the maze: `S` the start, `@` where the agent ended,
+ * an arrow on each cell it walked out of (the last way it left), `$` the coins it
+ * collected, `o` the ones it missed. Same grid layout as `renderMaze`.
+ */
+export function renderPath(maze: Maze, moves: readonly (Move | undefined)[]): string {
+  const { path, collected, finalPosition } = simulate(maze, moves);
+  const marks = new Map<string, string>();
+  path.slice(0, -1).forEach((from, index) => {
+    const move = moves[index];
+    const to = path[index + 1];
+    if (move !== undefined && to !== undefined && !samePosition(from, to)) marks.set(cellKey(from), ARROWS[move]);
+  });
+  for (const coin of maze.coins) marks.set(cellKey(coin), 'o');
+  for (const coin of collected) marks.set(cellKey(coin), '$');
+  marks.set(cellKey(maze.start), 'S');
+  marks.set(cellKey(finalPosition), '@');
+  const walls = new Set(maze.walls.map(cellKey));
+  const cellWidth = String(maze.width - 1).length;
+  const labelWidth = String(maze.height - 1).length;
+  const columns = Array.from({ length: maze.width }, (_, x) => String(x).padStart(cellWidth));
+  const lines = [
+    'Legend: S start, @ end, > < ^ v path, $ coin collected, o coin missed, # wall.',
+    `${' '.repeat(labelWidth)} ${columns.join(' ')}`,
+  ];
+  for (let y = 0; y < maze.height; y++) {
+    const cells = Array.from({ length: maze.width }, (_, x) => {
+      const key = cellKey({ x, y });
+      return (marks.get(key) ?? (walls.has(key) ? '#' : '.')).padStart(cellWidth);
+    });
+    lines.push(`${String(y).padStart(labelWidth)} ${cells.join(' ')}`);
+  }
   return lines.join('\n');
 }
 

@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent, SampleRequest } from 'pauper';
+import { fromFunction, inContextLearner, iterate, scripted, TooManyErrorsError, topK } from 'pauper';
+
+const lastUser = (request: SampleRequest): string =>
+  [...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '';
+
+/** Reward: length of the answer, so longer answers are "better". */
+const lengthReward = (sample: { text: string }): number => sample.text.length;
+
+describe('iterate: the loop', () => {
+  it('runs a zero-shot baseline, then iterations with the kept examples folded in', async () => {
+    const provider = scripted((_request, { produced }) => 'x'.repeat((produced % 5) + 1));
+    const run = await iterate({ provider, tasks: ['a', 'b'], reward: lengthReward, samples: 3, iterations: 2, keep: 2 });
+
+    expect(run.iterations.map((iteration) => iteration.iteration)).toEqual([0, 1, 2]);
+    expect(run.iterations[0]?.examples).toEqual([]);
+    const firstCall = provider.calls[0]!;
+    expect(firstCall.request.messages).toEqual([{ role: 'user', content: 'a' }]);
+    // Iteration 1's prompts carry iteration 0's kept set as few-shot turns before the task.
+    const kept0 = run.iterations[0]!.kept;
+    expect(kept0).toHaveLength(2);
+    const iteration1Call = provider.calls.find((call) => call.request.messages.length > 1)!;
+    expect(iteration1Call.request.messages).toHaveLength(2 * 2 + 1);
+    expect(iteration1Call.request.cachePrefixLength).toBe(4);
+    expect(run.iterations[1]?.examples).toEqual(kept0);
+    expect(run.examples).toEqual(run.iterations[2]?.kept);
+  });
+
+  it('uses one native-n request per task per iteration', async () => {
+    const provider = scripted(['ok']);
+    await iterate({ provider, tasks: ['a', 'b', 'c'], reward: () => 1, samples: 8, iterations: 1 });
+    expect(provider.calls).toHaveLength(3 * 2);
+    expect(provider.calls.every((call) => call.n === 8)).toBe(true);
+  });
+
+  it('fans out to one request per sample when the provider has no native n', async () => {
+    const provider = scripted(['ok'], { capabilities: { nativeN: false } });
+    await iterate({ provider, tasks: ['a'], reward: () => 1, samples: 4, iterations: 0 });
+    expect(provider.calls.map((call) => call.n)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('reports per-iteration statistics for train and held-out', async () => {
+    const rewards = [1, 2, 3, 4];
+    const provider = scripted((_request, { index }) => String(rewards[index]));
+    const run = await iterate({
+      provider,
+      tasks: ['a'],
+      evalTasks: ['held'],
+      reward: (sample) => Number(sample.text),
+      samples: 4,
+      iterations: 0,
+    });
+    const stats = run.iterations[0]!.train;
+    expect(stats).toMatchObject({ samples: 4, scored: 4, failed: 0, mean: 2.5, median: 2.5, min: 1, max: 4 });
+    expect(stats.p10).toBeCloseTo(1.3);
+    expect(stats.p90).toBeCloseTo(3.7);
+    expect(stats.usage.requests).toBe(1);
+    expect(stats.wallTimeMs).toBeGreaterThanOrEqual(0);
+    expect(run.iterations[0]!.eval).toMatchObject({ samples: 4, mean: 2.5 });
+    expect(run.best?.reward).toBe(4);
+  });
+
+  it('never selects held-out trajectories, and evaluates them with the same examples as training', async () => {
+    // Held-out answers score far higher, so a leak into the kept set would show.
+    const provider = scripted((request, { index }) => (lastUser(request) === 'held' ? 'H'.repeat(50) : 'x'.repeat(index + 1)));
+    const run = await iterate({
+      provider,
+      tasks: ['a', 'b'],
+      evalTasks: ['held'],
+      reward: lengthReward,
+      samples: 2,
+      iterations: 3,
+    });
+    for (const iteration of run.iterations) {
+      expect(iteration.kept.every((kept) => kept.split === 'train')).toBe(true);
+      expect(iteration.eval?.mean).toBe(50);
+      const evalPrompts = iteration.trajectories.filter((trajectory) => trajectory.split === 'eval');
+      const trainPrompts = iteration.trajectories.filter((trajectory) => trajectory.split === 'train');
+      expect(evalPrompts[0]!.prompt.slice(0, -1)).toEqual(trainPrompts[0]!.prompt.slice(0, -1));
+    }
+    expect(run.best?.split).toBe('train');
+  });
+
+  it('keeps the best ever under the elitist pool and only fresh samples under the fresh pool', async () => {
+    // Iteration 0 produces the best answer; later iterations only worse ones.
+    const provider = scripted((request) => (request.messages.length === 1 ? 'xxxxxx' : 'x'));
+    const elitist = await iterate({ provider, tasks: ['a'], reward: lengthReward, samples: 2, iterations: 2, keep: 1 });
+    expect(elitist.examples[0]?.text).toBe('xxxxxx');
+    const fresh = await iterate({ provider, tasks: ['a'], reward: lengthReward, samples: 2, iterations: 2, keep: 1, pool: 'fresh' });
+    expect(fresh.examples[0]?.text).toBe('x');
+  });
+
+  it('keeps a task own trajectories out of its prompt with excludeOwnTask', async () => {
+    const provider = scripted((request) => `answer to ${lastUser(request)}`);
+    const run = await iterate({
+      provider,
+      tasks: ['a', 'b'],
+      reward: () => 1,
+      samples: 1,
+      iterations: 1,
+      keep: 2,
+      excludeOwnTask: true,
+    });
+    const iteration1 = run.iterations[1]!.trajectories;
+    for (const trajectory of iteration1) {
+      const shown = trajectory.prompt.slice(0, -1).map((message) => message.content);
+      expect(shown).not.toContain(trajectory.task);
+      expect(shown).toHaveLength(2);
+    }
+  });
+
+  it('records request, parse and reward failures on the trajectory and goes on', async () => {
+    let call = 0;
+    const provider = fromFunction(async () => {
+      call++;
+      if (call === 1) throw new Error('connection reset');
+      return call === 2 ? 'NaN please' : 'fine';
+    });
+    const run = await iterate({
+      provider,
+      tasks: ['a'],
+      reward: (sample) => {
+        if (sample.text === 'NaN please') return Number.NaN;
+        return 1;
+      },
+      samples: 3,
+      iterations: 0,
+      concurrency: 1,
+    });
+    const [first, second, third] = run.trajectories;
+    expect(first).toMatchObject({ ok: false, reward: null, failure: { stage: 'request', message: 'connection reset' } });
+    expect(second).toMatchObject({ ok: false, failure: { stage: 'reward' } });
+    expect(second?.ok === false && second.failure.message).toMatch(/NaN/);
+    expect(third).toMatchObject({ ok: true, reward: 1 });
+    expect(run.iterations[0]?.train.failed).toBe(2);
+  });
+
+  it('records a reward function that throws, with the reason', async () => {
+    const run = await iterate({
+      provider: scripted(['a']),
+      tasks: ['t'],
+      reward: () => {
+        throw new Error('scorer bug');
+      },
+      samples: 2,
+      iterations: 0,
+      maxErrors: 5,
+    });
+    expect(run.trajectories.every((trajectory) => !trajectory.ok && trajectory.failure.stage === 'reward')).toBe(true);
+    expect(run.trajectories[0]?.ok === false && run.trajectories[0].failure.message).toContain('scorer bug');
+  });
+
+  it('stops with TooManyErrorsError once more than maxErrors samples failed', async () => {
+    const provider = scripted([new Error('401 invalid key')], { capabilities: { nativeN: false } });
+    const run = iterate({ provider, tasks: ['a', 'b', 'c'], reward: () => 1, samples: 4, iterations: 3, maxErrors: 2, concurrency: 1 });
+    const error = await run.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(TooManyErrorsError);
+    expect((error as TooManyErrorsError).failures).toHaveLength(3);
+    expect((error as TooManyErrorsError).message).toContain('401 invalid key');
+    // The run stopped right after the third failure instead of making all 48 requests.
+    expect(provider.calls.length).toBe(3);
+  });
+
+  it('an abort mid-iteration rejects with the signal reason and starts no new request', async () => {
+    const controller = new AbortController();
+    const reason = new Error('user pressed ctrl-c');
+    const provider = scripted(['x'], { capabilities: { nativeN: false }, delayMs: 20 });
+    const run = iterate({
+      provider,
+      tasks: Array.from({ length: 10 }, (_, i) => `t${i}`),
+      reward: () => 1,
+      samples: 4,
+      iterations: 2,
+      concurrency: 2,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'sample' && event.trajectory.index === 1 && event.trajectory.taskIndex === 0) controller.abort(reason);
+      },
+    });
+    await expect(run).rejects.toBe(reason);
+    const callsAtAbort = provider.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(provider.calls.length).toBe(callsAtAbort);
+    expect(callsAtAbort).toBeLessThan(40);
+  });
+
+  it('never exceeds the concurrency limit', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const provider = fromFunction(async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      inFlight--;
+      return 'ok';
+    });
+    await iterate({
+      provider,
+      tasks: Array.from({ length: 6 }, (_, i) => `t${i}`),
+      evalTasks: ['e1', 'e2'],
+      reward: () => 1,
+      samples: 5,
+      iterations: 1,
+      concurrency: 3,
+    });
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('the same seed gives identical results twice; another seed differs', async () => {
+    const options = {
+      tasks: ['aab', 'abb', 'bba'],
+      evalTasks: ['aaa'],
+      reward: (sample: { text: string }) => [...sample.text].filter((character) => character === 'a').length,
+      samples: 4,
+      iterations: 3,
+    };
+    const strip = (run: Awaited<ReturnType<typeof iterate<string>>>) =>
+      JSON.stringify(
+        run.trajectories.map(({ latencyMs: _latency, ...trajectory }) => trajectory),
+      );
+    const provider = () => inContextLearner({ alphabet: 'ab', minLength: 2, maxLength: 6 });
+    const first = await iterate({ ...options, provider: provider(), seed: 42 });
+    const second = await iterate({ ...options, provider: provider(), seed: 42 });
+    const other = await iterate({ ...options, provider: provider(), seed: 43 });
+    expect(strip(first)).toBe(strip(second));
+    expect(strip(first)).not.toBe(strip(other));
+  });
+
+  it('streams iteration results with for await, then the awaited result holds them all', async () => {
+    const run = iterate({ provider: scripted(['ok']), tasks: ['a'], reward: () => 1, samples: 1, iterations: 2 });
+    const seen: number[] = [];
+    for await (const iteration of run) seen.push(iteration.iteration);
+    expect(seen).toEqual([0, 1, 2]);
+    const result = await run;
+    expect(result.iterations.map((iteration) => iteration.iteration)).toEqual([0, 1, 2]);
+  });
+
+  it('breaking out of for await stops the run: no further requests', async () => {
+    const provider = scripted(['ok']);
+    const run = iterate({ provider, tasks: ['a'], reward: () => 1, samples: 1, iterations: 5 });
+    for await (const iteration of run) {
+      if (iteration.iteration === 1) break;
+    }
+    expect(provider.calls).toHaveLength(2);
+    await expect(run).rejects.toThrow(/breaking out/);
+  });
+
+  it('emits run, iteration, sample and warning events in order', async () => {
+    const events: RunEvent<string>[] = [];
+    // A provider that claims native n but returns one completion: the loop tops up and warns once.
+    const provider = {
+      ...scripted(['ok']),
+      async sample() {
+        return { completions: [{ text: 'ok' }], usage: { requests: 1, inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1, reasoningTokens: 0 }, costUsd: null };
+      },
+    };
+    const run = await iterate({ provider, tasks: ['a', 'b'], reward: () => 1, samples: 3, iterations: 1, onEvent: (event) => events.push(event), concurrency: 1 });
+    const types = events.map((event) => event.type);
+    expect(types[0]).toBe('run-start');
+    expect(types.at(-1)).toBe('run-end');
+    expect(types.filter((type) => type === 'sample')).toHaveLength(12);
+    expect(types.filter((type) => type === 'warning')).toHaveLength(1);
+    expect(run.trajectories.every((trajectory) => trajectory.ok)).toBe(true);
+    expect(run.costUsd).toBeNull();
+  });
+
+  it('passes the task, iteration, index and a signal to the reward function', async () => {
+    const contexts: { task: string; iteration: number; index: number; aborted: boolean }[] = [];
+    await iterate({
+      provider: scripted(['ok']),
+      tasks: ['a'],
+      reward: (_sample, context) => {
+        contexts.push({ task: context.task, iteration: context.iteration, index: context.index, aborted: context.signal.aborted });
+        return 1;
+      },
+      samples: 2,
+      iterations: 1,
+      select: topK(1),
+    });
+    expect(contexts).toEqual([
+      { task: 'a', iteration: 0, index: 0, aborted: false },
+      { task: 'a', iteration: 0, index: 1, aborted: false },
+      { task: 'a', iteration: 1, index: 0, aborted: false },
+      { task: 'a', iteration: 1, index: 1, aborted: false },
+    ]);
+  });
+});

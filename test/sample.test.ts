@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { Provider } from 'pauper';
+import { createLimiter, createSamplerState, fromFunction, sample, scripted, splitUsage } from 'pauper';
+
+const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
+const usage = { requests: 1, inputTokens: 10, cachedInputTokens: 3, cacheWriteTokens: 0, outputTokens: 7, reasoningTokens: 1 };
+
+/** A provider claiming native n that returns at most `limit` completions per request (like Ollama). */
+function ignoresN(limit: number): Provider & { calls: number[] } {
+  const calls: number[] = [];
+  return {
+    name: 'ollama-like',
+    model: 'm',
+    capabilities: { nativeN: true, temperature: true, seed: true, promptCaching: false, batch: false },
+    calls,
+    async sample(_request, { n }) {
+      calls.push(n);
+      const count = Math.min(n, limit);
+      return { completions: Array.from({ length: count }, (_, i) => ({ text: `c${calls.length}-${i}` })), usage, costUsd: 0.01 };
+    },
+  };
+}
+
+describe('sample', () => {
+  it('returns exactly n completions from one native-n request, splitting usage and cost', async () => {
+    const provider = scripted(['a', 'b', 'c']);
+    const completions = await sample(provider, request, { n: 3 });
+    expect(provider.calls.map((call) => call.n)).toEqual([3]);
+    expect(completions.map((completion) => completion.ok && completion.completion.text)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('tops up by fan-out when a provider returns fewer than n, remembers it, and warns once', async () => {
+    const provider = ignoresN(1);
+    const state = createSamplerState();
+    const warnings: string[] = [];
+    const first = await sample(provider, request, { n: 4, state, onWarning: (message) => warnings.push(message) });
+    expect(first).toHaveLength(4);
+    expect(new Set(first.map((completion) => completion.ok && completion.completion.text)).size).toBe(4);
+    expect(provider.calls).toEqual([4, 1, 1, 1]);
+    await sample(provider, request, { n: 4, state, onWarning: (message) => warnings.push(message) });
+    expect(provider.calls).toEqual([4, 1, 1, 1, 1, 1, 1, 1]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('returned 1 of 4 completions');
+  });
+
+  it('turns a failed request into n failed entries, never fewer', async () => {
+    const error = new Error('boom');
+    const provider = scripted([error]);
+    const completions = await sample(provider, request, { n: 3 });
+    expect(completions).toHaveLength(3);
+    expect(completions.every((completion) => !completion.ok && completion.error === error)).toBe(true);
+  });
+
+  it('marks completions missing from a single request as failed', async () => {
+    const provider = { ...ignoresN(0), capabilities: { ...ignoresN(0).capabilities, nativeN: false } };
+    const completions = await sample(provider, request, { n: 2 });
+    expect(completions.map((completion) => completion.ok)).toEqual([false, false]);
+  });
+
+  it('gives each fan-out request its own seed', async () => {
+    const seeds: (number | undefined)[] = [];
+    const provider = fromFunction((sent) => {
+      seeds.push(sent.seed);
+      return 'x';
+    });
+    await sample(provider, request, { n: 4, seed: 9 });
+    expect(new Set(seeds).size).toBe(4);
+  });
+
+  it('rejects with the signal reason and sends nothing once aborted', async () => {
+    const provider = scripted(['a']);
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(sample(provider, request, { n: 2, signal: controller.signal })).rejects.toThrow('stop');
+    expect(provider.calls).toHaveLength(0);
+  });
+
+  it('holds requests to the limiter', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const provider = fromFunction(async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return 'x';
+    });
+    await sample(provider, request, { n: 10, limit: createLimiter(2) });
+    expect(peak).toBe(2);
+  });
+});
+
+describe('splitUsage', () => {
+  it('splits into shares that add up to the whole', () => {
+    const shares = splitUsage(usage, 3);
+    expect(shares.reduce((sum, share) => sum + share.inputTokens, 0)).toBe(10);
+    expect(shares.reduce((sum, share) => sum + share.outputTokens, 0)).toBe(7);
+    expect(shares.map((share) => share.inputTokens)).toEqual([4, 3, 3]);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { Example, IterationResult, RunResult, Run, Trajectory } from 'pauper';
+import { bestOfN, evaluate, iterate, scripted } from 'pauper';
+import { z } from 'zod';
+
+interface Maze {
+  readonly id: string;
+  readonly coins: number;
+}
+const mazes: Maze[] = [{ id: 'm1', coins: 3 }];
+const provider = scripted(['RRD']);
+
+describe('types flow through iterate() without casts', () => {
+  it('infers the task type from tasks and hands it to the reward function', () => {
+    const run = iterate({
+      provider,
+      tasks: mazes,
+      reward: (sample, context) => {
+        expectTypeOf(sample.task).toEqualTypeOf<Maze>();
+        expectTypeOf(context.task).toEqualTypeOf<Maze>();
+        expectTypeOf(sample.output).toEqualTypeOf<string>();
+        expectTypeOf(context.signal).toEqualTypeOf<AbortSignal>();
+        return sample.text.length;
+      },
+    });
+    expectTypeOf(run).toEqualTypeOf<Run<Maze, string, undefined>>();
+  });
+
+  it('infers the output type from the schema', async () => {
+    const schema = z.object({ moves: z.string(), confidence: z.number() });
+    const result = await iterate({
+      provider,
+      tasks: mazes,
+      schema,
+      reward: (sample) => {
+        expectTypeOf(sample.output).toEqualTypeOf<{ moves: string; confidence: number }>();
+        return sample.output.confidence;
+      },
+    });
+    expectTypeOf(result.best).toEqualTypeOf<Example<Maze, { moves: string; confidence: number }, undefined> | undefined>();
+    expectTypeOf(result.best!.output.moves).toEqualTypeOf<string>();
+  });
+
+  it('infers the info type from the reward return value and carries it to the result', async () => {
+    const result = await iterate({
+      provider,
+      tasks: mazes,
+      reward: (sample) => ({ score: 1, info: { bumps: sample.text.length, path: ['R'] } }),
+    });
+    expectTypeOf(result).toEqualTypeOf<RunResult<Maze, string, { bumps: number; path: string[] }>>();
+    expectTypeOf(result.iterations).toEqualTypeOf<readonly IterationResult<Maze, string, { bumps: number; path: string[] }>[]>();
+    expectTypeOf(result.best!.info).toEqualTypeOf<{ bumps: number; path: string[] } | undefined>();
+    expectTypeOf(result.best!.task).toEqualTypeOf<Maze>();
+    const trajectory = result.trajectories[0]!;
+    expectTypeOf(trajectory).toEqualTypeOf<Trajectory<Maze, string, { bumps: number; path: string[] }>>();
+    if (trajectory.ok) expectTypeOf(trajectory.reward).toEqualTypeOf<number>();
+    else expectTypeOf(trajectory.reward).toEqualTypeOf<null>();
+  });
+
+  it('types async reward functions and multi-turn rollouts alike', async () => {
+    const result = await iterate({
+      provider,
+      tasks: mazes,
+      rollout: async ({ act, task, rng }) => {
+        expectTypeOf(task).toEqualTypeOf<Maze>();
+        expectTypeOf(act).parameter(0).toEqualTypeOf<string>();
+        expectTypeOf(await act('view')).toEqualTypeOf<string>();
+        expectTypeOf(rng()).toEqualTypeOf<number>();
+        return { score: 1, info: { steps: 3 } };
+      },
+    });
+    expectTypeOf(result.best!.info).toEqualTypeOf<{ steps: number } | undefined>();
+  });
+
+  it('types the building blocks the same way', async () => {
+    const evaluation = await evaluate({ provider, tasks: mazes, reward: async () => ({ score: 1, info: 'x' as const }) });
+    expectTypeOf(evaluation.trajectories[0]!).toEqualTypeOf<Trajectory<Maze, string, 'x'>>();
+    const found = await bestOfN({ provider, task: mazes[0]!, reward: () => 1 });
+    expectTypeOf(found.best).toEqualTypeOf<Example<Maze, string, undefined> | undefined>();
+  });
+
+  it('rejects a reward that returns a string', () => {
+    // @ts-expect-error a reward must be a number or { score, info }
+    iterate({ provider, tasks: mazes, reward: () => 'good' });
+  });
+});
