@@ -8,6 +8,15 @@ const examples = [
   example({ reward: 1, text: 'middle', index: 2 }),
 ];
 const context = { task: 'task 0' };
+const episode = example({
+  reward: 1,
+  turns: [
+    { role: 'user', content: 'view 1' },
+    { role: 'assistant', content: 'R' },
+    { role: 'user', content: 'view 2' },
+    { role: 'assistant', content: 'D' },
+  ],
+});
 
 describe('fewShotMessages', () => {
   it('folds examples as prior user/assistant turns, best nearest the task', () => {
@@ -21,15 +30,6 @@ describe('fewShotMessages', () => {
   });
 
   it('folds a multi-turn example as the whole conversation', () => {
-    const episode = example({
-      reward: 1,
-      turns: [
-        { role: 'user', content: 'view 1' },
-        { role: 'assistant', content: 'R' },
-        { role: 'user', content: 'view 2' },
-        { role: 'assistant', content: 'D' },
-      ],
-    });
     expect(fewShotMessages()([episode], context)).toEqual(episode.turns);
   });
 
@@ -64,15 +64,6 @@ describe('inlineBlock', () => {
   });
 
   it('shows multi-turn examples as transcripts', () => {
-    const episode = example({
-      reward: 1,
-      turns: [
-        { role: 'user', content: 'view 1' },
-        { role: 'assistant', content: 'R' },
-        { role: 'user', content: 'view 2' },
-        { role: 'assistant', content: 'D' },
-      ],
-    });
     expect(inlineBlock()([episode], context)[0]?.content).toContain('User: view 1\nAssistant: R\nUser: view 2\nAssistant: D');
   });
 
