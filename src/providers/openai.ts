@@ -1,0 +1,384 @@
+import type { OpenAI } from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import type { ZodType } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { Message } from '../messages.js';
+import { costOf, type PriceTable } from '../pricing.js';
+import type {
+  Completion,
+  Provider,
+  ProviderCapabilities,
+  SampleOptions,
+  SampleRequest,
+  SampleResponse,
+} from '../provider.js';
+import { deriveSeed, hash32 } from '../random.js';
+import type { Transport } from '../transport.js';
+import { addUsage, zeroUsage, type Usage } from '../usage.js';
+import {
+  compileSchema,
+  estimateTokens,
+  isStrictCompatible,
+  malformedResponse,
+  missingPackage,
+  optionalString,
+  parseCompletion,
+  partialFailureWarning,
+  requireString,
+  resolvePrices,
+  resolveTransport,
+  settle,
+  validateBoolean,
+  validateSampleOptions,
+  type OutputSchema,
+  type ProviderTransportOptions,
+} from './shared.js';
+
+/** Options of `openai`. */
+export interface OpenAIOptions<Output = unknown> extends ProviderTransportOptions {
+  /** Model id sent to the API, e.g. `gpt-4.1-mini`. */
+  readonly model: string;
+  /**
+   * An SDK client you built (Azure, proxies, custom fetch). Its own retries are
+   * turned off per request; `apiKey` and `baseURL` must then be omitted.
+   * @default a client built from `apiKey` and `baseURL`
+   */
+  readonly client?: OpenAI;
+  /**
+   * API key. Never appears in errors.
+   * @default process.env.OPENAI_API_KEY
+   */
+  readonly apiKey?: string;
+  /**
+   * API base URL.
+   * @default the SDK's default (`OPENAI_BASE_URL` or https://api.openai.com/v1)
+   */
+  readonly baseURL?: string;
+  /**
+   * Request token log-probabilities; their mean goes to `Completion.logprob`.
+   * @default false
+   */
+  readonly logprobs?: boolean;
+  /**
+   * Output schema (a zod 4 object): sent as a `json_schema` response format
+   * (strict when the schema allows it); each completion is parsed into `Completion.parsed`.
+   * @default no schema
+   */
+  readonly schema?: ZodType<Output>;
+  /**
+   * Name of the schema in the response format.
+   * @default 'output'
+   */
+  readonly schemaName?: string;
+}
+
+/** Which field carries the completion-token limit: newer OpenAI models need `max_completion_tokens`. */
+type MaxTokensField = 'max_completion_tokens' | 'max_tokens';
+
+/** Internal configuration shared by `openai` and `openaiCompatible`. */
+export interface ChatCompletionsConfig<Output> {
+  readonly name: string;
+  readonly model: string;
+  readonly client: () => Promise<OpenAI>;
+  readonly secrets: readonly string[];
+  readonly transport: Transport;
+  readonly logprobs: boolean;
+  readonly schema: OutputSchema<Output> | undefined;
+  readonly schemaName: string;
+  readonly prices: PriceTable | undefined;
+  readonly maxTokensField: MaxTokensField;
+  /** Send a `prompt_cache_key` derived from the cached prefix (OpenAI routes equal keys to warm caches). */
+  readonly promptCacheKey: boolean;
+  /** `native`: trust `n`; `detect`: fan out when a response has fewer choices, from then on; `never`: always fan out. */
+  readonly nativeN: 'native' | 'detect' | 'never';
+  readonly capabilities: ProviderCapabilities;
+}
+
+/**
+ * OpenAI Chat Completions through the official `openai` SDK: native `n` (one
+ * request, prompt billed once), temperature, seed, logprobs and structured output.
+ * @example
+ * const provider = openai({ model: 'gpt-4.1-mini' }); // key from OPENAI_API_KEY
+ * const { completions } = await provider.sample({ messages: [user('Hi')] }, { n: 8 });
+ */
+export function openai<Output = unknown>(options: OpenAIOptions<Output>): Provider<Output> {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
+  const model = requireString('model', options.model);
+  const clientSetup = resolveOpenAIClient(options, {
+    envKey: 'OPENAI_API_KEY',
+    requireKey: true,
+    defaultKey: undefined,
+  });
+  return createChatCompletionsProvider<Output>({
+    name: 'openai',
+    model,
+    ...clientSetup,
+    transport: resolveTransport(options),
+    logprobs: validateBoolean('logprobs', options.logprobs, false),
+    schema: compileSchema('schema', options.schema),
+    schemaName: optionalString('schemaName', options.schemaName) ?? 'output',
+    prices: resolvePrices(options.prices),
+    maxTokensField: 'max_completion_tokens',
+    promptCacheKey: true,
+    nativeN: 'native',
+    capabilities: Object.freeze({ nativeN: true, temperature: true, seed: true, promptCaching: true, batch: true }),
+  });
+}
+
+/** Settings that pick or build the SDK client. */
+export interface OpenAIClientSettings {
+  /** Environment variable holding the key, if any. */
+  readonly envKey: string | undefined;
+  readonly requireKey: boolean;
+  readonly defaultKey: string | undefined;
+}
+
+/**
+ * The client factory and the secrets to scrub. Validates at creation: a
+ * missing key is a `ConfigError` now, not at the first request.
+ */
+export function resolveOpenAIClient(
+  options: Pick<OpenAIOptions, 'client' | 'apiKey' | 'baseURL' | 'timeout'>,
+  settings: OpenAIClientSettings,
+): { client: () => Promise<OpenAI>; secrets: readonly string[] } {
+  const { client } = options;
+  if (client !== undefined) {
+    if (typeof client !== 'object' || client === null || typeof client.chat?.completions?.create !== 'function') {
+      // The value is not echoed: a mistaken object may hold a key.
+      throw new ConfigError('client', `a ${typeof client} without chat.completions.create`, 'an OpenAI client (new OpenAI(...))');
+    }
+    if (options.apiKey !== undefined) throw new ConfigError('apiKey', '[redacted]', 'nothing when `client` is given');
+    if (options.baseURL !== undefined) throw new ConfigError('baseURL', options.baseURL, 'nothing when `client` is given');
+    const key = typeof client.apiKey === 'string' ? client.apiKey : undefined;
+    return { client: () => Promise.resolve(client), secrets: key === undefined ? [] : [key] };
+  }
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
+    throw new ConfigError('apiKey', typeof options.apiKey === 'string' ? '' : typeof options.apiKey, 'a non-empty string');
+  }
+  const baseURL = optionalString('baseURL', options.baseURL);
+  const givenKey = options.apiKey ?? (settings.envKey === undefined ? undefined : nonEmpty(process.env[settings.envKey]));
+  const apiKey = givenKey ?? settings.defaultKey;
+  if (apiKey === undefined && settings.requireKey) {
+    const where = settings.envKey === undefined ? '' : `, set ${settings.envKey}`;
+    throw new ConfigError('apiKey', undefined, `an API key: pass \`apiKey\`${where} or pass \`client\``);
+  }
+  let pending: Promise<OpenAI> | undefined;
+  const build = async (): Promise<OpenAI> => {
+    let module: typeof import('openai');
+    try {
+      module = await import('openai');
+    } catch (error) {
+      throw missingPackage('client', 'openai', error);
+    }
+    return new module.OpenAI({
+      ...(apiKey === undefined ? {} : { apiKey }),
+      ...(baseURL === undefined ? {} : { baseURL }),
+      // Our transport retries; SDK retries would multiply the attempts.
+      maxRetries: 0,
+    });
+  };
+  return {
+    client: () => {
+      pending ??= build().catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+      return pending;
+    },
+    secrets: givenKey === undefined ? [] : [givenKey],
+  };
+}
+
+/** The provider behind `openai` and `openaiCompatible`. */
+export function createChatCompletionsProvider<Output>(config: ChatCompletionsConfig<Output>): Provider<Output> {
+  const { name, model, transport, secrets } = config;
+  // Lifetime memory: a server that ignored `n` once is not asked for native `n` again.
+  let fanOut = config.nativeN === 'never';
+
+  const call = async (
+    request: SampleRequest,
+    n: number,
+    seed: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ completions: Completion<Output>[]; usage: Usage; model: string }> => {
+    const client = await config.client();
+    const body = buildBody(config, request, n, seed);
+    const response = await transport.send(
+      (attemptSignal) =>
+        client.chat.completions
+          .create(body, { signal: attemptSignal, maxRetries: 0, timeout: sdkTimeout(transport) })
+          .then((completion) => validateCompletion(name, completion)),
+      {
+        provider: name,
+        ...(signal === undefined ? {} : { signal }),
+        estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
+        secrets,
+      },
+    );
+    const choices = [...response.choices].sort((a, b) => a.index - b.index).slice(0, n);
+    const completions = await Promise.all(choices.map((choice) => toCompletion(config.schema, choice)));
+    // Some compatible servers omit `model`; the configured one then prices the usage.
+    return { completions, usage: usageOf(response), model: typeof response.model === 'string' ? response.model : model };
+  };
+
+  const fanOutCalls = async (
+    request: SampleRequest,
+    count: number,
+    offset: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ completions: Completion<Output>[]; usage: Usage; warning: string | undefined; model: string }> => {
+    const { values, errors } = await settle(
+      Array.from({ length: count }, (_, index) =>
+        call(request, 1, request.seed === undefined ? undefined : deriveSeed(request.seed, 'choice', offset + index), signal),
+      ),
+    );
+    const warning = partialFailureWarning(errors, count, signal);
+    return {
+      completions: values.flatMap((value) => value.completions),
+      usage: addUsage(...values.map((value) => value.usage)),
+      warning,
+      model: values[0]?.model ?? model,
+    };
+  };
+
+  const priced = (usage: Usage, responseModel: string): number | null => {
+    const options = config.prices === undefined ? {} : { prices: config.prices };
+    return costOf(model, usage, options) ?? costOf(responseModel, usage, options);
+  };
+
+  return {
+    name,
+    model,
+    capabilities: config.capabilities,
+    async sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Output>> {
+      validateSampleOptions(options);
+      const { n, signal } = options;
+      if (n === 0) return { completions: [], usage: zeroUsage, costUsd: priced(zeroUsage, model) };
+      const warnings: string[] = [];
+      if (n > 1 && fanOut) {
+        const result = await fanOutCalls(request, n, 0, signal);
+        if (result.warning !== undefined) warnings.push(result.warning);
+        return response(result.completions, result.usage, priced(result.usage, result.model), warnings);
+      }
+      const first = await call(request, n, request.seed, signal);
+      if (first.completions.length >= n || config.nativeN === 'native') {
+        return response(first.completions, first.usage, priced(first.usage, first.model), warnings);
+      }
+      const received = first.completions.length;
+      if (!fanOut) {
+        fanOut = true;
+        warnings.push(
+          `${name} returned ${received} of ${n} completions for one request (the server ignores \`n\`); ` +
+            'fetching the rest with one request each, for the rest of this provider’s life.',
+        );
+      }
+      const rest = await fanOutCalls(request, n - received, received, signal);
+      if (rest.warning !== undefined) warnings.push(rest.warning);
+      const usage = addUsage(first.usage, rest.usage);
+      return response([...first.completions, ...rest.completions], usage, priced(usage, first.model), warnings);
+    },
+  };
+}
+
+function response<Output>(
+  completions: Completion<Output>[],
+  usage: Usage,
+  costUsd: number | null,
+  warnings: readonly string[],
+): SampleResponse<Output> {
+  return warnings.length === 0 ? { completions, usage, costUsd } : { completions, usage, costUsd, warnings };
+}
+
+function buildBody<Output>(
+  config: ChatCompletionsConfig<Output>,
+  request: SampleRequest,
+  n: number,
+  seed: number | undefined,
+): ChatCompletionCreateParamsNonStreaming {
+  const body: ChatCompletionCreateParamsNonStreaming = {
+    model: config.model,
+    messages: request.messages.map(toWireMessage),
+  };
+  if (n !== 1) body.n = n;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (seed !== undefined) body.seed = seed;
+  if (request.maxTokens !== undefined) body[config.maxTokensField] = request.maxTokens;
+  if (config.logprobs) body.logprobs = true;
+  if (config.schema !== undefined) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: {
+        name: config.schemaName,
+        schema: config.schema.jsonSchema,
+        strict: isStrictCompatible(config.schema.jsonSchema),
+      },
+    };
+  }
+  const prefix = request.cachePrefixLength ?? 0;
+  if (config.promptCacheKey && prefix > 0) {
+    const key = hash32(JSON.stringify(request.messages.slice(0, prefix))).toString(16).padStart(8, '0');
+    body.prompt_cache_key = `pauper-${key}`;
+  }
+  return body;
+}
+
+function toWireMessage(message: Message): ChatCompletionMessageParam {
+  return { role: message.role, content: message.content };
+}
+
+function validateCompletion(name: string, completion: ChatCompletion): ChatCompletion {
+  if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
+    throw malformedResponse(name, 'no `choices` array');
+  }
+  return completion;
+}
+
+async function toCompletion<Output>(
+  schema: OutputSchema<Output> | undefined,
+  choice: ChatCompletion.Choice,
+): Promise<Completion<Output>> {
+  const text = choice.message?.content ?? '';
+  const logprob = meanLogprob(choice.logprobs?.content ?? null);
+  const refusal = choice.message?.refusal;
+  const base = {
+    text,
+    ...(choice.finish_reason ? { finishReason: choice.finish_reason } : {}),
+    ...(logprob === undefined ? {} : { logprob }),
+  };
+  if (typeof refusal === 'string' && refusal !== '' && text === '') {
+    return { ...base, error: `The model refused: ${refusal}` };
+  }
+  return { ...base, ...(await parseCompletion(schema, text)) };
+}
+
+function meanLogprob(tokens: readonly { logprob: number }[] | null): number | undefined {
+  if (tokens === null || tokens.length === 0) return undefined;
+  return tokens.reduce((sum, token) => sum + token.logprob, 0) / tokens.length;
+}
+
+/** Usage of one Chat Completions response; `prompt_tokens` already includes cached tokens. */
+export function usageOf(completion: Pick<ChatCompletion, 'usage'>): Usage {
+  const usage = completion.usage;
+  if (usage === undefined || usage === null) return { ...zeroUsage, requests: 1 };
+  return {
+    requests: 1,
+    inputTokens: usage.prompt_tokens ?? 0,
+    cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
+    outputTokens: usage.completion_tokens ?? 0,
+    reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
+/** SDK timeout a little above ours, so our timeout (with its clearer message) fires first. */
+export function sdkTimeout(transport: Transport): number {
+  return transport.timeout + 1_000;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

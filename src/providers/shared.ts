@@ -1,0 +1,200 @@
+import { toJSONSchema, type ZodType } from 'zod';
+import { ConfigError, ProviderError } from '../errors.js';
+import type { Message } from '../messages.js';
+import { mergePrices, type PriceTable } from '../pricing.js';
+import type { SampleOptions } from '../provider.js';
+import { parseOutput } from '../schema.js';
+import { createTransport, type Transport, type TransportOptions } from '../transport.js';
+
+/** Call mechanics every SDK-backed provider accepts. */
+export interface ProviderTransportOptions {
+  /**
+   * Retries after the first attempt of a request (our transport retries; the
+   * SDK's own retries are always turned off so they never multiply).
+   * @default 3
+   */
+  readonly maxRetries?: number;
+  /**
+   * Milliseconds one attempt may take before it is aborted and retried.
+   * @default 600_000
+   */
+  readonly timeout?: number;
+  /**
+   * Requests per minute this provider starts, spaced evenly.
+   * @default no limit
+   */
+  readonly requestsPerMinute?: number;
+  /**
+   * Estimated tokens per minute (prompt characters / 4 plus `maxTokens` per completion).
+   * @default no limit
+   */
+  readonly tokensPerMinute?: number;
+  /**
+   * A transport to share with other providers (one quota, one 429 pause).
+   * Exclusive with `maxRetries`, `timeout`, `requestsPerMinute` and `tokensPerMinute`.
+   * @default a transport built from those options
+   */
+  readonly transport?: Transport;
+  /**
+   * Prices (USD per million tokens) that extend and override `defaultPrices` for this provider's cost.
+   * @default defaultPrices
+   */
+  readonly prices?: PriceTable;
+}
+
+/** The transport a provider uses: the given one, or one built from its options. */
+export function resolveTransport(options: ProviderTransportOptions): Transport {
+  const transportFields = ['maxRetries', 'timeout', 'requestsPerMinute', 'tokensPerMinute'] as const;
+  if (options.transport !== undefined) {
+    if (typeof options.transport !== 'object' || options.transport === null || typeof options.transport.send !== 'function') {
+      throw new ConfigError('transport', options.transport, 'a Transport from createTransport()');
+    }
+    const clash = transportFields.find((field) => options[field] !== undefined);
+    if (clash !== undefined) {
+      throw new ConfigError(clash, options[clash], `nothing when \`transport\` is given (set \`${clash}\` on the transport)`);
+    }
+    return options.transport;
+  }
+  const transportOptions: { -readonly [K in keyof TransportOptions]: TransportOptions[K] } = {};
+  for (const field of transportFields) {
+    const value = options[field];
+    if (value !== undefined) transportOptions[field] = value;
+  }
+  return createTransport(transportOptions);
+}
+
+/** Prices validated once at creation. */
+export function resolvePrices(prices: PriceTable | undefined): PriceTable | undefined {
+  return prices === undefined ? undefined : mergePrices(prices);
+}
+
+/** Validates a required non-empty string option. */
+export function requireString(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(option, value, 'a non-empty string');
+  return value;
+}
+
+/** Validates an optional non-empty string option. */
+export function optionalString(option: string, value: unknown): string | undefined {
+  return value === undefined ? undefined : requireString(option, value);
+}
+
+/** Validates an optional boolean option. */
+export function validateBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigError(option, value, 'true or false');
+  return value;
+}
+
+/** Validates `n` and the signal of one `sample` call. */
+export function validateSampleOptions(options: SampleOptions): void {
+  if (!Number.isInteger(options.n) || options.n < 0) throw new ConfigError('n', options.n, 'an integer >= 0');
+  options.signal?.throwIfAborted();
+}
+
+/** Rough token estimate for rate limiting: prompt characters / 4 plus `maxTokens` per completion. */
+export function estimateTokens(messages: readonly Message[], maxTokens: number | undefined, n: number): number {
+  const characters = messages.reduce((sum, message) => sum + message.content.length, 0);
+  return Math.ceil(characters / 4) + (maxTokens ?? 0) * n;
+}
+
+/** A zod schema compiled once for structured output. */
+export interface OutputSchema<Output> {
+  readonly schema: ZodType<Output>;
+  /** JSON Schema of the output (root object, no `$schema` key). */
+  readonly jsonSchema: Record<string, unknown>;
+}
+
+/** Compiles a zod schema to JSON Schema; its root must be an object, as the APIs require. */
+export function compileSchema<Output>(option: string, schema: ZodType<Output> | undefined): OutputSchema<Output> | undefined {
+  if (schema === undefined) return undefined;
+  if (typeof schema !== 'object' || schema === null || !('~standard' in schema)) {
+    throw new ConfigError(option, schema, 'a zod 4 schema');
+  }
+  let jsonSchema: Record<string, unknown>;
+  try {
+    const { $schema: _ignored, ...rest } = toJSONSchema(schema) as Record<string, unknown>;
+    jsonSchema = rest;
+  } catch (error) {
+    throw new ConfigError(option, schema, `a zod schema convertible to JSON Schema (${(error as Error).message})`);
+  }
+  if (jsonSchema.type !== 'object') {
+    throw new ConfigError(option, schema, 'a z.object(...) schema at the root; wrap other types in an object');
+  }
+  return { schema, jsonSchema };
+}
+
+/** The schema fields of a completion: `parsed` on success, `error` with the validator's message on failure. */
+export async function parseCompletion<Output>(
+  schema: OutputSchema<Output> | undefined,
+  text: string,
+): Promise<{ parsed: Output } | { error: string } | Record<string, never>> {
+  if (schema === undefined) return {};
+  try {
+    return { parsed: await parseOutput(schema.schema, text) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Whether a JSON Schema is accepted by OpenAI's strict mode: every object closed, every property required. */
+export function isStrictCompatible(schema: unknown): boolean {
+  if (Array.isArray(schema)) return schema.every(isStrictCompatible);
+  if (typeof schema !== 'object' || schema === null) return true;
+  const record = schema as Record<string, unknown>;
+  if (record.type === 'object' || record.properties !== undefined) {
+    const properties = Object.keys((record.properties as Record<string, unknown> | undefined) ?? {});
+    const required = Array.isArray(record.required) ? (record.required as unknown[]) : [];
+    if (record.additionalProperties !== false) return false;
+    if (!properties.every((property) => required.includes(property))) return false;
+  }
+  return Object.values(record).every(isStrictCompatible);
+}
+
+/** Results of promises that may fail independently: the values in order, and the failures. */
+export async function settle<T>(promises: readonly Promise<T>[]): Promise<{ values: T[]; errors: unknown[] }> {
+  const results = await Promise.allSettled(promises);
+  const values: T[] = [];
+  const errors: unknown[] = [];
+  for (const result of results) {
+    if (result.status === 'fulfilled') values.push(result.value);
+    else errors.push(result.reason);
+  }
+  return { values, errors };
+}
+
+/**
+ * Outcome of N independent requests: throws the first failure when all
+ * failed (or `signal.reason` on abort), else a warning naming the failures.
+ */
+export function partialFailureWarning(
+  errors: readonly unknown[],
+  total: number,
+  signal: AbortSignal | undefined,
+): string | undefined {
+  signal?.throwIfAborted();
+  if (errors.length === 0) return undefined;
+  if (errors.length === total) throw errors[0];
+  const first = errors[0];
+  const reason = first instanceof Error ? first.message : String(first);
+  return `${errors.length} of ${total} requests failed and returned no completion (first failure: ${reason}).`;
+}
+
+/** A retryable error for a response the SDK accepted but that lacks what we need. */
+export function malformedResponse(provider: string, detail: string): ProviderError {
+  return new ProviderError(`${provider} sent a malformed response: ${detail}; retried automatically.`, {
+    provider,
+    isRetryable: true,
+  });
+}
+
+/** Error for an optional peer SDK that is not installed. */
+export function missingPackage(option: string, packageName: string, cause: unknown): ConfigError {
+  const error = new ConfigError(
+    option,
+    undefined,
+    `a client, or the \`${packageName}\` package installed (npm install ${packageName})`,
+  );
+  error.cause = cause;
+  return error;
+}

@@ -1,0 +1,236 @@
+import { inspect } from 'node:util';
+import { Anthropic } from '@anthropic-ai/sdk';
+import { afterEach, describe, expect, expectTypeOf, test, vi } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, ProviderError } from '../../src/errors.js';
+import type { Message } from '../../src/messages.js';
+import { anthropic } from '../../src/providers/anthropic.js';
+import { createTransport } from '../../src/transport.js';
+import { startAnthropicServer } from '../servers/anthropic-server.js';
+import type { ServerOptions, TestServer } from '../servers/common.js';
+
+const KEY = 'sk-ant-test-SECRET0123456789abcdef';
+const servers: TestServer[] = [];
+
+async function server(options: ServerOptions = {}): Promise<TestServer> {
+  const started = await startAnthropicServer(options);
+  servers.push(started);
+  return started;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((started) => started.close()));
+  vi.unstubAllEnvs();
+});
+
+const ask = (content: string): { messages: Message[] } => ({ messages: [{ role: 'user', content }] });
+const fast = (options: Parameters<typeof createTransport>[0] = {}) => createTransport({ retryDelay: 1, ...options });
+
+function body(target: TestServer, index = 0): Record<string, unknown> {
+  return target.requests[index]?.body as Record<string, unknown>;
+}
+
+const examplePrompt: Message[] = [
+  { role: 'system', content: 'Collect the gold coins.' },
+  { role: 'user', content: 'maze A' },
+  { role: 'assistant', content: 'RRDD' },
+  { role: 'user', content: 'maze B' },
+];
+
+describe('anthropic', () => {
+  test('n = 8 is eight requests, each for one completion', async () => {
+    const target = await server({ responder: ({ requestNumber }) => `answer ${requestNumber}` });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
+    const response = await provider.sample(ask('go'), { n: 8 });
+    expect(target.requestCount).toBe(8);
+    expect(response.usage.requests).toBe(8);
+    expect(new Set(response.completions.map((completion) => completion.text)).size).toBe(8);
+    for (const request of target.requests) {
+      expect(request.body).toEqual({ model: 'claude-haiku-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'go' }] });
+    }
+    expect(provider.capabilities).toMatchObject({ nativeN: false, temperature: false, seed: false, promptCaching: true });
+  });
+
+  test('system goes top-level and the cache breakpoint ends the example prefix', async () => {
+    const target = await server();
+    const provider = anthropic({ model: 'claude-sonnet-4-5', apiKey: KEY, baseURL: target.url });
+    await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
+    expect(body(target)).toEqual({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      system: [{ type: 'text', text: 'Collect the gold coins.' }],
+      messages: [
+        { role: 'user', content: 'maze A' },
+        { role: 'assistant', content: [{ type: 'text', text: 'RRDD', cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: 'maze B' },
+      ],
+    });
+  });
+
+  test('a prefix of only the system prompt puts the breakpoint on the system block; no prefix, no breakpoint', async () => {
+    const target = await server();
+    const provider = anthropic({ model: 'claude-sonnet-4-5', apiKey: KEY, baseURL: target.url });
+    await provider.sample({ messages: examplePrompt, cachePrefixLength: 1 }, { n: 1 });
+    await provider.sample({ messages: examplePrompt }, { n: 1 });
+    expect(body(target, 0).system).toEqual([{ type: 'text', text: 'Collect the gold coins.', cache_control: { type: 'ephemeral' } }]);
+    expect(JSON.stringify(body(target, 0).messages)).not.toContain('cache_control');
+    expect(JSON.stringify(body(target, 1))).not.toContain('cache_control');
+  });
+
+  test('a repeated prefix is written once then read; inputTokens counts every prompt token; cost uses both rates', async () => {
+    const target = await server();
+    const provider = anthropic({ model: 'claude-sonnet-4-5', apiKey: KEY, baseURL: target.url });
+    const first = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
+    const second = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
+    expect(first.usage.cacheWriteTokens).toBeGreaterThan(0);
+    expect(first.usage.cachedInputTokens).toBe(0);
+    expect(second.usage.cachedInputTokens).toBe(first.usage.cacheWriteTokens);
+    expect(second.usage.cacheWriteTokens).toBe(0);
+    // Same prompt, so the same total, although Anthropic's input_tokens differ between the two.
+    expect(second.usage.inputTokens).toBe(first.usage.inputTokens);
+    expect(second.usage.inputTokens).toBeGreaterThan(second.usage.cachedInputTokens);
+    const { inputTokens, cacheWriteTokens, outputTokens } = first.usage;
+    expect(first.costUsd).toBeCloseTo(((inputTokens - cacheWriteTokens) * 3 + cacheWriteTokens * 3.75 + outputTokens * 15) / 1e6, 15);
+    const read = second.usage.cachedInputTokens;
+    expect(second.costUsd).toBeCloseTo(((inputTokens - read) * 3 + read * 0.3 + second.usage.outputTokens * 15) / 1e6, 15);
+  });
+
+  test('temperature is not sent and is reported once as ignored', async () => {
+    const target = await server();
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
+    const first = await provider.sample({ ...ask('hi'), temperature: 0.9 }, { n: 2 });
+    const second = await provider.sample({ ...ask('hi'), temperature: 0.9 }, { n: 2 });
+    expect(first.warnings).toEqual([expect.stringMatching(/temperature.*ignored/)]);
+    expect(second.warnings).toBeUndefined();
+    expect(target.requests.every((request) => !('temperature' in (request.body as object)))).toBe(true);
+  });
+
+  test('the request maxTokens wins over the option; a cut-off completion says max_tokens', async () => {
+    const target = await server();
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, maxTokens: 50 });
+    const response = await provider.sample({ ...ask('a long question'), maxTokens: 2 }, { n: 1 });
+    expect(body(target).max_tokens).toBe(2);
+    expect(response.completions[0]).toEqual({ text: 'echo: a ', finishReason: 'max_tokens' });
+  });
+
+  test('529 overloaded and 429 with retry-after are retried, the wait honoured', async () => {
+    const target = await server({
+      faults: { 1: { kind: 'status', status: 529 }, 2: { kind: 'rate-limit', retryAfterMs: 120 } },
+    });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast() });
+    const response = await provider.sample(ask('hi'), { n: 1 });
+    expect(response.completions).toHaveLength(1);
+    expect(target.requestCount).toBe(3);
+    const [, limited, retried] = target.requests;
+    expect((retried?.receivedAt ?? 0) - (limited?.receivedAt ?? 0)).toBeGreaterThanOrEqual(120);
+  });
+
+  test('400 is not retried: one request per sample', async () => {
+    const target = await server({ faults: () => ({ kind: 'status', status: 400, message: 'messages: roles must alternate' }) });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ maxRetries: 5 }) });
+    const error = await provider.sample(ask('hi'), { n: 2 }).catch((caught: unknown) => caught);
+    expect(target.requestCount).toBe(2);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ status: 400, isRetryable: false, provider: 'anthropic' });
+    expect((error as Error).message).toBe(
+      'anthropic returned HTTP 400: messages: roles must alternate. The request was rejected as invalid; check the model name and parameters.',
+    );
+  });
+
+  test('no double retries with a client built to retry on its own', async () => {
+    const target = await server({ faults: () => ({ kind: 'status', status: 500 }) });
+    const client = new Anthropic({ apiKey: KEY, baseURL: target.url, maxRetries: 4 });
+    const provider = anthropic({ model: 'claude-haiku-4-5', client, transport: fast({ maxRetries: 1 }) });
+    await expect(provider.sample(ask('hi'), { n: 1 })).rejects.toMatchObject({ status: 500 });
+    expect(target.requestCount).toBe(2);
+  });
+
+  test('some of N requests failing returns the rest with a warning; all failing rejects', async () => {
+    const target = await server({ faults: { 2: { kind: 'status', status: 422, message: 'scripted rejection' } } });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast() });
+    const response = await provider.sample(ask('hi'), { n: 3 });
+    expect(response.completions).toHaveLength(2);
+    expect(response.usage.requests).toBe(2);
+    expect(response.warnings).toEqual([expect.stringMatching(/1 of 3 requests failed.*422.*scripted rejection/)]);
+  });
+
+  test('abort mid-flight rejects with the signal reason', async () => {
+    const target = await server({ faults: () => ({ kind: 'stall' }) });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast() });
+    const controller = new AbortController();
+    const reason = new Error('cancelled by user');
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(provider.sample(ask('hi'), { n: 3, signal: controller.signal })).rejects.toBe(reason);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(target.requestCount).toBe(3);
+  });
+
+  test('a stalled request times out and is retried', async () => {
+    const target = await server({ faults: { 1: { kind: 'stall' } } });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ timeout: 500 }) });
+    const response = await provider.sample(ask('slow'), { n: 1 });
+    expect(response.completions[0]?.text).toBe('echo: slow #0');
+    expect(target.requestCount).toBe(2);
+  });
+
+  test('the API key never appears in an error, its cause chain included', async () => {
+    const target = await server({ apiKey: 'sk-ant-the-right-one-0000000' });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast() });
+    const error = await provider.sample(ask('hi'), { n: 1 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 401, isRetryable: false });
+    const serialized = inspect(error, { depth: 20, showHidden: true }) + JSON.stringify(error);
+    expect(serialized).toContain('[redacted]');
+    expect(serialized).not.toContain(KEY);
+    expect(serialized).not.toContain('SECRET0123');
+  });
+
+  test('structured output goes in output_config.format and is parsed per completion', async () => {
+    const answers = ['{"moves":"RRDD"}', '{"moves":4}'];
+    const target = await server({ responder: ({ requestNumber }) => answers[requestNumber - 1] ?? '' });
+    const schema = z.object({ moves: z.string() });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, schema, transport: fast({ concurrency: 1 }) });
+    const response = await provider.sample(ask('solve'), { n: 2 });
+    expect(body(target).output_config).toEqual({
+      format: {
+        type: 'json_schema',
+        schema: {
+          type: 'object',
+          properties: { moves: { type: 'string' } },
+          required: ['moves'],
+          additionalProperties: false,
+        },
+      },
+    });
+    expect(response.completions[0]?.parsed).toEqual({ moves: 'RRDD' });
+    expectTypeOf(response.completions[0]?.parsed).toEqualTypeOf<{ moves: string } | undefined>();
+    expect(response.completions[1]).not.toHaveProperty('parsed');
+    expect(response.completions[1]?.error).toMatch(/does not match the schema: moves/);
+  });
+});
+
+describe('anthropic options', () => {
+  test('a missing key is a ConfigError when the provider is created', () => {
+    vi.stubEnv('ANTHROPIC_API_KEY', '');
+    expect(() => anthropic({ model: 'claude-haiku-4-5' })).toThrow(ConfigError);
+    expect(() => anthropic({ model: 'claude-haiku-4-5' })).toThrow(/`apiKey`.*ANTHROPIC_API_KEY/);
+    vi.stubEnv('ANTHROPIC_API_KEY', KEY);
+    expect(anthropic({ model: 'claude-haiku-4-5' }).name).toBe('anthropic');
+  });
+
+  test.each([
+    ['maxTokens', { model: 'claude-haiku-4-5', apiKey: KEY, maxTokens: 0 }],
+    ['model', { model: 42 as unknown as string, apiKey: KEY }],
+    ['requestsPerMinute', { model: 'claude-haiku-4-5', apiKey: KEY, requestsPerMinute: 0 }],
+    ['schema', { model: 'claude-haiku-4-5', apiKey: KEY, schema: z.string() }],
+  ])('invalid %s is a ConfigError naming it', (option, options) => {
+    expect(() => anthropic(options)).toThrow(ConfigError);
+    expect(() => anthropic(options)).toThrow(new RegExp(`\`${option}\``));
+  });
+
+  test('a prompt of only system messages is a ConfigError before any request', async () => {
+    const target = await server();
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
+    await expect(provider.sample({ messages: [{ role: 'system', content: 'x' }] }, { n: 1 })).rejects.toThrow(/`messages`/);
+    expect(target.requestCount).toBe(0);
+  });
+});

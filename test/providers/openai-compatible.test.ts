@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import type { Message } from '../../src/messages.js';
+import { openaiCompatible } from '../../src/providers/openai-compatible.js';
+import { createTransport } from '../../src/transport.js';
+import type { TestServer } from '../servers/common.js';
+import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
+
+const servers: TestServer[] = [];
+
+async function server(options: OpenAIServerOptions = {}): Promise<TestServer> {
+  const started = await startOpenAIServer(options);
+  servers.push(started);
+  return started;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((started) => started.close()));
+});
+
+const ask = (content: string): { messages: Message[] } => ({ messages: [{ role: 'user', content }] });
+
+function bodies(target: TestServer): Record<string, unknown>[] {
+  return target.requests.map((request) => request.body as Record<string, unknown>);
+}
+
+describe('openaiCompatible', () => {
+  test('a server that honours n gets one request', async () => {
+    const target = await server();
+    const provider = openaiCompatible({ baseURL: target.url, model: 'qwen3-8b' });
+    const response = await provider.sample({ ...ask('hi'), maxTokens: 64 }, { n: 4 });
+    expect(target.requestCount).toBe(1);
+    expect(response.completions).toHaveLength(4);
+    expect(response.warnings).toBeUndefined();
+    expect(bodies(target)[0]).toMatchObject({ n: 4, max_tokens: 64 });
+    expect(bodies(target)[0]).not.toHaveProperty('max_completion_tokens');
+    expect(bodies(target)[0]).not.toHaveProperty('prompt_cache_key');
+    expect(target.requests[0]?.headers.authorization).toBe('Bearer not-needed');
+    expect(response.costUsd).toBeNull();
+  });
+
+  test('a server that ignores n: the rest is fetched one request each, warned once, remembered', async () => {
+    const target = await server({ ignoreN: true });
+    const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2', name: 'ollama' });
+    const first = await provider.sample({ ...ask('maze'), seed: 7 }, { n: 4 });
+    expect(first.completions).toHaveLength(4);
+    expect(target.requestCount).toBe(4);
+    expect(first.usage.requests).toBe(4);
+    expect(first.warnings).toEqual([expect.stringMatching(/^ollama returned 1 of 4 completions.*ignores `n`/)]);
+    expect(bodies(target)[0]).toMatchObject({ n: 4, seed: 7 });
+    const fanOutSeeds = bodies(target).slice(1).map((body) => body.seed);
+    expect(new Set([7, ...fanOutSeeds]).size).toBe(4);
+    expect(bodies(target).slice(1).every((body) => !('n' in body))).toBe(true);
+
+    const second = await provider.sample({ ...ask('maze'), seed: 7 }, { n: 3 });
+    expect(second.completions).toHaveLength(3);
+    expect(second.warnings).toBeUndefined();
+    expect(target.requestCount).toBe(7);
+    expect(bodies(target).slice(4).every((body) => !('n' in body))).toBe(true);
+  });
+
+  test('concurrent first calls against a server that ignores n warn only once', async () => {
+    const target = await server({ ignoreN: true });
+    const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2' });
+    const responses = await Promise.all([provider.sample(ask('a'), { n: 3 }), provider.sample(ask('b'), { n: 3 })]);
+    expect(responses.flatMap((response) => response.warnings ?? [])).toHaveLength(1);
+    expect(responses.map((response) => response.completions.length)).toEqual([3, 3]);
+    expect(target.requestCount).toBe(6);
+  });
+
+  test('one short response also switches to fan-out', async () => {
+    const target = await server({ faults: { 1: { kind: 'fewer-choices', choices: 2 } } });
+    const provider = openaiCompatible({ baseURL: target.url, model: 'm' });
+    const response = await provider.sample(ask('x'), { n: 5 });
+    expect(response.completions.map((completion) => completion.text)).toEqual([
+      'echo: x #0',
+      'echo: x #1',
+      'echo: x #0',
+      'echo: x #0',
+      'echo: x #0',
+    ]);
+    expect(target.requestCount).toBe(4);
+    expect(response.warnings).toHaveLength(1);
+  });
+
+  test('nativeN: false fans out from the start, without a warning', async () => {
+    const target = await server();
+    const provider = openaiCompatible({ baseURL: target.url, model: 'm', nativeN: false });
+    expect(provider.capabilities.nativeN).toBe(false);
+    const response = await provider.sample(ask('x'), { n: 3 });
+    expect(target.requestCount).toBe(3);
+    expect(response.warnings).toBeUndefined();
+    expect(bodies(target).every((body) => !('n' in body))).toBe(true);
+  });
+
+  test('a failed fan-out request leaves fewer completions and a warning with its reason', async () => {
+    const target = await server({ ignoreN: true, faults: { 3: { kind: 'status', status: 404, message: 'model not found' } } });
+    const provider = openaiCompatible({
+      baseURL: target.url,
+      model: 'm',
+      transport: createTransport({ retryDelay: 1, concurrency: 1 }),
+    });
+    const response = await provider.sample(ask('x'), { n: 4 });
+    expect(response.completions).toHaveLength(3);
+    expect(response.warnings).toEqual([
+      expect.stringMatching(/returned 1 of 4/),
+      expect.stringMatching(/1 of 3 requests failed.*HTTP 404.*model not found/),
+    ]);
+  });
+
+  test('an API key is sent when given', async () => {
+    const target = await server({ apiKey: 'vllm-key-123456789' });
+    const provider = openaiCompatible({ baseURL: target.url, model: 'm', apiKey: 'vllm-key-123456789' });
+    await expect(provider.sample(ask('x'), { n: 1 })).resolves.toMatchObject({ completions: [{ text: 'echo: x #0' }] });
+  });
+
+  test.each([
+    ['baseURL', { baseURL: 'localhost:8000', model: 'm' }],
+    ['baseURL', { baseURL: '', model: 'm' }],
+    ['model', { baseURL: 'http://127.0.0.1:1/v1', model: '' }],
+    ['nativeN', { baseURL: 'http://127.0.0.1:1/v1', model: 'm', nativeN: 'no' as unknown as boolean }],
+  ])('invalid %s is a ConfigError naming it', (option, options) => {
+    expect(() => openaiCompatible(options)).toThrow(ConfigError);
+    expect(() => openaiCompatible(options)).toThrow(new RegExp(`\`${option}\``));
+  });
+});

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { startAnthropicServer } from './anthropic-server.js';
+import type { Fault, TestServer } from './common.js';
+import { startOpenAIServer } from './openai-server.js';
+
+const servers: TestServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function openaiServer(options: Parameters<typeof startOpenAIServer>[0] = {}): Promise<TestServer> {
+  const server = await startOpenAIServer(options);
+  servers.push(server);
+  return server;
+}
+
+function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+const chat = { model: 'm', messages: [{ role: 'user', content: 'hello' }] };
+
+describe('test servers', () => {
+  test('record every request with its body and headers, and answer on a random local port', async () => {
+    const server = await openaiServer();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const response = await post(`${server.url}/chat/completions`, { ...chat, n: 2 });
+    const json = (await response.json()) as { choices: { message: { content: string } }[] };
+    expect(json.choices.map((choice) => choice.message.content)).toEqual(['echo: hello #0', 'echo: hello #1']);
+    expect(server.requestCount).toBe(1);
+    expect(server.requests[0]).toMatchObject({ number: 1, method: 'POST', path: '/v1/chat/completions', body: { ...chat, n: 2 } });
+    expect(server.requests[0]?.headers['content-type']).toBe('application/json');
+  });
+
+  test('seeded random faults repeat exactly for the same seed', async () => {
+    const kinds: Fault[] = [{ kind: 'status', status: 500 }, { kind: 'status', status: 529 }];
+    const statuses = async (seed: number): Promise<number[]> => {
+      const server = await openaiServer({ randomFaults: { probability: 0.5, seed, kinds } });
+      const result: number[] = [];
+      for (let i = 0; i < 20; i += 1) result.push((await post(`${server.url}/chat/completions`, chat)).status);
+      return result;
+    };
+    const first = await statuses(11);
+    expect(await statuses(11)).toEqual(first);
+    expect(first).toContain(200);
+    expect(first.some((status) => status === 500 || status === 529)).toBe(true);
+    expect(await statuses(12)).not.toEqual(first);
+  });
+
+  test('a reset destroys the socket, malformed JSON does not parse, other paths are 404', async () => {
+    const server = await openaiServer({ faults: { 1: { kind: 'reset' }, 2: { kind: 'malformed-json' } } });
+    await expect(post(`${server.url}/chat/completions`, chat)).rejects.toThrow(/fetch failed/);
+    const malformed = await post(`${server.url}/chat/completions`, chat);
+    expect(malformed.status).toBe(200);
+    await expect(malformed.json()).rejects.toThrow(SyntaxError);
+    expect((await post(`${server.url}/embeddings`, chat)).status).toBe(404);
+  });
+
+  test('close() ends stalled requests instead of hanging', async () => {
+    const server = await startOpenAIServer({ faults: () => ({ kind: 'stall' }) });
+    const pending = post(`${server.url}/chat/completions`, chat).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await server.close();
+    expect(await pending).toBeInstanceOf(Error);
+  });
+
+  test('the Anthropic server writes a cache_control prefix once, then reads it', async () => {
+    const server = await startAnthropicServer();
+    servers.push(server);
+    const request = {
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      system: [{ type: 'text', text: 'long stable system prompt', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'question' }],
+    };
+    const usage = async () =>
+      ((await (await post(`${server.url}/v1/messages`, request)).json()) as { usage: Record<string, number> }).usage;
+    const first = await usage();
+    const second = await usage();
+    expect(first).toMatchObject({ cache_creation_input_tokens: 8, cache_read_input_tokens: 0, input_tokens: 3 });
+    expect(second).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: 8, input_tokens: 3 });
+    const missing = await post(`${server.url}/v1/messages`, { ...request, max_tokens: undefined });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
+  });
+});
