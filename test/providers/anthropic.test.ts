@@ -53,10 +53,10 @@ describe('anthropic', () => {
 
   test('system goes top-level and the cache breakpoint ends the example prefix', async () => {
     const target = await server();
-    const provider = anthropic({ model: 'claude-sonnet-4-5', apiKey: KEY, baseURL: target.url });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
     await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
     expect(body(target)).toEqual({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-haiku-4-5',
       max_tokens: 1024,
       system: [{ type: 'text', text: 'Collect the gold coins.' }],
       messages: [
@@ -69,7 +69,7 @@ describe('anthropic', () => {
 
   test('a prefix of only the system prompt puts the breakpoint on the system block; no prefix, no breakpoint', async () => {
     const target = await server();
-    const provider = anthropic({ model: 'claude-sonnet-4-5', apiKey: KEY, baseURL: target.url });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
     await provider.sample({ messages: examplePrompt, cachePrefixLength: 1 }, { n: 1 });
     await provider.sample({ messages: examplePrompt }, { n: 1 });
     expect(body(target, 0).system).toEqual([{ type: 'text', text: 'Collect the gold coins.', cache_control: { type: 'ephemeral' } }]);
@@ -79,7 +79,7 @@ describe('anthropic', () => {
 
   test('a repeated prefix is written once then read; inputTokens counts every prompt token; cost uses both rates', async () => {
     const target = await server();
-    const provider = anthropic({ model: 'claude-sonnet-4-5', apiKey: KEY, baseURL: target.url });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
     const first = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
     const second = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
     expect(first.usage.cacheWriteTokens).toBeGreaterThan(0);
