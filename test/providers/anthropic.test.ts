@@ -79,7 +79,7 @@ describe('anthropic', () => {
 
   test('a repeated prefix is written once then read; inputTokens counts every prompt token; cost uses both rates', async () => {
     const target = await server();
-    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
+    const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });
     const first = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
     const second = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 1 });
     expect(first.usage.cacheWriteTokens).toBeGreaterThan(0);
