@@ -250,10 +250,15 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     return costOf(model, usage, options) ?? costOf(responseModel, usage, options);
   };
 
+  const detected = Object.freeze({ ...config.capabilities, nativeN: false });
   return {
     name,
     model,
-    capabilities: config.capabilities,
+    // Once the server is known to ignore `n`, say so: the loop then sends one request per
+    // sample through its own concurrency limit instead of this provider fanning out inside one slot.
+    get capabilities() {
+      return fanOut ? detected : config.capabilities;
+    },
     async sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Output>> {
       validateSampleOptions(options);
       const { n, signal } = options;

@@ -42,6 +42,7 @@ describe('openaiCompatible', () => {
   test('a server that ignores n: the rest is fetched one request each, warned once, remembered', async () => {
     const target = await server({ ignoreN: true });
     const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2', name: 'ollama' });
+    expect(provider.capabilities.nativeN).toBe(true);
     const first = await provider.sample({ ...ask('maze'), seed: 7 }, { n: 4 });
     expect(first.completions).toHaveLength(4);
     expect(target.requestCount).toBe(4);
@@ -52,6 +53,8 @@ describe('openaiCompatible', () => {
     expect(new Set([7, ...fanOutSeeds]).size).toBe(4);
     expect(bodies(target).slice(1).every((body) => !('n' in body))).toBe(true);
 
+    // The loop reads this to send one request per sample through its own concurrency limit.
+    expect(provider.capabilities.nativeN).toBe(false);
     const second = await provider.sample({ ...ask('maze'), seed: 7 }, { n: 3 });
     expect(second.completions).toHaveLength(3);
     expect(second.warnings).toBeUndefined();
