@@ -344,9 +344,9 @@ export function renderMaze(maze: Maze, state?: Pick<MazeState, 'position' | 'col
 const ARROWS: Readonly<Record<Move, string>> = { U: '^', D: 'v', L: '<', R: '>' };
 
 /**
- * Draws a played move sequence on the maze: `S` the start, `@` where the agent ended,
- * an arrow on each cell it walked out of (the last way it left), `$` the coins it
- * collected, `o` the ones it missed. Same grid layout as `renderMaze`.
+ * Draws a played move sequence on the maze: `S` the start, an arrow on each cell the
+ * agent walked out of (the last way it left), `@` where it ended (unless that is a
+ * coin), `$` the coins it collected, `o` the ones it missed. Same grid as `renderMaze`.
  */
 export function renderPath(maze: Maze, moves: readonly (Move | undefined)[]): string {
   const { path, collected, finalPosition } = simulate(maze, moves);
@@ -357,9 +357,9 @@ export function renderPath(maze: Maze, moves: readonly (Move | undefined)[]): st
     if (move !== undefined && to !== undefined && !samePosition(from, to)) marks.set(cellKey(from), ARROWS[move]);
   });
   for (const coin of maze.coins) marks.set(cellKey(coin), 'o');
-  for (const coin of collected) marks.set(cellKey(coin), '$');
   marks.set(cellKey(maze.start), 'S');
   marks.set(cellKey(finalPosition), '@');
+  for (const coin of collected) marks.set(cellKey(coin), '$');
   const walls = new Set(maze.walls.map(cellKey));
   const cellWidth = String(maze.width - 1).length;
   const labelWidth = String(maze.height - 1).length;

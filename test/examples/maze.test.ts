@@ -11,6 +11,7 @@ import {
   parseMove,
   parseMoves,
   renderMaze,
+  renderPath,
   simulate,
   taskPrompt,
   turnPrompt,
@@ -295,6 +296,19 @@ describe('createMazeEnv', () => {
     expect(env.state.steps).toBe(0);
   });
 
+  it('plays a turn with no move (undefined) as a bump: a step used, the penalty paid, the agent in place', () => {
+    const env = createMazeEnv({ ...small, stepLimit: 3 });
+    env.step('R');
+    expect(env.step(undefined)).toStrictEqual({ bumped: true, collected: false, done: false });
+    expect(env.state).toStrictEqual({ position: { x: 1, y: 0 }, collected: [], steps: 2, bumps: 1 });
+    expect(env.step(undefined).done).toBe(true);
+    expect(env.reward().score).toBe(-2 * WALL_PENALTY);
+    expect(mazeReward(small, ['R', undefined, 'R'])).toStrictEqual(
+      { score: 1 - WALL_PENALTY, info: { coinsCollected: 1, totalCoins: 2, wallBumps: 1, steps: 3, finalPosition: { x: 2, y: 0 }, done: false } },
+    );
+    expect(simulate(small, [undefined, 'D']).path).toStrictEqual([{ x: 0, y: 0 }, { x: 0, y: 0 }, { x: 0, y: 1 }]);
+  });
+
   it('returns state snapshots that later steps do not change', () => {
     const env = createMazeEnv(small);
     const before = env.state;
@@ -337,6 +351,26 @@ describe('createMazeEnv', () => {
         'Coins left: 1 of 2. Steps left: 6 of 8.',
       ].join('\n'),
     );
+  });
+});
+
+describe('renderPath', () => {
+  it('draws the start, the way out of each cell, the end and the coins collected or missed', () => {
+    expect(renderPath(small, moves('DRUURR'))).toBe(
+      [
+        'Legend: S start, @ end, > < ^ v path, $ coin collected, o coin missed, # wall.',
+        '  0 1 2',
+        '0 S > $',
+        '1 ^ # .',
+        '2 o . .',
+      ].join('\n'),
+    );
+  });
+
+  it('marks where the agent ended, and ignores moves after the episode is over', () => {
+    const lines = renderPath(small, moves('DDRRUURRRR')).split('\n').slice(2);
+    expect(lines).toStrictEqual(['0 S . $', '1 v # ^', '2 $ > ^']);
+    expect(renderPath(small, moves('RD')).split('\n').slice(2)).toStrictEqual(['0 S @ o', '1 . # .', '2 o . .']);
   });
 });
 
