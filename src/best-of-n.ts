@@ -1,6 +1,6 @@
 import { collect, createRunControl } from './collect.js';
 import type { SamplingOptions } from './options.js';
-import { resolveSampling } from './options.js';
+import { integer, resolveSampling } from './options.js';
 import { byReward } from './select.js';
 import type { Example, Trajectory } from './trajectory.js';
 import { scoredOnly } from './trajectory.js';
@@ -10,6 +10,8 @@ export interface BestOfNOptions<Task, Output = string, Info = undefined> extends
   readonly task: Task;
   /** Examples to fold into the prompt. @default none */
   readonly examples?: readonly Example<Task, Output, Info>[];
+  /** Iteration number recorded on the trajectories and mixed into the request seeds: vary it (or `seed`) to draw fresh samples on repeated calls. @default 0 */
+  readonly iteration?: number;
 }
 
 /** What `bestOfN` found. */
@@ -35,7 +37,7 @@ export async function bestOfN<Task, Output = string, Info = undefined>(
   try {
     const trajectories = await collect(resolved.settings, control, [options.task], options.examples ?? [], {
       split: 'train',
-      iteration: 0,
+      iteration: integer('iteration', options.iteration ?? 0, 0),
     });
     return { best: scoredOnly(trajectories).sort(byReward)[0], trajectories };
   } finally {

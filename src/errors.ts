@@ -81,7 +81,7 @@ export class TooManyErrorsError extends PauperError {
   constructor(maxErrors: number, failures: readonly string[]) {
     super(
       `${failures.length} samples failed, more than maxErrors (${maxErrors}). ` +
-        `First failure: ${failures[0] ?? 'none'}. Fix the cause, or raise \`maxErrors\`.`,
+        `First failure: ${(failures[0] ?? 'none').replace(/\.$/, '')}. Fix the cause, or raise \`maxErrors\`.`,
     );
     this.failures = failures;
   }

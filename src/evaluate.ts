@@ -1,6 +1,6 @@
 import { collect, createRunControl } from './collect.js';
 import type { SamplingOptions } from './options.js';
-import { resolveSampling, taskList } from './options.js';
+import { integer, resolveSampling, taskList } from './options.js';
 import type { SplitStats } from './stats.js';
 import { splitStats } from './stats.js';
 import type { Example, Trajectory } from './trajectory.js';
@@ -38,7 +38,7 @@ export async function evaluate<Task, Output = string, Info = undefined>(
   try {
     const trajectories = await collect(resolved.settings, control, tasks, options.examples ?? [], {
       split: 'eval',
-      iteration: options.iteration ?? 0,
+      iteration: integer('iteration', options.iteration ?? 0, 0),
     });
     return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
   } finally {

@@ -34,3 +34,15 @@ describe('bestOfN', () => {
     expect(trajectories.every((trajectory) => !trajectory.ok && trajectory.failure.stage === 'request')).toBe(true);
   });
 });
+
+describe('bestOfN across calls', () => {
+  it('draws fresh samples when the iteration changes, the same ones when it does not', async () => {
+    const seeds = async (iteration: number) => {
+      const provider = scripted((request) => String(request.seed));
+      const { trajectories } = await bestOfN({ provider, task: 't', reward: () => 1, samples: 2, iteration });
+      return trajectories.map((trajectory) => trajectory.text);
+    };
+    expect(await seeds(0)).toEqual(await seeds(0));
+    expect(await seeds(1)).not.toEqual(await seeds(0));
+  });
+});
