@@ -16,7 +16,7 @@ interface Measure {
   readonly runsMs: readonly number[];
 }
 
-async function measure(name: string, samples: number, run: () => Promise<unknown>): Promise<Measure> {
+async function measure(name: string, samples: number, run: () => PromiseLike<unknown>): Promise<Measure> {
   await run(); // warm-up
   const runsMs: number[] = [];
   for (let i = 0; i < repeats; i++) {
