@@ -1,14 +1,16 @@
+import type { CachedCompletion, ResponseCache } from './cache.js';
+import { cacheKey, CacheMissError } from './cache.js';
 import type { RolloutFunction } from './episode.js';
-import { TooManyErrorsError } from './errors.js';
+import { BudgetExceededError, TooManyErrorsError } from './errors.js';
 import type { EventListener } from './events.js';
 import type { Message } from './messages.js';
 import type { PromptBuilder } from './prompt.js';
 import { withoutSystem } from './prompt.js';
-import type { Provider, SampleRequest } from './provider.js';
+import type { Completion, Provider, SampleRequest } from './provider.js';
 import { createRng, deriveSeed } from './random.js';
 import type { RewardContext, RewardFunction, Sample, Score } from './reward.js';
 import { checkRewardValue, messageOf, score } from './reward.js';
-import type { Limiter, SampledCompletion, SamplerState } from './sample.js';
+import type { Limiter, RequestGate, SampledCompletion, SamplerState } from './sample.js';
 import { createLimiter, createSamplerState, sample } from './sample.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { parseOutput } from './schema.js';
@@ -43,6 +45,62 @@ export interface RunControl<Task, Output, Info> {
   readonly fail: (failure: Failure) => void;
   /** Stops all work of the run with a reason (the first reason wins). */
   readonly stop: (reason: unknown) => void;
+  /** The run's journal: records completions as they arrive, and rebuilds journaled samples on resume. @default none */
+  readonly journal: RunJournal | undefined;
+  /** What resuming restored and what it had to sample again. */
+  readonly resumed: ResumeCounts;
+  /** Admits requests under the run's budgets. @default none */
+  readonly gate: BudgetGate | undefined;
+  /** The response cache. @default none */
+  readonly cache: RunCache | undefined;
+}
+
+/** A response cache and whether it is replayed (a miss throws instead of calling the model). */
+export interface RunCache {
+  readonly store: ResponseCache;
+  readonly replay: boolean;
+}
+
+/** What collecting needs of the run's journal (see `journal.ts`). */
+export interface RunJournal {
+  /**
+   * What the journal holds of sample `id`: its finished trajectory, rebuilt around the
+   * run's task and prompt; or only its completion, to be scored now (a crash interrupted
+   * its scoring, or its parsing or scoring failed); `undefined` when it must be sampled
+   * (again); `'stale'` when it was made with a prompt the run no longer builds (the run
+   * diverged, e.g. a fixed scorer changed the kept set).
+   */
+  restore<Task, Output, Info>(
+    id: string,
+    task: Task,
+    prompt: readonly Message[],
+    singleShot: boolean,
+  ): Journaled<Task, Output, Info> | 'stale' | undefined;
+  /** Records a paid completion as soon as it arrives, before it is scored. */
+  completion(id: string, prompt: readonly Message[], completion: SampledCompletion & { readonly ok: true }): void;
+}
+
+/** A journaled sample: finished, or a completion still to score. */
+export type Journaled<Task, Output, Info> =
+  | { readonly trajectory: Trajectory<Task, Output, Info> }
+  | { readonly index: number; readonly completion: SampledCompletion & { readonly ok: true } };
+
+/** Counts of a resumed run. */
+export interface ResumeCounts {
+  /** Samples taken from the journal instead of being requested. */
+  restored: number;
+  /** Journaled samples requested again because only part of their native-`n` request was journaled. */
+  requestedAgain: number;
+  /** Journaled samples made with a prompt the resumed run no longer builds; sampled again. */
+  stale: number;
+  /** Journaled completions scored without a request: a crash interrupted their scoring, or their parsing or scoring had failed. */
+  rescored: number;
+}
+
+/** A request gate that also accounts for samples restored from a journal. */
+export interface BudgetGate extends RequestGate {
+  /** Counts restored samples against the budgets. */
+  charge(usage: Usage, costUsd: number | null, samples: number): void;
 }
 
 /** Builds the run-wide mechanics: one limiter, one error budget, one stop signal. */
@@ -51,6 +109,9 @@ export function createRunControl<Task, Output, Info>(options: {
   readonly maxErrors: number;
   readonly signal: AbortSignal | undefined;
   readonly onEvent: EventListener<Task, Output, Info> | undefined;
+  readonly journal?: RunJournal | undefined;
+  readonly gate?: BudgetGate | undefined;
+  readonly cache?: RunCache | undefined;
 }): RunControl<Task, Output, Info> {
   const stop = new AbortController();
   const failures: string[] = [];
@@ -59,6 +120,10 @@ export function createRunControl<Task, Output, Info>(options: {
     limit: createLimiter(options.concurrency),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
+    journal: options.journal,
+    resumed: { restored: 0, requestedAgain: 0, stale: 0, rescored: 0 },
+    gate: options.gate,
+    cache: options.cache,
     stop: (reason) => {
       if (!stop.signal.aborted) stop.abort(reason);
     },
@@ -131,27 +196,153 @@ async function collectTask<Task, Output, Info>(
     return trajectory;
   };
 
+  const restored = restoreTask(settings, control, base);
+  const fromJournal = async (journaled: Journaled<Task, Output, Info>): Promise<Trajectory<Task, Output, Info>> => {
+    control.resumed.restored++;
+    if ('completion' in journaled) {
+      const { completion, index } = journaled;
+      control.gate?.charge(completion.usage, completion.costUsd, 1);
+      control.resumed.rescored++;
+      return record(await scoreCompletion(settings, control, base, completion, index));
+    }
+    const { trajectory } = journaled;
+    control.gate?.charge(trajectory.usage, trajectory.costUsd, 1);
+    if (!trajectory.ok) control.fail(trajectory.failure);
+    control.emit({ type: 'sample', trajectory, restored: true });
+    return trajectory;
+  };
+
   if (settings.rollout !== undefined) {
     const rollout = settings.rollout;
-    return Promise.all(
-      Array.from({ length: settings.samples }, async (_, index) =>
-        record(await playEpisode(settings, control, rollout, base, index)),
-      ),
+    const episodes = await Promise.all(
+      Array.from({ length: settings.samples }, async (_, index) => {
+        const journaled = restored.get(index);
+        if (journaled !== undefined) return fromJournal(journaled);
+        const trajectory = await playEpisode(settings, control, rollout, base, index);
+        // An episode the budget stopped before its first request never happened.
+        if (refused(trajectory) && trajectory.steps.length === 0) return undefined;
+        return record(trajectory);
+      }),
     );
+    return episodes.filter((episode) => episode !== undefined);
   }
 
-  const completions = await sample(settings.provider, base.request, {
-    n: settings.samples,
-    seed: base.seed,
-    signal: control.signal,
-    limit: control.limit,
-    state: control.state,
-    onWarning: (message) => control.emit({ type: 'warning', message }),
-    onRequestError: requestFailed(control),
-  });
-  return Promise.all(
-    completions.map(async (completion, index) => record(await scoreCompletion(settings, control, base, completion, index))),
+  const cached = await cachedCompletions(settings, control, base, restored);
+  const missing = Array.from({ length: settings.samples }, (_, index) => index).filter(
+    (index) => !restored.has(index) && !cached.has(index),
   );
+  const completions =
+    missing.length === 0
+      ? []
+      : await sample(settings.provider, base.request, {
+          n: settings.samples,
+          seed: base.seed,
+          signal: control.signal,
+          limit: control.limit,
+          state: control.state,
+          onWarning: (message) => control.emit({ type: 'warning', message }),
+          onRequestError: requestFailed(control),
+          skip: new Set([...restored.keys(), ...cached.keys()]),
+          gate: control.gate,
+        });
+  const fresh = completions.map(async (completion, position) => {
+    // Completions the budget refused were never requested: they are not samples.
+    if (!completion.ok && completion.error instanceof BudgetExceededError) return undefined;
+    const index = missing[position] ?? position;
+    if (completion.ok) control.journal?.completion(identity(base, index).id, base.prompt, completion);
+    if (completion.ok && control.cache !== undefined) {
+      await control.cache.store.set(keyOf(settings, base, base.request.messages, index), toCached(completion.completion));
+    }
+    return record(await scoreCompletion(settings, control, base, completion, index));
+  });
+  const hits = [...cached].map(async ([index, completion]) => record(await scoreCompletion(settings, control, base, completion, index)));
+  const all = await Promise.all([...[...restored.values()].map(fromJournal), ...hits, ...fresh]);
+  return all.filter((trajectory) => trajectory !== undefined).sort((a, b) => a.index - b.index);
+}
+
+/** The cache key of one sample (of one turn, for an episode). */
+function keyOf<Task>(
+  settings: Pick<CollectSettings<Task, unknown, unknown>, 'provider' | 'temperature' | 'maxTokens'>,
+  base: TaskBase<Task>,
+  messages: readonly Message[],
+  index: number,
+): string {
+  return cacheKey({
+    provider: settings.provider.name,
+    model: settings.provider.model,
+    messages,
+    temperature: settings.temperature,
+    maxTokens: settings.maxTokens,
+    seed: base.seed,
+    iteration: base.iteration,
+    index,
+  });
+}
+
+function toCached(completion: Completion): CachedCompletion {
+  const { text, parsed, finishReason, logprob, error } = completion;
+  return {
+    text,
+    ...(parsed === undefined ? {} : { parsed }),
+    ...(finishReason === undefined ? {} : { finishReason }),
+    ...(logprob === undefined ? {} : { logprob }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+/** Cached completions of a task's samples not restored from a journal. A cache hit costs nothing. */
+async function cachedCompletions<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  restored: ReadonlyMap<number, unknown>,
+): Promise<Map<number, SampledCompletion>> {
+  const hits = new Map<number, SampledCompletion>();
+  const cache = control.cache;
+  if (cache === undefined) return hits;
+  for (let index = 0; index < settings.samples; index++) {
+    if (restored.has(index)) continue;
+    const key = keyOf(settings, base, base.request.messages, index);
+    const completion = await cache.store.get(key);
+    if (completion !== undefined) {
+      hits.set(index, { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: base.seed });
+    } else if (cache.replay) {
+      throw new CacheMissError({ key, taskId: base.taskId, split: base.split, iteration: base.iteration, index });
+    }
+  }
+  return hits;
+}
+
+/** What the journal holds of a task's samples, minus those to sample again. */
+function restoreTask<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+): Map<number, Journaled<Task, Output, Info>> {
+  const restored = new Map<number, Journaled<Task, Output, Info>>();
+  if (control.journal === undefined) return restored;
+  for (let index = 0; index < settings.samples; index++) {
+    const id = identity(base, index).id;
+    const found = control.journal.restore<Task, Output, Info>(id, base.task, base.prompt, settings.rollout === undefined);
+    if (found === 'stale') control.resumed.stale++;
+    else if (found !== undefined) restored.set(index, found);
+  }
+  // A native-n request made all its samples at once (they share its seed). When only
+  // part of them were journaled, request it again whole so the result is the same.
+  if (settings.rollout === undefined && settings.samples > 1) {
+    const seedOf = (journaled: Journaled<Task, Output, Info>): number =>
+      'completion' in journaled ? journaled.completion.seed : journaled.trajectory.seed;
+    const shared = [...restored].filter(([, journaled]) => seedOf(journaled) === base.seed);
+    if (shared.length > 0 && shared.length < settings.samples) {
+      for (const [index] of shared) restored.delete(index);
+      control.resumed.requestedAgain += shared.length;
+    }
+  }
+  return restored;
+}
+
+function refused(trajectory: Trajectory<unknown, unknown, unknown>): boolean {
+  return !trajectory.ok && trajectory.failure.error instanceof BudgetExceededError;
 }
 
 interface TaskBase<Task> {
@@ -227,19 +418,32 @@ async function playEpisode<Task, Output, Info>(
 
   const act = async (message: string, info?: unknown): Promise<string> => {
     const userTurn: Message = { role: 'user', content: message };
-    const [sampled] = await sample(
-      settings.provider,
-      { ...base.request, messages: [...conversation, userTurn] },
-      {
-        n: 1,
-        seed: deriveSeed(episodeSeed, steps.length),
-        signal: control.signal,
-        limit: control.limit,
-        state: control.state,
-        onWarning: (warning) => control.emit({ type: 'warning', message: warning }),
-        onRequestError: requestFailed(control),
-      },
-    );
+    const messages = [...conversation, userTurn];
+    const key = control.cache === undefined ? undefined : keyOf(settings, base, messages, index);
+    const hit = key === undefined ? undefined : await control.cache?.store.get(key);
+    if (hit === undefined && control.cache?.replay === true && key !== undefined) {
+      const miss = new CacheMissError({ key, taskId: base.taskId, split: base.split, iteration: base.iteration, index, step: steps.length });
+      // Stop the run, not only this episode: a rollout must not be able to swallow a replay miss.
+      control.stop(miss);
+      throw miss;
+    }
+    const [sampled] =
+      hit === undefined
+        ? await sample(
+            settings.provider,
+            { ...base.request, messages },
+            {
+              n: 1,
+              seed: deriveSeed(episodeSeed, steps.length),
+              signal: control.signal,
+              limit: control.limit,
+              state: control.state,
+              onWarning: (warning) => control.emit({ type: 'warning', message: warning }),
+              onRequestError: requestFailed(control),
+              gate: control.gate,
+            },
+          )
+        : [{ ok: true as const, completion: hit, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: episodeSeed }];
     if (sampled === undefined) throw new Error('sample returned no completion');
     usages.push(sampled.usage);
     costs.push(sampled.costUsd);
@@ -248,6 +452,7 @@ async function playEpisode<Task, Output, Info>(
       requestError = sampled.error;
       throw sampled.error;
     }
+    if (hit === undefined && key !== undefined) await control.cache?.store.set(key, toCached(sampled.completion));
     const reply = sampled.completion.text;
     conversation.push(userTurn, { role: 'assistant', content: reply });
     turns.push(userTurn, { role: 'assistant', content: reply });

@@ -12,7 +12,12 @@ export type RunEvent<Task, Output = string, Info = unknown> =
       readonly samples: number;
     }
   | { readonly type: 'iteration-start'; readonly iteration: number; readonly examples: readonly Example<Task, Output, Info>[] }
-  | { readonly type: 'sample'; readonly trajectory: Trajectory<Task, Output, Info> }
+  | {
+      readonly type: 'sample';
+      readonly trajectory: Trajectory<Task, Output, Info>;
+      /** `true` when a resumed run took the sample from its journal instead of requesting it. */
+      readonly restored?: boolean;
+    }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'iteration-end'; readonly result: IterationResult<Task, Output, Info> }
   | { readonly type: 'run-end'; readonly result: RunResult<Task, Output, Info> };

@@ -1,7 +1,33 @@
 // The public surface of pauper, listed by name.
 
 export { iterate, iterateDefaults, Run } from './iterate.js';
-export type { IterateOptions, IterationResult, RunResult } from './iterate.js';
+export type { IterateOptions, IterationResult, RunResult, StopReason } from './iterate.js';
+
+export { readJournal, journalVersion, libraryVersion, JournalError, JournalMismatchError } from './journal.js';
+export type {
+  Journal,
+  JournalCompletion,
+  JournalDifference,
+  JournalIteration,
+  JournalPrompt,
+  JournalRecord,
+  JournalResume,
+  JournalRunEnd,
+  JournalRunStart,
+  JournalSample,
+} from './journal.js';
+export type { ResumeCounts } from './collect.js';
+
+export type { Budget, BudgetName } from './budget.js';
+
+export { memoryCache, directoryCache, jsonlCache, cacheKey, CacheMissError } from './cache.js';
+export type { CachedCompletion, CacheKeyParts, ResponseCache } from './cache.js';
+
+export { fineTuningRecords, writeFineTuningJsonl, writeTrajectoriesJsonl } from './export.js';
+export type { ExportSummary, FineTuningOptions, FineTuningRecord } from './export.js';
+
+export { estimate } from './estimate.js';
+export type { Estimate, EstimateOptions, Range } from './estimate.js';
 
 export { evaluate } from './evaluate.js';
 export type { EvaluateOptions, Evaluation } from './evaluate.js';
@@ -10,7 +36,7 @@ export { bestOfN } from './best-of-n.js';
 export type { BestOfN, BestOfNOptions } from './best-of-n.js';
 
 export { sample, createLimiter, createSamplerState, splitUsage } from './sample.js';
-export type { Limiter, SampledCompletion, SampleCallOptions, SamplerState } from './sample.js';
+export type { GateTicket, Limiter, RequestGate, SampledCompletion, SampleCallOptions, SamplerState } from './sample.js';
 
 export { score, checkRewardValue } from './reward.js';
 export type { RewardContext, RewardFunction, RewardValue, Sample, Score } from './reward.js';
@@ -46,6 +72,17 @@ export type {
   SampleResponse,
 } from './provider.js';
 
+export { openai } from './providers/openai.js';
+export type { OpenAIOptions } from './providers/openai.js';
+export { anthropic } from './providers/anthropic.js';
+export type { AnthropicOptions } from './providers/anthropic.js';
+export { openaiCompatible } from './providers/openai-compatible.js';
+export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
+export type { ProviderTransportOptions } from './providers/shared.js';
+export { createTransport, toProviderError, isRetryableStatus } from './transport.js';
+export type { RetryEvent, SendOptions, Transport, TransportOptions } from './transport.js';
+export { batchPriceMultiplier, costOf, defaultPrices, findPrice } from './pricing.js';
+export type { CostOptions, ModelPrice, PriceTable } from './pricing.js';
 export { fromFunction } from './providers/function.js';
 export type { FromFunctionOptions, FunctionContext, FunctionResult } from './providers/function.js';
 export { scripted } from './providers/scripted.js';

@@ -1,6 +1,13 @@
-import type { RunControl } from './collect.js';
+import type { Budget, BudgetName, RunBudgetGate } from './budget.js';
+import { createBudgetGate } from './budget.js';
+import type { ResumeCounts, RunControl } from './collect.js';
 import { collect, createRunControl } from './collect.js';
 import { ConfigError, PauperError } from './errors.js';
+import type { RunEvent } from './events.js';
+import { contentHash } from './fingerprint.js';
+import type { JournalRunConfig, OpenJournal } from './journal.js';
+import { openJournal } from './journal.js';
+import type { PriceTable } from './pricing.js';
 import type { ResolvedSampling, SamplingOptions } from './options.js';
 import { integer, optionalFunction, resolveSampling, taskList } from './options.js';
 import { createRng, deriveSeed } from './random.js';
@@ -27,6 +34,33 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   readonly select?: Selector;
   /** What the selector sees: the kept set plus this iteration's trajectories (`elitist`), or this iteration's only (`fresh`). @default 'elitist' */
   readonly pool?: PoolPolicy;
+
+  /** Path of a JSONL journal that records every event as it happens (see `readJournal`). @default none */
+  readonly journal?: string;
+  /**
+   * Continue the run recorded in `journal`: journaled samples are not requested again and the
+   * result equals an uninterrupted run's. Refused when the options differ. A missing journal starts a new run.
+   * @default false
+   */
+  readonly resume?: boolean;
+  /** Limits on the run's cost, samples and tokens; when the next request could cross one, the run ends early. @default no limits */
+  readonly budget?: Budget;
+  /** Prices that extend `defaultPrices` to bound request cost under `budget.maxCostUsd` (the provider prices actual usage). @default defaultPrices */
+  readonly prices?: PriceTable;
+  /** Stop after the first iteration whose training mean reward reaches this. @default none */
+  readonly targetReward?: number;
+  /** Stop after this many iterations in a row without a higher best training mean reward. @default none */
+  readonly patience?: number;
+}
+
+/** Why a run ended before its last iteration. */
+export interface StopReason {
+  /** The budget that would have been exceeded, or the early-stop rule that fired. */
+  readonly reason: BudgetName | 'targetReward' | 'patience';
+  /** The last iteration of the run (a budget stop may leave it with fewer samples than planned). */
+  readonly iteration: number;
+  /** What happened, in words. */
+  readonly message: string;
 }
 
 /** The defaults of the loop's shape. */
@@ -64,6 +98,10 @@ export interface RunResult<Task, Output = string, Info = undefined> {
   readonly costUsd: number | null;
   readonly wallTimeMs: number;
   readonly seed: number;
+  /** Why the run ended early; `undefined` when it ran every iteration. */
+  readonly stopped: StopReason | undefined;
+  /** What resuming from the journal restored; `undefined` unless the run resumed a journal. */
+  readonly resumed: Readonly<ResumeCounts> | undefined;
 }
 
 /**
@@ -154,15 +192,21 @@ export function iterate<Task, Output = string, Info = undefined>(
   return new Run(loop(resolved));
 }
 
-interface ResolvedIterate<Task, Output, Info> extends ResolvedSampling<Task, Output, Info> {
+/** `IterateOptions` validated, defaults filled in. */
+export interface ResolvedIterate<Task, Output, Info> extends ResolvedSampling<Task, Output, Info> {
   readonly tasks: readonly Task[];
   readonly evalTasks: readonly Task[];
   readonly iterations: number;
   readonly select: Selector;
   readonly pool: PoolPolicy;
+  readonly journal: { readonly path: string; readonly resume: boolean; readonly config: () => JournalRunConfig } | undefined;
+  readonly gate: RunBudgetGate | undefined;
+  readonly targetReward: number | undefined;
+  readonly patience: number | undefined;
 }
 
-function resolveIterate<Task, Output, Info>(options: IterateOptions<Task, Output, Info>): ResolvedIterate<Task, Output, Info> {
+/** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
+export function resolveIterate<Task, Output, Info>(options: IterateOptions<Task, Output, Info>): ResolvedIterate<Task, Output, Info> {
   const sampling = resolveSampling(options);
   const tasks = taskList('tasks', options.tasks, false);
   const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, true);
@@ -174,18 +218,105 @@ function resolveIterate<Task, Output, Info>(options: IterateOptions<Task, Output
   optionalFunction('select', options.select);
   const pool = options.pool ?? iterateDefaults.pool;
   if (pool !== 'elitist' && pool !== 'fresh') throw new ConfigError('pool', pool, "'elitist' or 'fresh'");
-  return { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool };
+  if (options.journal !== undefined && (typeof options.journal !== 'string' || options.journal === '')) {
+    throw new ConfigError('journal', options.journal, 'a file path');
+  }
+  const resume = options.resume ?? false;
+  if (typeof resume !== 'boolean') throw new ConfigError('resume', resume, 'true or false');
+  if (resume && options.journal === undefined) throw new ConfigError('resume', resume, 'a `journal` path to resume from');
+  const gate = createBudgetGate(options.budget, {
+    model: sampling.settings.provider.model,
+    completionTokens: sampling.settings.maxTokens,
+    prices: options.prices,
+  });
+  const targetReward = options.targetReward;
+  if (targetReward !== undefined && (typeof targetReward !== 'number' || !Number.isFinite(targetReward))) {
+    throw new ConfigError('targetReward', targetReward, 'a finite number');
+  }
+  const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
+  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, gate, targetReward, patience };
+  const path = options.journal;
+  return {
+    ...resolved,
+    journal: path === undefined ? undefined : { path, resume, config: () => journalConfig(options, resolved) },
+  };
+}
+
+/** What the journal records of the options: `resume` holds what a resumed run must match; no secrets, no functions. */
+function journalConfig<Task, Output, Info>(
+  options: IterateOptions<Task, Output, Info>,
+  resolved: Omit<ResolvedIterate<Task, Output, Info>, 'journal'>,
+): JournalRunConfig {
+  const { settings } = resolved;
+  const taskHash = (option: string, tasks: readonly Task[]): string => {
+    try {
+      return contentHash(tasks);
+    } catch (error) {
+      throw new ConfigError(option, tasks, `JSON-serialisable tasks to journal (${(error as Error).message})`);
+    }
+  };
+  const resume = {
+    provider: settings.provider.name,
+    model: settings.provider.model,
+    mode: settings.rollout === undefined ? 'reward' : 'rollout',
+    schema: options.schema?.['~standard'].vendor ?? null,
+    system: options.system ?? null,
+    prompt: options.prompt === undefined ? 'default' : 'custom',
+    samples: settings.samples,
+    temperature: settings.temperature ?? null,
+    maxTokens: settings.maxTokens ?? null,
+    seed: settings.seed,
+    excludeOwnTask: settings.excludeOwnTask,
+    select: options.select === undefined ? `topK(${options.keep ?? iterateDefaults.keep})` : 'custom',
+    pool: resolved.pool,
+    tasks: taskHash('tasks', resolved.tasks),
+    evalTasks: taskHash('evalTasks', resolved.evalTasks),
+  };
+  const config = {
+    iterations: resolved.iterations,
+    concurrency: resolved.concurrency,
+    maxErrors: Number.isFinite(resolved.maxErrors) ? resolved.maxErrors : null,
+    capabilities: settings.provider.capabilities,
+    budget: options.budget ?? null,
+    targetReward: resolved.targetReward ?? null,
+    patience: resolved.patience ?? null,
+  };
+  return {
+    seed: settings.seed,
+    resume,
+    config,
+    tasks: resolved.tasks.map((task, index) => settings.taskId(task, index, 'train')),
+    evalTasks: resolved.evalTasks.map((task, index) => settings.taskId(task, index, 'eval')),
+  };
 }
 
 async function* loop<Task, Output, Info>(
   resolved: ResolvedIterate<Task, Output, Info>,
 ): AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>> {
-  const control = createRunControl(resolved);
-  const { settings } = resolved;
   const runStarted = performance.now();
+  const journal: OpenJournal<Task, Output, Info> | undefined =
+    resolved.journal === undefined
+      ? undefined
+      : await openJournal(resolved.journal.path, resolved.journal.resume, resolved.journal.config());
+  const { onEvent } = resolved;
+  const control = createRunControl({
+    ...resolved,
+    onEvent:
+      journal === undefined
+        ? onEvent
+        : (event: RunEvent<Task, Output, Info>) => {
+            journal.observe(event);
+            onEvent?.(event);
+          },
+    journal: journal?.hooks,
+    gate: resolved.gate,
+  });
+  const { settings } = resolved;
   const iterations: IterationResult<Task, Output, Info>[] = [];
   let kept: readonly Example<Task, Output, Info>[] = [];
   let best: Example<Task, Output, Info> | undefined;
+  let stopped: StopReason | undefined;
+  const progress = { bestMean: Number.NEGATIVE_INFINITY, flat: 0 };
   control.emit({
     type: 'run-start',
     seed: settings.seed,
@@ -194,25 +325,43 @@ async function* loop<Task, Output, Info>(
     evalTasks: resolved.evalTasks.length,
     samples: settings.samples,
   });
+  for (const message of journal?.warnings ?? []) control.emit({ type: 'warning', message });
   try {
     for (let iteration = 0; iteration <= resolved.iterations; iteration++) {
       control.signal.throwIfAborted();
       const examples = kept;
       control.emit({ type: 'iteration-start', iteration, examples });
       const started = performance.now();
+      const staleBefore = control.resumed.stale;
       const [train, held] = await Promise.all([
         timedCollect(resolved, control, resolved.tasks, examples, 'train', iteration),
         resolved.evalTasks.length === 0
           ? undefined
           : timedCollect(resolved, control, resolved.evalTasks, examples, 'eval', iteration),
       ]);
+      const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
+      const stale = control.resumed.stale - staleBefore;
+      if (stale > 0) {
+        control.emit({
+          type: 'warning',
+          message:
+            `${stale} journaled samples of iteration ${iteration} were made with other prompts: the resumed run diverged ` +
+            'from the journal (a changed scorer, selector or folder changed the examples); they were sampled again.',
+        });
+      }
+      const exhausted = resolved.gate?.exhausted;
+      if (exhausted !== undefined) {
+        stopped = { reason: exhausted.budget, iteration, message: exhausted.message };
+        control.emit({ type: 'warning', message: `The run ends early: ${exhausted.message}` });
+        // The budget admitted nothing this iteration: it did not happen.
+        if (trajectories.length === 0) break;
+      }
       const fresh = scoredOnly(train.trajectories);
       kept = resolved.select(selectionPool(resolved.pool, kept, fresh), {
         iteration,
         rng: createRng(deriveSeed(settings.seed, 'select', iteration)),
       });
       for (const candidate of fresh) if (best === undefined || byReward(candidate, best) < 0) best = candidate;
-      const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
       const result: IterationResult<Task, Output, Info> = {
         iteration,
         examples,
@@ -226,10 +375,15 @@ async function* loop<Task, Output, Info>(
       };
       iterations.push(result);
       control.emit({ type: 'iteration-end', result });
+      await journal?.flush();
+      stopped ??= earlyStop(resolved, result, progress);
       yield result;
+      if (stopped !== undefined) break;
     }
   } catch (error) {
     control.stop(error);
+    // Keep what was paid for: the samples so far reach the journal before the run rejects.
+    await journal?.flush().catch(() => {});
     throw control.signal.aborted ? control.signal.reason : error;
   } finally {
     // A consumer that stops iterating early also stops in-flight work.
@@ -244,9 +398,39 @@ async function* loop<Task, Output, Info>(
     costUsd: sumCost(iterations.map((iteration) => iteration.costUsd)),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
+    stopped,
+    resumed: journal?.resuming === true ? { ...control.resumed } : undefined,
   };
   control.emit({ type: 'run-end', result });
+  await journal?.flush();
   return result;
+}
+
+/** `targetReward` and `patience`: whether the run should end after this iteration. */
+function earlyStop<Task, Output, Info>(
+  resolved: ResolvedIterate<Task, Output, Info>,
+  result: IterationResult<Task, Output, Info>,
+  progress: { bestMean: number; flat: number },
+): StopReason | undefined {
+  const mean = result.train.mean;
+  const { iteration } = result;
+  if (resolved.targetReward !== undefined && mean !== null && mean >= resolved.targetReward) {
+    return { reason: 'targetReward', iteration, message: `The training mean reward ${mean} reached targetReward (${resolved.targetReward}).` };
+  }
+  if (mean !== null && mean > progress.bestMean) {
+    progress.bestMean = mean;
+    progress.flat = 0;
+  } else {
+    progress.flat++;
+  }
+  if (resolved.patience !== undefined && progress.flat >= resolved.patience) {
+    return {
+      reason: 'patience',
+      iteration,
+      message: `${progress.flat} iterations without a training mean reward above ${progress.bestMean} (patience ${resolved.patience}).`,
+    };
+  }
+  return undefined;
 }
 
 async function timedCollect<Task, Output, Info>(

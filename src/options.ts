@@ -1,4 +1,6 @@
-import type { CollectSettings } from './collect.js';
+import type { ResponseCache } from './cache.js';
+import { resolveCache } from './cache.js';
+import type { CollectSettings, RunCache } from './collect.js';
 import type { RolloutFunction } from './episode.js';
 import { ConfigError } from './errors.js';
 import type { EventListener } from './events.js';
@@ -55,6 +57,14 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
   readonly maxErrors?: number;
   /** Receives progress events (see `RunEvent`). @default none */
   readonly onEvent?: EventListener<Task, Output, Info>;
+  /**
+   * Response cache: a `ResponseCache` (e.g. `memoryCache()`), or a path (`.jsonl` for one file,
+   * anything else for a directory). Keyed by provider, model, messages, parameters, iteration and sample index.
+   * @default none
+   */
+  readonly cache?: ResponseCache | string;
+  /** Answer only from `cache`: a sample not in it throws `CacheMissError` instead of calling the model. @default false */
+  readonly replay?: boolean;
 }
 
 /** The defaults, filled in one place. */
@@ -74,6 +84,7 @@ export interface ResolvedSampling<Task, Output, Info> {
   readonly maxErrors: number;
   readonly signal: AbortSignal | undefined;
   readonly onEvent: EventListener<Task, Output, Info> | undefined;
+  readonly cache: RunCache | undefined;
 }
 
 /** Validates sampling options (throwing `ConfigError` naming the option) and fills in defaults. */
@@ -126,6 +137,10 @@ export function resolveSampling<Task, Output, Info>(
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new ConfigError('signal', options.signal, 'an AbortSignal');
   }
+  const store = resolveCache(options.cache);
+  const replay = options.replay ?? false;
+  if (typeof replay !== 'boolean') throw new ConfigError('replay', replay, 'true or false');
+  if (replay && store === undefined) throw new ConfigError('replay', replay, 'a `cache` to replay from');
   const userTaskId = options.taskId;
   const taskId = (task: Task, index: number, split: Split): string =>
     userTaskId === undefined ? defaultTaskId(task, index, split) : userTaskId(task, index);
@@ -154,6 +169,7 @@ export function resolveSampling<Task, Output, Info>(
     maxErrors,
     signal: options.signal,
     onEvent: options.onEvent,
+    cache: store === undefined ? undefined : { store, replay },
   };
 }
 

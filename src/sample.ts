@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { ConfigError, ProviderError } from './errors.js';
+import { BudgetExceededError, ConfigError, ProviderError } from './errors.js';
 import type { Completion, Provider, SampleRequest, SampleResponse } from './provider.js';
 import { deriveSeed } from './random.js';
 import type { Usage } from './usage.js';
@@ -59,6 +59,26 @@ export interface SampleCallOptions {
   readonly onWarning?: (message: string) => void;
   /** Called as soon as a request fails, with the number of completions it should have produced. */
   readonly onRequestError?: (error: unknown, completions: number) => void;
+  /**
+   * Completion indices already at hand (restored from a journal or a cache): they get no
+   * request, and the result holds only the others, in index order. When some are at hand,
+   * the rest are fetched one request each, with the seeds fan-out gives them. @default none
+   */
+  readonly skip?: ReadonlySet<number> | undefined;
+  /** Admits each request before it is sent (budgets); a refused request yields entries failed with `BudgetExceededError`. @default every request admitted */
+  readonly gate?: RequestGate | undefined;
+}
+
+/** Decides whether a request may start, e.g. under a budget (see `budget.ts`). */
+export interface RequestGate {
+  /** Reserves what the request may cost; `undefined` refuses it (and every later one). */
+  admit(request: SampleRequest, completions: number): GateTicket | undefined;
+}
+
+/** An admitted request's reservation, settled with what it really used. */
+export interface GateTicket {
+  /** Replaces the reservation with what the request used (zero when it failed). */
+  settle(usage: Usage, costUsd: number | null): void;
 }
 
 /**
@@ -86,6 +106,18 @@ export async function sample(
   const call = (count: number, requestSeed: number, topUp = false): Promise<SampledCompletion[]> =>
     limit(async () => {
       signal?.throwIfAborted();
+      const ticket = options.gate?.admit(request, count);
+      if (options.gate !== undefined && ticket === undefined) {
+        const refused = new BudgetExceededError('budget', 'The run budget does not admit this request.');
+        return Array.from({ length: count }, () => ({
+          ok: false as const,
+          error: refused,
+          usage: zeroUsage,
+          costUsd: 0,
+          latencyMs: 0,
+          seed: requestSeed,
+        }));
+      }
       const started = performance.now();
       let response: SampleResponse;
       try {
@@ -93,7 +125,9 @@ export async function sample(
           { ...request, seed: requestSeed },
           signal === undefined ? { n: count } : { n: count, signal },
         );
+        ticket?.settle(response.usage, response.costUsd);
       } catch (error) {
+        ticket?.settle(zeroUsage, 0);
         signal?.throwIfAborted();
         options.onRequestError?.(error, count);
         const latencyMs = performance.now() - started;
@@ -125,6 +159,10 @@ export async function sample(
     (await Promise.all(Array.from({ length: count }, (_, i) => call(1, deriveSeed(seed, offset + i))))).flat();
 
   if (n === 0) return [];
+  if (options.skip !== undefined && options.skip.size > 0) {
+    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !options.skip?.has(i));
+    return (await Promise.all(missing.map((i) => call(1, deriveSeed(seed, i))))).flat();
+  }
   if (!provider.capabilities.nativeN || state.fanOut || n === 1) {
     return n === 1 ? call(1, seed) : fanOut(n, 0);
   }

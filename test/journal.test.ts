@@ -1,0 +1,348 @@
+import { mkdtemp, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { IterateOptions, SampleRequest, Selector } from 'pauper';
+import {
+  ConfigError,
+  iterate,
+  JournalError,
+  JournalMismatchError,
+  libraryVersion,
+  readJournal,
+  scripted,
+  topK,
+} from 'pauper';
+import { openai } from '../src/providers/openai.js';
+import { startOpenAIServer } from './servers/openai-server.js';
+import type { TestServer } from './servers/common.js';
+import { canonical } from './fixtures/canonical.js';
+
+const lastUser = (request: SampleRequest): string =>
+  [...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '';
+
+/** Deterministic: the reply depends on the task, the request seed and the completion index only. */
+const deterministic = (options: { nativeN?: boolean } = {}) =>
+  scripted((request, { index }) => `${lastUser(request)}:${(request.seed ?? 0) % 1000}:${index}`, {
+    capabilities: { nativeN: options.nativeN ?? true },
+  });
+
+/** Varied rewards from the reply's seed digits, so selection has something to choose. */
+const reward = (sample: { text: string }): { score: number; info: { digits: string } } => {
+  const digits = sample.text.split(':')[1] ?? '0';
+  return { score: Number(digits) % 17, info: { digits } };
+};
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'pauper-journal-'));
+});
+
+function options(
+  provider: ReturnType<typeof deterministic>,
+  extra: Partial<IterateOptions<string, string, { digits: string }>> = {},
+): IterateOptions<string, string, { digits: string }> {
+  return {
+    provider,
+    tasks: ['a', 'b', 'c'],
+    evalTasks: ['held'],
+    reward,
+    samples: 3,
+    iterations: 2,
+    keep: 2,
+    seed: 7,
+    system: 'Answer briefly.',
+    ...extra,
+  };
+}
+
+describe('journal: writing', () => {
+  it('records the run start, every sample, each iteration and the run end, creating parent directories', async () => {
+    const path = join(directory, 'nested', 'runs', 'x.jsonl');
+    const run = await iterate(options(deterministic(), { journal: path }));
+    const journal = await readJournal(path);
+
+    expect(journal.warnings).toEqual([]);
+    expect(journal.start).toMatchObject({ v: 1, type: 'run-start', version: libraryVersion, seed: 7, tasks: ['train/0', 'train/1', 'train/2'] });
+    expect(journal.start?.resume).toMatchObject({ provider: 'scripted', model: 'scripted', samples: 3, system: 'Answer briefly.' });
+    expect(journal.samples.size).toBe(run.trajectories.length);
+    expect(journal.samples.size).toBe(3 * (3 + 1) * 3);
+    for (const trajectory of run.trajectories) {
+      const record = journal.samples.get(trajectory.id);
+      expect(record).toMatchObject({
+        split: trajectory.split,
+        iteration: trajectory.iteration,
+        index: trajectory.index,
+        text: trajectory.text,
+        turns: trajectory.turns,
+        reward: trajectory.reward,
+        usage: trajectory.usage,
+        costUsd: trajectory.costUsd,
+        seed: trajectory.seed,
+      });
+      expect(record?.info).toEqual(trajectory.ok ? trajectory.info : undefined);
+      expect(journal.prompts.get(record!.promptHash)).toEqual(trajectory.prompt);
+    }
+    for (const iteration of run.iterations) {
+      expect(journal.iterations.get(iteration.iteration)).toMatchObject({
+        kept: iteration.kept.map((example) => example.id),
+        examples: iteration.examples.map((example) => example.id),
+        train: { ...iteration.train, wallTimeMs: expect.any(Number) },
+      });
+    }
+    expect(journal.end).toMatchObject({ iterations: 3, best: run.best?.id, usage: run.usage, stopped: null });
+    // One prompt record per distinct prompt, not one per sample.
+    const prompts = journal.records.filter((record) => record.type === 'prompt');
+    expect(prompts.length).toBe(new Set(run.trajectories.map((trajectory) => JSON.stringify(trajectory.prompt))).size);
+  });
+
+  it('records failures with their stage and message, and parsed outputs', async () => {
+    const path = join(directory, 'failures.jsonl');
+    const provider = scripted((_request, { index }) => (index === 0 ? '{"n": 1}' : index === 1 ? 'not json' : '{"n": -1}'));
+    await iterate({
+      provider,
+      tasks: ['t'],
+      schema: z.object({ n: z.number() }),
+      reward: (sample) => {
+        if (sample.output.n < 0) throw new Error('negative n');
+        return sample.output.n;
+      },
+      samples: 3,
+      iterations: 0,
+      journal: path,
+    });
+    const samples = [...(await readJournal(path)).samples.values()].sort((a, b) => a.index - b.index);
+    expect(samples.map((sample) => [sample.ok, sample.output, sample.failure?.stage])).toEqual([
+      [true, { n: 1 }, undefined],
+      [false, undefined, 'parse'],
+      [false, undefined, 'reward'],
+    ]);
+    expect(samples[2]?.failure?.message).toMatch(/negative n/);
+  });
+
+  describe('with the OpenAI provider over HTTP', () => {
+    let server: TestServer;
+    beforeEach(async () => {
+      server = await startOpenAIServer();
+    });
+    afterEach(async () => {
+      await server.close();
+    });
+
+    it('never writes the API key', async () => {
+      const path = join(directory, 'secret.jsonl');
+      const provider = openai({ model: 'gpt-4.1-mini', apiKey: 'sk-test-TOPSECRET', baseURL: server.url });
+      await iterate({ provider, tasks: ['a'], reward: () => 1, samples: 2, iterations: 1, journal: path });
+      expect(server.requestCount).toBe(2);
+      const text = await readFile(path, 'utf8');
+      expect(text).toContain('gpt-4.1-mini');
+      expect(text).not.toContain('TOPSECRET');
+    });
+  });
+
+  it('refuses to append a new run to an existing journal', async () => {
+    const path = join(directory, 'twice.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const again = iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    await expect(again).rejects.toThrow(ConfigError);
+    await expect(iterate(options(deterministic(), { journal: path, iterations: 0 }))).rejects.toThrow(/resume: true/);
+  });
+
+  it('rejects resume without a journal path up front', () => {
+    expect(() => iterate(options(deterministic(), { resume: true }))).toThrow(/`resume`/);
+  });
+});
+
+describe('journal: reading', () => {
+  it('reports the line number of a bad line with a typed error', async () => {
+    const path = join(directory, 'bad.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    lines[3] = '{"v":1,"type":"sample","id":42}';
+    await writeFile(path, lines.join('\n'));
+    const error = await readJournal(path).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(JournalError);
+    expect(error).toMatchObject({ line: 4, path });
+    expect((error as Error).message).toMatch(/bad\.jsonl:4: not a valid record/);
+
+    lines[3] = '{"v":1,"type":';
+    await writeFile(path, lines.join('\n'));
+    await expect(readJournal(path)).rejects.toMatchObject({ line: 4, message: expect.stringMatching(/not valid JSON/) });
+  });
+
+  it('skips a partial last line with a returned warning', async () => {
+    const path = join(directory, 'partial.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const complete = await readJournal(path);
+    await appendFile(path, '{"v":1,"type":"sample","id":"train/0/0');
+    const journal = await readJournal(path);
+    expect(journal.records).toEqual(complete.records);
+    expect(journal.warnings).toHaveLength(1);
+    expect(journal.warnings[0]).toMatch(/partial last line/);
+  });
+
+  it('refuses a journal written by a newer schema version', async () => {
+    const path = join(directory, 'future.jsonl');
+    await writeFile(path, '{"v":2,"type":"run-start"}\n');
+    await expect(readJournal(path)).rejects.toThrow(/version 2 is newer/);
+  });
+});
+
+describe('journal: resume', () => {
+  /** Runs to completion, then keeps only the first `keepLines` lines (plus a partial one) as a crash would. */
+  async function crashedCopy(keepLines: number, extra: Partial<IterateOptions<string, string, { digits: string }>> = {}) {
+    const full = join(directory, `full-${keepLines}.jsonl`);
+    const reference = await iterate(options(deterministic(), { journal: full, ...extra }));
+    const lines = (await readFile(full, 'utf8')).split('\n');
+    const crashed = join(directory, `crashed-${keepLines}.jsonl`);
+    await writeFile(crashed, `${lines.slice(0, keepLines).join('\n')}\n{"v":1,"type":"sam`);
+    return { reference, crashed, lines };
+  }
+
+  it('continues a crashed run to the same result without requesting journaled samples again, at every cut point', async () => {
+    const { reference, lines } = await crashedCopy(0);
+    let partialRequests = 0;
+    let unscoredCuts = 0;
+    for (let keepLines = 1; keepLines < lines.length; keepLines++) {
+      const crashed = join(directory, `cut-${keepLines}.jsonl`);
+      await writeFile(crashed, `${lines.slice(0, keepLines).join('\n')}\n{"v":1,"type":"sam`);
+      const before = await readJournal(crashed);
+      const provider = deterministic();
+      const resumed = await iterate(options(provider, { journal: crashed, resume: true }));
+      expect(canonical(resumed)).toEqual(canonical(reference));
+
+      // Only tasks whose native-n request was not wholly journaled were requested: a request
+      // counts once all its completions are journaled, scored or not.
+      const ids = new Set([...before.samples.keys(), ...before.completions.keys()]);
+      const journaled = new Map<string, string[]>();
+      for (const id of ids) {
+        const key = id.split('/').slice(0, 3).join('/');
+        journaled.set(key, [...(journaled.get(key) ?? []), id]);
+      }
+      const whole = [...journaled.values()].filter((group) => group.length === 3);
+      const partial = [...journaled.values()].filter((group) => group.length < 3).reduce((sum, group) => sum + group.length, 0);
+      const unscored = whole.flat().filter((id) => !before.samples.has(id)).length;
+      expect(provider.calls).toHaveLength(4 * 3 - whole.length);
+      expect(resumed.resumed).toEqual({ restored: whole.length * 3, requestedAgain: partial, stale: 0, rescored: unscored });
+      if (unscored > 0) unscoredCuts++;
+      expect((await readJournal(crashed)).warnings).toEqual([]);
+      if (partial > 0) partialRequests++;
+    }
+    // The cut points include crashes between the completions of one native-n request, and between a completion and its score.
+    expect(partialRequests).toBeGreaterThan(0);
+    expect(unscoredCuts).toBeGreaterThan(0);
+  });
+
+  it('requests again only the missing samples of a provider without native n', async () => {
+    const { reference, crashed } = await crashedCopy(20, { provider: deterministic({ nativeN: false }) });
+    const before = await readJournal(crashed);
+    const provider = deterministic({ nativeN: false });
+    const resumed = await iterate(options(provider, { journal: crashed, resume: true }));
+    expect(canonical(resumed)).toEqual(canonical(reference));
+    const journaled = new Set([...before.samples.keys(), ...before.completions.keys()]);
+    expect(provider.calls).toHaveLength(36 - journaled.size);
+    expect(resumed.resumed?.requestedAgain).toBe(0);
+  });
+
+  it('makes no request when resuming a finished run, and can extend it by more iterations', async () => {
+    const path = join(directory, 'done.jsonl');
+    const reference = await iterate(options(deterministic(), { journal: path }));
+    const again = deterministic();
+    expect(canonical(await iterate(options(again, { journal: path, resume: true })))).toEqual(canonical(reference));
+    expect(again.calls).toHaveLength(0);
+    // Recomputed iterations that did not change are not journaled twice.
+    const records = (await readJournal(path)).records;
+    expect(records.filter((record) => record.type === 'iteration')).toHaveLength(3);
+    expect(records.filter((record) => record.type === 'resume')).toHaveLength(1);
+
+    const longer = deterministic();
+    const extended = await iterate(options(longer, { journal: path, resume: true, iterations: 4 }));
+    expect(longer.calls).toHaveLength(2 * 4);
+    const uninterrupted = await iterate(options(deterministic(), { iterations: 4 }));
+    expect(canonical(extended)).toEqual(canonical(uninterrupted));
+  });
+
+  it('refuses to resume with different options, naming each difference', async () => {
+    const path = join(directory, 'config.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const error = await iterate(options(deterministic(), { journal: path, resume: true, samples: 8, temperature: 0.5 })).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(JournalMismatchError);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('samples: 3 → 8');
+    expect((error as Error).message).toContain('temperature: 1 → 0.5');
+    expect((error as JournalMismatchError).differences.map((difference) => difference.field)).toEqual(['samples', 'temperature']);
+
+    await expect(iterate(options(deterministic(), { journal: path, resume: true, tasks: ['a', 'b', 'd'] }))).rejects.toThrow(
+      /tasks: "[0-9a-f]+" → "[0-9a-f]+"/,
+    );
+  });
+
+  it('samples again, with a warning, what a diverged run no longer prompts for', async () => {
+    const path = join(directory, 'diverged.jsonl');
+    // Custom selectors cannot be compared: a different one is only noticed when the prompts differ.
+    const withSelect = (select: Selector, extra: Partial<IterateOptions<string, string, { digits: string }>> = {}) => {
+      const { keep: _keep, ...rest } = options(deterministic(), extra);
+      return { ...rest, select };
+    };
+    await iterate(withSelect(topK(2), { journal: path }));
+    const warnings: string[] = [];
+    const provider = deterministic();
+    const resumed = await iterate({
+      ...withSelect(topK(1), {
+        journal: path,
+        resume: true,
+        onEvent: (event) => {
+          if (event.type === 'warning') warnings.push(event.message);
+        },
+      }),
+      provider,
+    });
+    expect(resumed.resumed).toMatchObject({ restored: 12, stale: 24 });
+    expect(provider.calls).toHaveLength(2 * 4);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/12 journaled samples of iteration 1 were made with other prompts/);
+    expect(canonical(resumed)).toEqual(canonical(await iterate(withSelect(topK(1)))));
+  });
+
+  it('refuses to resume when the prompt builder changed', async () => {
+    const path = join(directory, 'render.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    await expect(
+      iterate(options(deterministic(), { journal: path, resume: true, render: (task) => `Task: ${task}` })),
+    ).rejects.toThrow(/prompt of train\/0\/0\/0/);
+  });
+
+  it('scores again, without requests, the samples whose scorer failed, so a fixed scorer recovers them', async () => {
+    const path = join(directory, 'scorer.jsonl');
+    const broken = await iterate(
+      options(deterministic(), {
+        journal: path,
+        iterations: 0,
+        maxErrors: Number.POSITIVE_INFINITY,
+        reward: () => {
+          throw new Error('scorer bug');
+        },
+      }),
+    );
+    expect(broken.trajectories.every((trajectory) => !trajectory.ok)).toBe(true);
+    const provider = deterministic();
+    const fixed = await iterate(options(provider, { journal: path, resume: true, iterations: 0 }));
+    expect(provider.calls).toHaveLength(0);
+    expect(fixed.resumed?.rescored).toBe(12);
+    expect(canonical(fixed)).toEqual(canonical(await iterate(options(deterministic(), { iterations: 0 }))));
+    // The rescored samples were journaled again; the latest record wins.
+    const journal = await readJournal(path);
+    expect([...journal.samples.values()].every((sample) => sample.ok)).toBe(true);
+  });
+});
+
+describe('journal: library version', () => {
+  it('writes the version in package.json', async () => {
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(libraryVersion).toBe(manifest.version);
+  });
+});
