@@ -2,11 +2,14 @@
  * Picks the demo's model from environment variables. The environment is a
  * parameter, so the choice is testable without touching `process.env`.
  */
-import { inContextLearner, type InContextLearnerOptions, type Provider } from 'pauper';
-// TODO(export): import from 'pauper' once src/index.ts exports the three providers.
-import { anthropic } from '../../src/providers/anthropic.js';
-import { openaiCompatible } from '../../src/providers/openai-compatible.js';
-import { openai } from '../../src/providers/openai.js';
+import {
+  anthropic,
+  inContextLearner,
+  openai,
+  openaiCompatible,
+  type InContextLearnerOptions,
+  type Provider,
+} from 'pauper';
 
 /** The model the demo will use, and one line saying what it is. */
 export interface ProviderChoice {

@@ -1,10 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Provider, RunEvent } from 'pauper';
-import { iterate } from 'pauper';
-import { anthropic } from '../../src/providers/anthropic.js';
-import { openaiCompatible } from '../../src/providers/openai-compatible.js';
-import { openai } from '../../src/providers/openai.js';
-import { createTransport } from '../../src/transport.js';
+import { anthropic, createTransport, iterate, openai, openaiCompatible } from 'pauper';
 import { startAnthropicServer } from '../servers/anthropic-server.js';
 import type { Fault, TestServer } from '../servers/common.js';
 import { startOpenAIServer } from '../servers/openai-server.js';
