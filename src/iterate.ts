@@ -158,6 +158,18 @@ export class Run<Task, Output = string, Info = undefined>
     return this.#promise.then(onFulfilled, onRejected);
   }
 
+  /** Like `Promise.prototype.catch`: starts the run if it has not started. */
+  catch<Rejected = never>(
+    onRejected?: ((reason: unknown) => Rejected | PromiseLike<Rejected>) | null,
+  ): Promise<RunResult<Task, Output, Info> | Rejected> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** Like `Promise.prototype.finally`: starts the run if it has not started. */
+  finally(onFinally?: (() => void) | null): Promise<RunResult<Task, Output, Info>> {
+    return this.then().finally(onFinally);
+  }
+
   async #finish(): Promise<RunResult<Task, Output, Info>> {
     for await (const _ of this) {
       // Drain: each iteration's result is also in the final result.

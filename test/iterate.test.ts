@@ -289,3 +289,17 @@ describe('iterate: the loop', () => {
     ]);
   });
 });
+
+describe('Run as a promise', () => {
+  it('supports catch and finally like a promise', async () => {
+    let finished = false;
+    const failed = iterate({ provider: scripted([new Error('down')]), tasks: ['a'], reward: () => 1, samples: 1, iterations: 0, maxErrors: 0 });
+    const caught = await failed.catch((error: unknown) => (error as Error).name);
+    expect(caught).toBe('TooManyErrorsError');
+    const result = await iterate({ provider: scripted(['ok']), tasks: ['a'], reward: () => 1, samples: 1, iterations: 0 }).finally(() => {
+      finished = true;
+    });
+    expect(finished).toBe(true);
+    expect(result.iterations).toHaveLength(1);
+  });
+});
