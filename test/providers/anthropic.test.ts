@@ -7,19 +7,14 @@ import type { Message } from '../../src/messages.js';
 import { anthropic } from '../../src/providers/anthropic.js';
 import { createTransport } from '../../src/transport.js';
 import { startAnthropicServer } from '../servers/anthropic-server.js';
-import type { ServerOptions, TestServer } from '../servers/common.js';
+import { serverPool, type ServerOptions, type TestServer } from '../servers/common.js';
 
 const KEY = 'sk-ant-test-SECRET0123456789abcdef';
-const servers: TestServer[] = [];
-
-async function server(options: ServerOptions = {}): Promise<TestServer> {
-  const started = await startAnthropicServer(options);
-  servers.push(started);
-  return started;
-}
+const servers = serverPool(startAnthropicServer);
+const server = (options: ServerOptions = {}): Promise<TestServer> => servers.start(options);
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((started) => started.close()));
+  await servers.closeAll();
   vi.unstubAllEnvs();
 });
 

@@ -3,20 +3,13 @@ import { ConfigError } from '../../src/errors.js';
 import type { Message } from '../../src/messages.js';
 import { openaiCompatible } from '../../src/providers/openai-compatible.js';
 import { createTransport } from '../../src/transport.js';
-import type { TestServer } from '../servers/common.js';
+import { serverPool, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
 
-const servers: TestServer[] = [];
+const servers = serverPool(startOpenAIServer);
+const server = (options: OpenAIServerOptions = {}): Promise<TestServer> => servers.start(options);
 
-async function server(options: OpenAIServerOptions = {}): Promise<TestServer> {
-  const started = await startOpenAIServer(options);
-  servers.push(started);
-  return started;
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((started) => started.close()));
-});
+afterEach(servers.closeAll);
 
 const ask = (content: string): { messages: Message[] } => ({ messages: [{ role: 'user', content }] });
 

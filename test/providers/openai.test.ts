@@ -8,20 +8,15 @@ import { costOf } from '../../src/pricing.js';
 import { createRng } from '../../src/random.js';
 import { openai } from '../../src/providers/openai.js';
 import { createTransport } from '../../src/transport.js';
-import type { Fault, TestServer } from '../servers/common.js';
+import { serverPool, type Fault, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
 
 const KEY = 'sk-test-SECRETkey0123456789abcdef';
-const servers: TestServer[] = [];
-
-async function server(options: OpenAIServerOptions = {}): Promise<TestServer> {
-  const started = await startOpenAIServer(options);
-  servers.push(started);
-  return started;
-}
+const servers = serverPool(startOpenAIServer);
+const server = (options: OpenAIServerOptions = {}): Promise<TestServer> => servers.start(options);
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((started) => started.close()));
+  await servers.closeAll();
   vi.unstubAllEnvs();
 });
 

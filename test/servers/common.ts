@@ -271,3 +271,21 @@ export function createPrefixCache() {
     },
   };
 }
+
+/** Starts servers for a test file and closes them all after each test: `afterEach(servers.closeAll)`. */
+export function serverPool<Options>(start: (options: Options) => Promise<TestServer>): {
+  readonly start: (options: Options) => Promise<TestServer>;
+  readonly closeAll: () => Promise<void>;
+} {
+  const running: TestServer[] = [];
+  return {
+    start: async (options) => {
+      const started = await start(options);
+      running.push(started);
+      return started;
+    },
+    closeAll: async () => {
+      await Promise.all(running.splice(0).map((server) => server.close()));
+    },
+  };
+}
