@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CachedCompletion, ResponseCache } from './cache.js';
 import { cacheKey, CacheMissError } from './cache.js';
 import type { RolloutFunction } from './episode.js';
@@ -115,8 +116,11 @@ export function createRunControl<Task, Output, Info>(options: {
 }): RunControl<Task, Output, Info> {
   const stop = new AbortController();
   const failures: string[] = [];
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
+  // Every waiting request (backoff, rate limit, queue) listens to the run's signal; thousands may wait at once.
+  setMaxListeners(0, signal);
   return {
-    signal: options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]),
+    signal,
     limit: createLimiter(options.concurrency),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
