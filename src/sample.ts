@@ -102,10 +102,14 @@ export async function sample(
     state.warned.add(message);
     options.onWarning?.(message);
   };
+  const nativeN = (): boolean => provider.capabilities.nativeN && !state.fanOut;
   // `topUp`: missing completions are fetched later by the caller instead of being failures.
-  const call = (count: number, requestSeed: number, topUp = false): Promise<SampledCompletion[]> =>
+  // Resolves to 'fan-out' without a request when, by the time a slot is free, native `n` is
+  // known not to work (another request found out while this one waited).
+  const call = (count: number, requestSeed: number, topUp = false): Promise<SampledCompletion[] | 'fan-out'> =>
     limit(async () => {
       signal?.throwIfAborted();
+      if (count > 1 && !nativeN()) return 'fan-out';
       const ticket = options.gate?.admit(request, count);
       if (options.gate !== undefined && ticket === undefined) {
         const refused = new BudgetExceededError('budget', 'The run budget does not admit this request.');
@@ -155,24 +159,34 @@ export async function sample(
       return shares;
     });
 
+  const single = async (requestSeed: number): Promise<SampledCompletion[]> => {
+    const result = await call(1, requestSeed);
+    return result === 'fan-out' ? [] : result;
+  };
   const fanOut = async (count: number, offset: number): Promise<SampledCompletion[]> =>
-    (await Promise.all(Array.from({ length: count }, (_, i) => call(1, deriveSeed(seed, offset + i))))).flat();
+    (await Promise.all(Array.from({ length: count }, (_, i) => single(deriveSeed(seed, offset + i))))).flat();
 
   if (n === 0) return [];
   if (options.skip !== undefined && options.skip.size > 0) {
     const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !options.skip?.has(i));
-    return (await Promise.all(missing.map((i) => call(1, deriveSeed(seed, i))))).flat();
+    return (await Promise.all(missing.map((i) => single(deriveSeed(seed, i))))).flat();
   }
-  if (!provider.capabilities.nativeN || state.fanOut || n === 1) {
-    return n === 1 ? call(1, seed) : fanOut(n, 0);
-  }
+  if (n === 1) return single(seed);
+  if (!nativeN()) return fanOut(n, 0);
   const first = await call(n, seed, true);
+  if (first === 'fan-out') return fanOut(n, 0);
   if (first.length >= n) return first.slice(0, n);
-  state.fanOut = true;
-  warn(
-    `${provider.name} returned ${first.length} of ${n} completions for one request (it ignores \`n\`); ` +
-      'fetching the rest one request at a time for the rest of this run.',
-  );
+  if (first.length === 1) {
+    // One choice for n > 1: the server ignores `n` (Ollama). Asking again would bill the prompt for nothing.
+    state.fanOut = true;
+    warn(
+      `${provider.name} returned 1 of ${n} completions for one request (it ignores \`n\`); ` +
+        'fetching the rest one request at a time for the rest of this run.',
+    );
+  } else {
+    // A one-off short response: top up this request and stay on native `n`.
+    warn(`${provider.name} returned ${first.length} of ${n} completions for one request; fetched the rest one request each.`);
+  }
   return [...first, ...(await fanOut(n - first.length, first.length))];
 }
 

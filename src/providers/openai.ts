@@ -270,21 +270,11 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
         return response(result.completions, result.usage, priced(result.usage, result.model), warnings);
       }
       const first = await call(request, n, request.seed, signal);
-      if (first.completions.length >= n || config.nativeN === 'native') {
-        return response(first.completions, first.usage, priced(first.usage, first.model), warnings);
-      }
-      const received = first.completions.length;
-      if (!fanOut) {
-        fanOut = true;
-        warnings.push(
-          `${name} returned ${received} of ${n} completions for one request (the server ignores \`n\`); ` +
-            'fetching the rest with one request each, for the rest of this provider’s life.',
-        );
-      }
-      const rest = await fanOutCalls(request, n - received, received, signal);
-      if (rest.warning !== undefined) warnings.push(rest.warning);
-      const usage = addUsage(first.usage, rest.usage);
-      return response([...first.completions, ...rest.completions], usage, priced(usage, first.model), warnings);
+      // A short response is returned as it is: the loop's `sample` fetches the rest, one request
+      // each, under the run's concurrency limit and budget. One choice for n > 1 means the server
+      // ignores `n` (Ollama): from then on `capabilities.nativeN` is false and n > 1 fans out here.
+      if (config.nativeN === 'detect' && n > 1 && first.completions.length === 1) fanOut = true;
+      return response(first.completions, first.usage, priced(first.usage, first.model), warnings);
     },
   };
 }

@@ -79,6 +79,37 @@ describe('iterate over real HTTP', () => {
     expect(server.requestCount).toBe(run.trajectories.length);
   });
 
+  it('openaiCompatible against a server that ignores n never exceeds the concurrency limit', async () => {
+    // The responder runs once per choice asked for; requests in flight are the distinct request numbers.
+    const inFlight = new Map<number, number>();
+    let peak = 0;
+    const server = await started(
+      startOpenAIServer({
+        ignoreN: true,
+        responder: async ({ requestNumber }) => {
+          inFlight.set(requestNumber, (inFlight.get(requestNumber) ?? 0) + 1);
+          peak = Math.max(peak, inFlight.size);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const left = (inFlight.get(requestNumber) ?? 1) - 1;
+          if (left === 0) inFlight.delete(requestNumber);
+          else inFlight.set(requestNumber, left);
+          return 'x';
+        },
+      }),
+    );
+    const run = await iterate({
+      provider: openaiCompatible({ baseURL: server.url, model: 'm' }),
+      tasks: ['a', 'b', 'c', 'd'],
+      reward: () => 1,
+      samples: 16,
+      iterations: 0,
+      concurrency: 2,
+    });
+    expect(run.trajectories.every((trajectory) => trajectory.ok)).toBe(true);
+    expect(server.requestCount).toBe(64);
+    expect(peak).toBe(2);
+  });
+
   it('a run under 20% mixed faults completes with every sample accounted for, none duplicated, and no key anywhere', async () => {
     const kinds: Fault[] = [
       { kind: 'rate-limit', retryAfterMs: 5 },

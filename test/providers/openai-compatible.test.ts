@@ -3,6 +3,7 @@ import { ConfigError } from '../../src/errors.js';
 import type { Message } from '../../src/messages.js';
 import { openaiCompatible } from '../../src/providers/openai-compatible.js';
 import { createTransport } from '../../src/transport.js';
+import { createSamplerState, sample } from '../../src/sample.js';
 import { serverPool, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
 
@@ -32,43 +33,46 @@ describe('openaiCompatible', () => {
     expect(response.costUsd).toBeNull();
   });
 
-  test('a server that ignores n: the rest is fetched one request each, warned once, remembered', async () => {
+  test('a server that ignores n: the short response is returned, and nativeN turns false', async () => {
     const target = await server({ ignoreN: true });
     const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2', name: 'ollama' });
     expect(provider.capabilities.nativeN).toBe(true);
     const first = await provider.sample({ ...ask('maze'), seed: 7 }, { n: 4 });
-    expect(first.completions).toHaveLength(4);
-    expect(target.requestCount).toBe(4);
-    expect(first.usage.requests).toBe(4);
-    expect(first.warnings).toEqual([expect.stringMatching(/^ollama returned 1 of 4 completions.*ignores `n`/)]);
+    expect(first.completions).toHaveLength(1);
+    expect(target.requestCount).toBe(1);
     expect(bodies(target)[0]).toMatchObject({ n: 4, seed: 7 });
-    const fanOutSeeds = bodies(target).slice(1).map((body) => body.seed);
-    expect(new Set([7, ...fanOutSeeds]).size).toBe(4);
-    expect(bodies(target).slice(1).every((body) => !('n' in body))).toBe(true);
-
-    // The loop reads this to send one request per sample through its own concurrency limit.
+    // The loop reads this to send one request per sample through its own concurrency limit and budget.
     expect(provider.capabilities.nativeN).toBe(false);
+    // A direct caller asking for n > 1 from now on gets a fan-out with distinct seeds.
     const second = await provider.sample({ ...ask('maze'), seed: 7 }, { n: 3 });
     expect(second.completions).toHaveLength(3);
-    expect(second.warnings).toBeUndefined();
-    expect(target.requestCount).toBe(7);
-    expect(bodies(target).slice(4).every((body) => !('n' in body))).toBe(true);
+    expect(target.requestCount).toBe(4);
+    expect(bodies(target).slice(1).every((body) => !('n' in body))).toBe(true);
+    expect(new Set(bodies(target).slice(1).map((body) => body.seed)).size).toBe(3);
   });
 
-  test('concurrent first calls against a server that ignores n warn only once', async () => {
+  test('through sample(): the rest is fetched one request each, warned once, remembered for the run', async () => {
     const target = await server({ ignoreN: true });
-    const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2' });
-    const responses = await Promise.all([provider.sample(ask('a'), { n: 3 }), provider.sample(ask('b'), { n: 3 })]);
-    expect(responses.flatMap((response) => response.warnings ?? [])).toHaveLength(1);
-    expect(responses.map((response) => response.completions.length)).toEqual([3, 3]);
-    expect(target.requestCount).toBe(6);
+    const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2', name: 'ollama' });
+    const state = createSamplerState();
+    const warnings: string[] = [];
+    const options = { n: 4, seed: 7, state, onWarning: (message: string) => warnings.push(message) };
+    const first = await sample(provider, ask('maze'), options);
+    expect(first.map((completion) => completion.ok)).toEqual([true, true, true, true]);
+    expect(target.requestCount).toBe(4);
+    await sample(provider, ask('maze'), options);
+    expect(target.requestCount).toBe(8);
+    expect(bodies(target).slice(1).every((body) => !('n' in body))).toBe(true);
+    expect(warnings).toEqual([expect.stringMatching(/^ollama returned 1 of 4 completions.*ignores `n`/)]);
   });
 
-  test('one short response also switches to fan-out', async () => {
+  test('one short response of several choices is topped up once and native n stays on', async () => {
     const target = await server({ faults: { 1: { kind: 'fewer-choices', choices: 2 } } });
     const provider = openaiCompatible({ baseURL: target.url, model: 'm' });
-    const response = await provider.sample(ask('x'), { n: 5 });
-    expect(response.completions.map((completion) => completion.text)).toEqual([
+    const warnings: string[] = [];
+    const options = { n: 5, state: createSamplerState(), onWarning: (message: string) => warnings.push(message) };
+    const completions = await sample(provider, ask('x'), options);
+    expect(completions.map((completion) => completion.ok && completion.completion.text)).toEqual([
       'echo: x #0',
       'echo: x #1',
       'echo: x #0',
@@ -76,7 +80,10 @@ describe('openaiCompatible', () => {
       'echo: x #0',
     ]);
     expect(target.requestCount).toBe(4);
-    expect(response.warnings).toHaveLength(1);
+    expect(warnings).toEqual([expect.stringMatching(/returned 2 of 5 completions.*fetched the rest/)]);
+    expect(provider.capabilities.nativeN).toBe(true);
+    await sample(provider, ask('y'), options);
+    expect(target.requestCount).toBe(5);
   });
 
   test('nativeN: false fans out from the start, without a warning', async () => {
@@ -96,12 +103,10 @@ describe('openaiCompatible', () => {
       model: 'm',
       transport: createTransport({ retryDelay: 1, concurrency: 1 }),
     });
-    const response = await provider.sample(ask('x'), { n: 4 });
-    expect(response.completions).toHaveLength(3);
-    expect(response.warnings).toEqual([
-      expect.stringMatching(/returned 1 of 4/),
-      expect.stringMatching(/1 of 3 requests failed.*HTTP 404.*model not found/),
-    ]);
+    await provider.sample(ask('detect'), { n: 2 });
+    const response = await provider.sample(ask('x'), { n: 3 });
+    expect(response.completions).toHaveLength(2);
+    expect(response.warnings).toEqual([expect.stringMatching(/1 of 3 requests failed.*HTTP 404.*model not found/)]);
   });
 
   test('an API key is sent when given', async () => {
