@@ -106,46 +106,51 @@ export interface RunResult<Task, Output = string, Info = undefined> {
 
 /**
  * A running (or not yet started) loop. Await it for the `RunResult`, or
- * iterate it with `for await` to get each `IterationResult` as it completes.
+ * iterate it with `for await` to get each `IterationResult` as it completes;
+ * both may be used at once, and every `for await` sees every iteration.
  * Work starts on the first `await` or iteration; breaking out of a
- * `for await` stops the run.
+ * `for await` before the run ends stops it.
  */
 export class Run<Task, Output = string, Info = undefined>
   implements PromiseLike<RunResult<Task, Output, Info>>, AsyncIterable<IterationResult<Task, Output, Info>>
 {
   readonly #loop: AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>>;
-  #result: RunResult<Task, Output, Info> | undefined;
-  #promise: Promise<RunResult<Task, Output, Info>> | undefined;
-  #stoppedEarly = false;
+  readonly #stop: (reason: unknown) => void;
+  readonly #iterations: IterationResult<Task, Output, Info>[] = [];
+  #outcome: { readonly result: RunResult<Task, Output, Info> } | { readonly error: unknown } | undefined;
+  #pumping: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #changed = Promise.resolve();
 
   /** @internal Use `iterate()`. */
-  constructor(loop: AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>>) {
+  constructor(
+    loop: AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>>,
+    stop: (reason: unknown) => void,
+  ) {
     this.#loop = loop;
+    this.#stop = stop;
+    this.#arm();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<IterationResult<Task, Output, Info>, void> {
-    if (this.#result !== undefined) {
-      yield* this.#result.iterations;
-      return;
-    }
-    let finished = false;
+    void this.#pump();
+    let next = 0;
+    let completed = false;
     try {
       while (true) {
-        const step = await this.#loop.next();
-        if (step.done === true) {
-          this.#result = step.value;
-          finished = true;
+        const changed = this.#changed;
+        while (next < this.#iterations.length) yield this.#iterations[next++] as IterationResult<Task, Output, Info>;
+        const outcome = this.#outcome;
+        if (outcome !== undefined && next >= this.#iterations.length) {
+          completed = true;
+          if ('error' in outcome) throw outcome.error;
           return;
         }
-        yield step.value;
+        await changed;
       }
-    } catch (error) {
-      finished = true;
-      throw error;
     } finally {
-      if (!finished) {
-        this.#stoppedEarly = true;
-        await this.#loop.return(undefined as never);
+      if (!completed && this.#outcome === undefined) {
+        this.#stop(new PauperError('The run was stopped by breaking out of its `for await` loop; it has no final result.'));
       }
     }
   }
@@ -154,8 +159,12 @@ export class Run<Task, Output = string, Info = undefined>
     onFulfilled?: ((result: RunResult<Task, Output, Info>) => Fulfilled | PromiseLike<Fulfilled>) | null,
     onRejected?: ((reason: unknown) => Rejected | PromiseLike<Rejected>) | null,
   ): Promise<Fulfilled | Rejected> {
-    this.#promise ??= this.#finish();
-    return this.#promise.then(onFulfilled, onRejected);
+    const settled = this.#pump().then(() => {
+      const outcome = this.#outcome;
+      if (outcome === undefined || 'error' in outcome) throw outcome?.error;
+      return outcome.result;
+    });
+    return settled.then(onFulfilled, onRejected);
   }
 
   /** Like `Promise.prototype.catch`: starts the run if it has not started. */
@@ -170,14 +179,38 @@ export class Run<Task, Output = string, Info = undefined>
     return this.then().finally(onFinally);
   }
 
-  async #finish(): Promise<RunResult<Task, Output, Info>> {
-    for await (const _ of this) {
-      // Drain: each iteration's result is also in the final result.
-    }
-    if (this.#result === undefined || this.#stoppedEarly) {
-      throw new PauperError('The run was stopped by breaking out of its `for await` loop; it has no final result.');
-    }
-    return this.#result;
+  /** Drives the loop once, whoever asks first; never rejects (the outcome holds the error). */
+  #pump(): Promise<void> {
+    this.#pumping ??= (async () => {
+      try {
+        while (true) {
+          const step = await this.#loop.next();
+          if (step.done === true) {
+            this.#outcome = { result: step.value };
+            return;
+          }
+          this.#iterations.push(step.value);
+          this.#notify();
+        }
+      } catch (error) {
+        this.#outcome = { error };
+      } finally {
+        this.#notify();
+      }
+    })();
+    return this.#pumping;
+  }
+
+  #arm(): void {
+    this.#changed = new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#arm();
+    wake?.();
   }
 }
 
@@ -201,7 +234,10 @@ export function iterate<Task, Output = string, Info = undefined>(
   options: IterateOptions<Task, Output, Info>,
 ): Run<Task, Output, Info> {
   const resolved = resolveIterate(options);
-  return new Run(loop(resolved));
+  // Breaking out of a `for await` stops the run through this signal, as a user abort would.
+  const stop = new AbortController();
+  const signal = resolved.signal === undefined ? stop.signal : AbortSignal.any([resolved.signal, stop.signal]);
+  return new Run(loop({ ...resolved, signal }), (reason) => stop.abort(reason));
 }
 
 /** `IterateOptions` validated, defaults filled in. */

@@ -239,14 +239,31 @@ describe('iterate: the loop', () => {
     expect(result.iterations.map((iteration) => iteration.iteration)).toEqual([0, 1, 2]);
   });
 
-  it('breaking out of for await stops the run: no further requests', async () => {
-    const provider = scripted(['ok']);
+  it('breaking out of for await stops the run: nothing after the iteration in flight', async () => {
+    const provider = scripted(['ok'], { delayMs: 10 });
     const run = iterate({ provider, tasks: ['a'], reward: () => 1, samples: 1, iterations: 5 });
     for await (const iteration of run) {
       if (iteration.iteration === 1) break;
     }
-    expect(provider.calls).toHaveLength(2);
     await expect(run).rejects.toThrow(/breaking out/);
+    const calls = provider.calls.length;
+    expect(calls).toBeLessThanOrEqual(3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(provider.calls.length).toBe(calls);
+  });
+
+  it('can be awaited and iterated at once: every consumer sees every iteration', async () => {
+    const run = iterate({ provider: scripted(['ok'], { delayMs: 2 }), tasks: ['a'], reward: () => 1, samples: 1, iterations: 3 });
+    const seen = async () => {
+      const iterations: number[] = [];
+      for await (const iteration of run) iterations.push(iteration.iteration);
+      return iterations;
+    };
+    const [result, first, second] = await Promise.all([run, seen(), seen()]);
+    expect(result.iterations).toHaveLength(4);
+    expect(first).toEqual([0, 1, 2, 3]);
+    expect(second).toEqual([0, 1, 2, 3]);
+    expect(await seen()).toEqual([0, 1, 2, 3]);
   });
 
   it('emits run, iteration, sample and warning events in order', async () => {
