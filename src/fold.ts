@@ -12,9 +12,16 @@ export interface FoldContext<Task> {
 /**
  * Turns kept examples into the messages that go between the system prompt and
  * the task. A pure function: the same examples give the same bytes, so the
- * example prefix stays stable and provider prompt caches hit.
+ * example prefix stays stable and provider prompt caches hit. A custom folder
+ * sees the run's own task, output and info types.
  */
-export type Folder = <Task, Output, Info>(
+export type Folder<Task = unknown, Output = unknown, Info = unknown> = (
+  examples: readonly Example<Task, Output, Info>[],
+  context: FoldContext<Task>,
+) => Message[];
+
+/** A folder for any task type: what the built-in folders return. It fits every `Folder<Task, Output, Info>`. */
+export type AnyFolder = <Task, Output, Info>(
   examples: readonly Example<Task, Output, Info>[],
   context: FoldContext<Task>,
 ) => Message[];
@@ -33,7 +40,7 @@ export interface FoldOptions {
  * Folds each example as prior conversation turns (user, assistant, ...),
  * lowest reward first so the best example sits next to the task.
  */
-export function fewShotMessages(options: FoldOptions = {}): Folder {
+export function fewShotMessages(options: FoldOptions = {}): AnyFolder {
   const maxTokens = checkBudget('fewShotMessages({ maxTokens })', options.maxTokens);
   return (examples) =>
     withinBudget(examples, maxTokens, (example) => messagesTokens(example.turns)).flatMap((example) => [
@@ -55,7 +62,7 @@ export interface InlineBlockOptions extends FoldOptions {
  * in ascending order of score: the OPRO meta-prompt layout. Multi-turn
  * examples appear as transcripts.
  */
-export function inlineBlock(options: InlineBlockOptions = {}): Folder {
+export function inlineBlock(options: InlineBlockOptions = {}): AnyFolder {
   const maxTokens = checkBudget('inlineBlock({ maxTokens })', options.maxTokens);
   const header = options.header ?? 'Earlier attempts and their scores, lowest score first (higher is better):';
   return (examples) => {
@@ -82,7 +89,8 @@ function formatScore(reward: number): string {
 
 /**
  * Keeps the highest-reward examples whose estimated tokens fit the budget,
- * returned in ascending order of reward (ties in a fixed order).
+ * returned in ascending order of reward (ties in a fixed order). An example
+ * larger than the whole budget is left out.
  */
 function withinBudget<Task, Output, Info>(
   examples: readonly Example<Task, Output, Info>[],
@@ -93,6 +101,9 @@ function withinBudget<Task, Output, Info>(
   let used = 0;
   for (const example of [...examples].sort(byReward)) {
     const tokens = cost(example);
+    // An example larger than the whole budget is skipped, so it cannot empty the prompt;
+    // otherwise the first that does not fit ends the list, so the lowest rewards go first.
+    if (tokens > maxTokens) continue;
     if (used + tokens > maxTokens) break;
     used += tokens;
     kept.push(example);

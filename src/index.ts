@@ -44,10 +44,10 @@ export type { RewardContext, RewardFunction, RewardValue, Sample, Score } from '
 export type { RolloutContext, RolloutFunction } from './episode.js';
 
 export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byReward, selectionPool, excludeTask } from './select.js';
-export type { Selector, SelectContext, PoolPolicy } from './select.js';
+export type { AnySelector, Selector, SelectContext, PoolPolicy, TaskSelector } from './select.js';
 
 export { fewShotMessages, inlineBlock, estimateTokens, messagesTokens } from './fold.js';
-export type { Folder, FoldContext, FoldOptions, InlineBlockOptions } from './fold.js';
+export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } from './fold.js';
 
 export { defaultPrompt, renderTask, withoutSystem } from './prompt.js';
 export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './prompt.js';

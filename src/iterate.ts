@@ -31,7 +31,7 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   /** Examples kept by the default selector, `topK(keep)`. Give `keep` or `select`, not both. @default 4 */
   readonly keep?: number;
   /** Chooses the kept set from the pool (see `select.ts`). @default topK(keep) */
-  readonly select?: Selector;
+  readonly select?: Selector<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>;
   /** What the selector sees: the kept set plus this iteration's trajectories (`elitist`), or this iteration's only (`fresh`). @default 'elitist' */
   readonly pool?: PoolPolicy;
 
@@ -245,7 +245,7 @@ export interface ResolvedIterate<Task, Output, Info> extends ResolvedSampling<Ta
   readonly tasks: readonly Task[];
   readonly evalTasks: readonly Task[];
   readonly iterations: number;
-  readonly select: Selector;
+  readonly select: Selector<Task, Output, Info>;
   readonly pool: PoolPolicy;
   readonly journal: { readonly path: string; readonly resume: boolean; readonly config: () => JournalRunConfig } | undefined;
   readonly gate: RunBudgetGate | undefined;

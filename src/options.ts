@@ -33,12 +33,12 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
    */
   readonly render?: TaskRenderer<Task>;
   /** How kept examples enter the prompt. @default fewShotMessages() */
-  readonly fold?: Folder;
+  readonly fold?: Folder<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>;
   /** Replaces the default prompt builder (`system`, `fold`, `render`) entirely. */
   readonly prompt?: PromptBuilder<Task, Output, Info>;
   /** Samples (or episodes) per task per iteration. @default 4 */
   readonly samples?: number;
-  /** Sampling temperature, 0 to 2. @default 1 */
+  /** Sampling temperature, 0 to 2. @default the provider's default (1 for OpenAI and the offline learner); not sent when omitted */
   readonly temperature?: number;
   /** Upper bound on completion tokens per request. @default the provider's default */
   readonly maxTokens?: number;
@@ -70,7 +70,6 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
 /** The defaults, filled in one place. */
 export const samplingDefaults = {
   samples: 4,
-  temperature: 1,
   concurrency: 8,
   seed: 0,
   maxErrors: 25,
@@ -122,8 +121,8 @@ export function resolveSampling<Task, Output, Info>(
     throw new ConfigError('prompt', options.prompt, '`prompt` alone: it replaces `system`, `render` and `fold`; fold inside it instead');
   }
   const samples = integer('samples', options.samples ?? samplingDefaults.samples, 1);
-  const temperature = options.temperature ?? samplingDefaults.temperature;
-  if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) {
+  const temperature = options.temperature;
+  if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
     throw new ConfigError('temperature', temperature, 'a number from 0 to 2');
   }
   const maxTokens = options.maxTokens === undefined ? undefined : integer('maxTokens', options.maxTokens, 1);

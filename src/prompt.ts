@@ -13,7 +13,7 @@ export type PromptBuilder<Task, Output = string, Info = unknown> = (
 export type TaskRenderer<Task> = (task: Task) => string | readonly Message[];
 
 /** Options of `defaultPrompt`. */
-export interface DefaultPromptOptions<Task> {
+export interface DefaultPromptOptions<Task, Output = unknown, Info = unknown> {
   /** System prompt; none when omitted. */
   readonly system?: string | undefined;
   /**
@@ -25,7 +25,7 @@ export interface DefaultPromptOptions<Task> {
    * How the examples are shown.
    * @default fewShotMessages()
    */
-  readonly fold?: Folder | undefined;
+  readonly fold?: Folder<Task, Output, Info> | undefined;
 }
 
 /**
@@ -33,7 +33,7 @@ export interface DefaultPromptOptions<Task> {
  * task. Everything before the task is the stable prefix providers cache.
  */
 export function defaultPrompt<Task, Output = string, Info = unknown>(
-  options: DefaultPromptOptions<Task> = {},
+  options: DefaultPromptOptions<Task, Output, Info> = {},
 ): PromptBuilder<Task, Output, Info> {
   const render = options.render ?? renderTask;
   const fold = options.fold ?? fewShotMessages();

@@ -12,9 +12,22 @@ export interface SelectContext {
 
 /**
  * Chooses the kept set from a pool of scored trajectories. Returning an empty
- * set is a normal outcome ("nothing passed"), not an error.
+ * set is a normal outcome ("nothing passed"), not an error. A custom selector
+ * sees the run's own task, output and info types.
  */
-export type Selector = <Task, Output, Info>(
+export type Selector<Task = unknown, Output = unknown, Info = unknown> = (
+  pool: readonly Example<Task, Output, Info>[],
+  context: SelectContext,
+) => Example<Task, Output, Info>[];
+
+/** A selector for any task type: what the built-in selectors return. It fits every `Selector<Task, Output, Info>`. */
+export type AnySelector = <Task, Output, Info>(
+  pool: readonly Example<Task, Output, Info>[],
+  context: SelectContext,
+) => Example<Task, Output, Info>[];
+
+/** A selector for one task type and any output and info types (e.g. `dedupe` with a task-aware key). */
+export type TaskSelector<Task> = <Output, Info>(
   pool: readonly Example<Task, Output, Info>[],
   context: SelectContext,
 ) => Example<Task, Output, Info>[];
@@ -31,19 +44,19 @@ export function byReward<Task, Output, Info>(a: Example<Task, Output, Info>, b: 
 }
 
 /** Keeps the `k` highest-reward trajectories. */
-export function topK(k: number): Selector {
+export function topK(k: number): AnySelector {
   assertCount('topK(k)', k);
   return (pool) => [...pool].sort(byReward).slice(0, k);
 }
 
 /** Keeps the trajectories whose reward is at least `minimum`. */
-export function threshold(minimum: number): Selector {
+export function threshold(minimum: number): AnySelector {
   if (!Number.isFinite(minimum)) throw new ConfigError('threshold(minimum)', minimum, 'a finite number');
   return (pool) => pool.filter((example) => example.reward >= minimum);
 }
 
 /** Keeps the trajectories with a reward above zero. */
-export function positiveOnly(): Selector {
+export function positiveOnly(): AnySelector {
   return (pool) => pool.filter((example) => example.reward > 0);
 }
 
@@ -52,7 +65,7 @@ export function positiveOnly(): Selector {
  * call from the seeded per-iteration generator (the in-context RL trick that
  * keeps the example set from collapsing onto one pattern).
  */
-export function stochastic(probability: number): Selector {
+export function stochastic(probability: number): AnySelector {
   if (!(probability >= 0 && probability <= 1)) {
     throw new ConfigError('stochastic(probability)', probability, 'a number from 0 to 1');
   }
@@ -60,10 +73,15 @@ export function stochastic(probability: number): Selector {
 }
 
 /**
- * Keeps one trajectory per distinct output (the highest-reward one).
- * @param key what makes two trajectories the same; the default is the final text.
+ * Keeps one trajectory per distinct output (the highest-reward one). The
+ * default key is the task's whole conversation, so distinct multi-turn
+ * episodes stay distinct; give a key to compare something else.
  */
-export function dedupe(key: (example: Example<unknown, unknown, unknown>) => string = (example) => example.text): Selector {
+export function dedupe(): AnySelector;
+export function dedupe<Task>(key: (example: Example<Task, unknown, unknown>) => string): TaskSelector<Task>;
+export function dedupe<Task>(
+  key: (example: Example<Task, unknown, unknown>) => string = (example) => JSON.stringify(example.turns),
+): TaskSelector<Task> {
   return (pool) => {
     const seen = new Set<string>();
     return [...pool].sort(byReward).filter((example) => {
@@ -76,7 +94,7 @@ export function dedupe(key: (example: Example<unknown, unknown, unknown>) => str
 }
 
 /** Keeps the `k` highest-reward trajectories of every task. */
-export function perTask(k: number): Selector {
+export function perTask(k: number): AnySelector {
   assertCount('perTask(k)', k);
   return (pool) => {
     const taken = new Map<string, number>();
@@ -89,7 +107,9 @@ export function perTask(k: number): Selector {
 }
 
 /** Applies selectors in order, each to the previous one's result: `pipe(dedupe(), positiveOnly(), topK(4))`. */
-export function pipe(...selectors: readonly Selector[]): Selector {
+export function pipe(...selectors: readonly AnySelector[]): AnySelector;
+export function pipe<Task, Output, Info>(...selectors: readonly Selector<Task, Output, Info>[]): Selector<Task, Output, Info>;
+export function pipe<Task, Output, Info>(...selectors: readonly Selector<Task, Output, Info>[]): Selector<Task, Output, Info> {
   return (pool, context) => selectors.reduce((kept, selector) => selector(kept, context), [...pool]);
 }
 

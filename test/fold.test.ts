@@ -47,6 +47,13 @@ describe('fewShotMessages', () => {
     ]);
   });
 
+  it('leaves out an example larger than the whole budget instead of folding nothing', () => {
+    const huge = example({ reward: 9, text: 'x'.repeat(1000), index: 7 });
+    const messages = fewShotMessages({ maxTokens: 40 })([huge, ...examples], context);
+    expect(messages.some((message) => message.content.includes('xxxx'))).toBe(false);
+    expect(messages.filter((message) => message.role === 'assistant').map((message) => message.content)).toContain('best');
+  });
+
   it('rejects a budget that is not positive', () => {
     expect(() => fewShotMessages({ maxTokens: 0 })).toThrow(ConfigError);
   });

@@ -94,6 +94,23 @@ describe('dedupe', () => {
     ]);
   });
 
+  it('keeps distinct multi-turn episodes that end with the same reply', () => {
+    const episode = (first: string, reward: number, index: number) =>
+      example({
+        reward,
+        index,
+        text: 'R',
+        turns: [
+          { role: 'user', content: 'view' },
+          { role: 'assistant', content: first },
+          { role: 'user', content: 'view' },
+          { role: 'assistant', content: 'R' },
+        ],
+      });
+    const kept = dedupe()([episode('U', 1, 0), episode('D', 2, 1), episode('U', 3, 2)], context);
+    expect(kept.map((candidate) => candidate.reward)).toEqual([3, 2]);
+  });
+
   it('uses a custom key', () => {
     const byTask = dedupe((candidate) => candidate.taskId)(pool, context);
     expect(byTask.map((kept) => kept.reward)).toEqual([2, 1]);

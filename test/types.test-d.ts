@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Example, IterationResult, RunResult, Run, Trajectory } from 'pauper';
-import { bestOfN, evaluate, iterate, scripted } from 'pauper';
+import { bestOfN, dedupe, evaluate, fewShotMessages, iterate, pipe, scripted, topK } from 'pauper';
 import { z } from 'zod';
 
 interface Maze {
@@ -77,6 +77,36 @@ describe('types flow through iterate() without casts', () => {
     expectTypeOf(evaluation.trajectories[0]!).toEqualTypeOf<Trajectory<Maze, string, 'x'>>();
     const found = await bestOfN({ provider, task: mazes[0]!, reward: () => 1 });
     expectTypeOf(found.best).toEqualTypeOf<Example<Maze, string, undefined> | undefined>();
+  });
+
+  it('types custom selectors and folders with the run own task, output and info, without casts', () => {
+    iterate({
+      provider,
+      tasks: mazes,
+      reward: () => ({ score: 1, info: { solved: true } }),
+      select: (pool) => pool.filter((example) => example.info?.solved === true && example.task.coins > 0),
+      fold: (examples, { task }) => {
+        expectTypeOf(task).toEqualTypeOf<Maze>();
+        return examples.map((example) => ({ role: 'user' as const, content: `${example.task.id}: ${example.text}` }));
+      },
+    });
+  });
+
+  it('accepts the built-in selectors and folders, composed inline, and task-aware keys', () => {
+    iterate({
+      provider,
+      tasks: mazes,
+      reward: () => 1,
+      select: pipe(dedupe(), topK(2)),
+      fold: fewShotMessages({ maxTokens: 100 }),
+    });
+    iterate({
+      provider,
+      tasks: mazes,
+      reward: () => 1,
+      select: dedupe((example) => example.task.id),
+    });
+
   });
 
   it('rejects a reward that returns a string', () => {
