@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import pLimit from 'p-limit';
 import { ConfigError, PauperError } from './errors.js';
 import { stableJson } from './fingerprint.js';
 import type { Message } from './messages.js';
@@ -92,26 +93,45 @@ export function memoryCache(): ResponseCache {
   };
 }
 
-/** A cache on disk, one JSON file per key in `path` (created when needed); each file is written whole, then renamed into place. */
+/** Files a `directoryCache` has open at most: a run of thousands of samples must not run out of file descriptors. */
+const openFiles = 32;
+
+/**
+ * A cache on disk, one JSON file per key in `path` (created when needed); each
+ * file is written whole, then renamed into place. At most 32 files are open at once.
+ */
 export function directoryCache(path: string): ResponseCache {
   if (typeof path !== 'string' || path === '') throw new ConfigError('directoryCache(path)', path, 'a directory path');
   let created: Promise<unknown> | undefined;
+  const limit = pLimit(openFiles);
   return {
-    async get(key) {
-      try {
-        return JSON.parse(await readFile(join(path, `${key}.json`), 'utf8')) as CachedCompletion;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
-    },
+    get: (key) =>
+      limit(async () => {
+        try {
+          return JSON.parse(await readFile(join(path, `${key}.json`), 'utf8')) as CachedCompletion;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw error;
+        }
+      }),
     async set(key, completion) {
-      created ??= mkdir(path, { recursive: true });
+      // A failed mkdir is tried again by the next store rather than failing every one after it.
+      created ??= mkdir(path, { recursive: true }).catch((error: unknown) => {
+        created = undefined;
+        throw error;
+      });
       await created;
       const file = join(path, `${key}.json`);
       const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temporary, JSON.stringify(completion));
-      await rename(temporary, file);
+      await limit(async () => {
+        try {
+          await writeFile(temporary, JSON.stringify(completion));
+          await rename(temporary, file);
+        } catch (error) {
+          await rm(temporary, { force: true }).catch(() => {});
+          throw error;
+        }
+      });
     },
   };
 }

@@ -210,7 +210,9 @@ async function collectTask<Task, Output, Info>(
       return record(await scoreCompletion(settings, control, base, completion, index));
     }
     const { trajectory } = journaled;
-    control.gate?.charge(trajectory.usage, trajectory.costUsd, 1);
+    // Charge what the sample was charged when it ran: one sample, or for an episode one per turn, since each
+    // `act` was a request of one completion (a turn the cache answered was free: this errs on the safe side).
+    control.gate?.charge(trajectory.usage, trajectory.costUsd, settings.rollout === undefined ? 1 : trajectory.steps.length);
     if (!trajectory.ok) control.fail(trajectory.failure);
     control.emit({ type: 'sample', trajectory, restored: true });
     return trajectory;
@@ -255,7 +257,7 @@ async function collectTask<Task, Output, Info>(
     const index = missing[position] ?? position;
     if (completion.ok) control.journal?.completion(identity(base, index).id, base.prompt, completion);
     if (completion.ok && control.cache !== undefined) {
-      await control.cache.store.set(keyOf(settings, base, base.request.messages, index), toCached(completion.completion));
+      await storeCached(control, control.cache, keyOf(settings, base, base.request.messages, index), completion.completion);
     }
     return record(await scoreCompletion(settings, control, base, completion, index));
   });
@@ -294,6 +296,55 @@ function toCached(completion: Completion): CachedCompletion {
   };
 }
 
+/**
+ * A cached completion, or `undefined`. A cache that cannot be read is a miss (with a
+ * warning): the sample is requested. Under `replay` there is no request to fall back
+ * on, so the read's error stops the run.
+ */
+async function readCached<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  cache: RunCache,
+  key: string,
+): Promise<CachedCompletion | undefined> {
+  try {
+    return await cache.store.get(key);
+  } catch (error) {
+    if (cache.replay) {
+      control.stop(error);
+      throw error;
+    }
+    cacheFailed(control, 'read', error);
+    return undefined;
+  }
+}
+
+/** Stores a paid completion; a cache that cannot store it (disk full, no file descriptors) costs the sample nothing, only a warning. */
+async function storeCached<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  cache: RunCache,
+  key: string,
+  completion: Completion,
+): Promise<void> {
+  try {
+    await cache.store.set(key, toCached(completion));
+  } catch (error) {
+    cacheFailed(control, 'store', error);
+  }
+}
+
+/** Warns once per kind of cache failure in a run (by error code, else message: a path in the message would make each one new). */
+function cacheFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>, action: 'read' | 'store', error: unknown): void {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  const kind = `cache ${action}: ${typeof code === 'string' ? code : messageOf(error)}`;
+  if (control.state.warned.has(kind)) return;
+  control.state.warned.add(kind);
+  const message =
+    action === 'read'
+      ? `The response cache could not be read (${messageOf(error)}); the sample was requested as on a cache miss.`
+      : `The response cache could not store a completion (${messageOf(error)}); the sample is kept, but not cached.`;
+  control.emit({ type: 'warning', message: `${message} Further cache failures like this one are not reported.` });
+}
+
 /** Cached completions of a task's samples not restored from a journal. A cache hit costs nothing. */
 async function cachedCompletions<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
@@ -307,7 +358,7 @@ async function cachedCompletions<Task, Output, Info>(
   for (let index = 0; index < settings.samples; index++) {
     if (restored.has(index)) continue;
     const key = keyOf(settings, base, base.request.messages, index);
-    const completion = await cache.store.get(key);
+    const completion = await readCached(control, cache, key);
     if (completion !== undefined) {
       hits.set(index, { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: base.seed });
     } else if (cache.replay) {
@@ -424,7 +475,7 @@ async function playEpisode<Task, Output, Info>(
     const userTurn: Message = { role: 'user', content: message };
     const messages = [...conversation, userTurn];
     const key = control.cache === undefined ? undefined : keyOf(settings, base, messages, index);
-    const hit = key === undefined ? undefined : await control.cache?.store.get(key);
+    const hit = key === undefined || control.cache === undefined ? undefined : await readCached(control, control.cache, key);
     if (hit === undefined && control.cache?.replay === true && key !== undefined) {
       const miss = new CacheMissError({ key, taskId: base.taskId, split: base.split, iteration: base.iteration, index, step: steps.length });
       // Stop the run, not only this episode: a rollout must not be able to swallow a replay miss.
@@ -456,7 +507,9 @@ async function playEpisode<Task, Output, Info>(
       requestError = sampled.error;
       throw sampled.error;
     }
-    if (hit === undefined && key !== undefined) await control.cache?.store.set(key, toCached(sampled.completion));
+    if (hit === undefined && key !== undefined && control.cache !== undefined) {
+      await storeCached(control, control.cache, key, sampled.completion);
+    }
     const reply = sampled.completion.text;
     conversation.push(userTurn, { role: 'assistant', content: reply });
     turns.push(userTurn, { role: 'assistant', content: reply });

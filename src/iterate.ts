@@ -342,10 +342,14 @@ async function* loop<Task, Output, Info>(
   resolved: ResolvedIterate<Task, Output, Info>,
 ): AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>> {
   const runStarted = performance.now();
+  // The journal warns while it writes, which is after `control` exists.
+  let warn = (_message: string): void => {};
   const journal: OpenJournal<Task, Output, Info> | undefined =
     resolved.journal === undefined
       ? undefined
-      : await openJournal(resolved.journal.path, resolved.journal.resume, resolved.journal.config());
+      : await openJournal(resolved.journal.path, resolved.journal.resume, resolved.journal.config(), {
+          onWarning: (message) => warn(message),
+        });
   const { onEvent } = resolved;
   const control = createRunControl({
     ...resolved,
@@ -359,6 +363,7 @@ async function* loop<Task, Output, Info>(
     journal: journal?.hooks,
     gate: resolved.gate,
   });
+  warn = (message) => control.emit({ type: 'warning', message });
   const { settings } = resolved;
   const iterations: IterationResult<Task, Output, Info>[] = [];
   let kept: readonly Example<Task, Output, Info>[] = [];

@@ -168,16 +168,19 @@ export interface Journal {
   readonly warnings: readonly string[];
 }
 
-/** A journal line is not valid JSON or not a valid record. Only a partial last line is skipped instead. */
+/**
+ * A journal line is not valid JSON or not a valid record (only a partial last
+ * line is skipped instead), or the journal could not be written (`line` unset).
+ */
 export class JournalError extends PauperError {
   override name = 'JournalError';
   /** The journal's path. */
   readonly path: string;
-  /** The 1-based line number of the bad line. */
-  readonly line: number;
+  /** The 1-based line number of the bad line; `undefined` when writing failed. */
+  readonly line: number | undefined;
 
-  constructor(path: string, line: number, problem: string, options?: { cause?: unknown }) {
-    super(`${path}:${line}: ${problem}`, options);
+  constructor(path: string, line: number | undefined, problem: string, options?: { cause?: unknown }) {
+    super(`${line === undefined ? path : `${path}:${line}`}: ${problem}`, options);
     this.path = path;
     this.line = line;
   }
@@ -288,11 +291,24 @@ export interface JournalRunConfig {
   readonly evalTasks: readonly string[];
 }
 
+/** What a run hears from its journal while writing it. */
+export interface JournalWriteOptions {
+  /**
+   * Called once per kind of value that could not be serialised (a BigInt, a
+   * circular object) in an `output`, `parsed` or `info`: the record was written
+   * with a marker in its place. @default warnings are dropped
+   */
+  readonly onWarning?: ((message: string) => void) | undefined;
+}
+
 /** A journal open for appending, and (on resume) what it already holds. */
 export interface OpenJournal<Task, Output, Info> {
-  /** Journals one run event (restored samples are not written again). */
+  /**
+   * Journals one run event (restored samples are not written again). Throws the
+   * write error for a `sample` once one occurred, so the run stops before it pays for more.
+   */
   readonly observe: (event: RunEvent<Task, Output, Info>) => void;
-  /** Resolves once every record so far is on disk; rejects with the first write error. */
+  /** Resolves once every record so far is on disk; rejects with the first write error (a `JournalError`). */
   readonly flush: () => Promise<void>;
   /** What collecting calls: record completions, restore journaled samples. */
   readonly hooks: RunJournal;
@@ -313,13 +329,14 @@ export async function openJournal<Task, Output, Info>(
   path: string,
   resume: boolean,
   config: JournalRunConfig,
+  options: JournalWriteOptions = {},
 ): Promise<OpenJournal<Task, Output, Info>> {
   const loaded = await loadJournal(path).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   });
   const fingerprint = contentHash(config.resume);
-  const writer = createWriter(path);
+  const writer = createWriter(path, options.onWarning);
   const writtenPrompts = new Set<string>();
   // Iterations already journaled: a resumed run recomputes them, and writes them again only if they changed.
   const journaledIterations = new Map<number, string>();
@@ -385,6 +402,8 @@ export async function openJournal<Task, Output, Info>(
   const hooks: RunJournal = {
     restore: (id, task, prompt, singleShot) => (held === undefined ? undefined : restore(path, held, id, task, prompt, singleShot)),
     completion(id, prompt, sampled) {
+      // A journal that cannot be written stops the run here, before more is paid for and lost.
+      writer.check();
       const time = new Date().toISOString();
       const [split, iteration, taskIndex, index] = id.split('/');
       const { text, parsed, error } = sampled.completion;
@@ -413,6 +432,7 @@ export async function openJournal<Task, Output, Info>(
     switch (event.type) {
       case 'sample': {
         if (event.restored === true) return;
+        writer.check();
         const trajectory = event.trajectory;
         writer.write(sampleRecord(trajectory, promptHash(trajectory.prompt, time), time));
         return;
@@ -474,12 +494,23 @@ function diff(journal: Readonly<Record<string, unknown>>, current: Readonly<Reco
  * Appends records in order, each as one whole line within a single `appendFile`
  * call: lines queued while a write is in progress go out together in the next
  * one, so the journal keeps up with a fast run. A crash leaves at most a
- * partial last line. Remembers the first failure.
+ * partial last line. A value that cannot be serialised spoils only its own
+ * field (see `serialise`); the first write error stops the journal, and
+ * `check` and `flush` throw it.
  */
-function createWriter(path: string): { write: (record: JournalRecord) => void; flush: () => Promise<void> } {
+function createWriter(
+  path: string,
+  onWarning: ((message: string) => void) | undefined,
+): { write: (record: JournalRecord) => void; check: () => void; flush: () => Promise<void> } {
   let pending: string[] = [];
   let writing: Promise<void> | undefined;
-  let failure: unknown;
+  let failure: JournalError | undefined;
+  const warned = new Set<string>();
+  const warn = (kind: string, message: string): void => {
+    if (warned.has(kind)) return;
+    warned.add(kind);
+    onWarning?.(message);
+  };
   const drain = async (): Promise<void> => {
     while (pending.length > 0 && failure === undefined) {
       const lines = pending.join('');
@@ -487,27 +518,107 @@ function createWriter(path: string): { write: (record: JournalRecord) => void; f
       try {
         await appendFile(path, lines);
       } catch (error) {
-        failure = error;
+        failure = new JournalError(
+          path,
+          undefined,
+          `could not write the journal (${firstLine(error)}). What was written before is kept: ` +
+            'fix the cause (disk space, permissions), then run again with `resume: true` to continue.',
+          { cause: error },
+        );
       }
     }
     writing = undefined;
   };
+  const check = (): void => {
+    if (failure !== undefined) throw failure;
+  };
   return {
     write(record) {
       if (failure !== undefined) return;
-      try {
-        pending.push(`${JSON.stringify(record)}\n`);
-      } catch (error) {
-        failure = new JournalError(path, 0, `could not serialise a ${record.type} record: ${(error as Error).message}`, { cause: error });
-        return;
-      }
+      const line = serialise(record, path, warn);
+      if (line === undefined) return;
+      pending.push(line);
       writing ??= drain();
     },
+    check,
     async flush() {
       while (writing !== undefined) await writing;
-      if (failure !== undefined) throw failure;
+      check();
     },
   };
+}
+
+/** What marks a value the journal could not serialise; a resumed run restores this string in its place. */
+const unserialisable = (problem: string): string => `[unserialisable: ${problem}]`;
+
+/** Whether a journaled value is the marker `serialise` wrote in place of one it could not serialise. */
+function isUnserialisable(value: unknown): boolean {
+  return typeof value === 'string' && value.startsWith('[unserialisable: ') && value.endsWith(']');
+}
+
+/**
+ * One record as a JSON line. A value JSON cannot hold (a BigInt, a circular
+ * object) can only be in a free-form field, `output`, `parsed` or an `info`:
+ * that field is written as a marker with a warning, and the rest of the record
+ * as it is, so one odd value never costs the record or the journal.
+ */
+function serialise(record: JournalRecord, path: string, warn: (kind: string, message: string) => void): string | undefined {
+  try {
+    return `${JSON.stringify(record)}\n`;
+  } catch {
+    const mark = (field: string, value: unknown): unknown => {
+      if (value === undefined) return value;
+      const problem = serialisationProblem(value);
+      if (problem === undefined) return value;
+      const resumed = field === 'parsed' ? 'a resumed run parses the text again' : 'a resumed run restores that string in its place';
+      warn(
+        `${record.type} ${field.replace(/\[\d+\]/, '[]')}: ${problem}`,
+        `Journal ${path}: the ${field} of ${recordName(record)} could not be serialised (${problem}); it was journaled ` +
+          `as "${unserialisable(problem)}" and ${resumed}. Make outputs and info JSON-serialisable to resume ` +
+          'identically. Later values with the same problem are marked without another warning.',
+      );
+      return unserialisable(problem);
+    };
+    let marked: JournalRecord = record;
+    if (record.type === 'sample') {
+      marked = {
+        ...record,
+        output: mark('output', record.output),
+        info: mark('info', record.info),
+        steps: record.steps.map((step, index) => ({ ...step, info: mark(`steps[${index}].info`, step.info) })),
+      };
+    } else if (record.type === 'completion') {
+      marked = { ...record, parsed: mark('parsed', record.parsed) };
+    }
+    try {
+      return `${JSON.stringify(marked)}\n`;
+    } catch (again) {
+      // Not a free-form value: a bug rather than data; skip the record rather than the journal.
+      const problem = firstLine(again);
+      warn(`${record.type}: ${problem}`, `Journal ${path}: ${recordName(record)} could not be serialised (${problem}) and was not journaled.`);
+      return undefined;
+    }
+  }
+}
+
+/** Why `value` cannot be serialised, or `undefined` when it can. */
+function serialisationProblem(value: unknown): string | undefined {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (error) {
+    return firstLine(error);
+  }
+}
+
+/** The first line of an error's message (V8 explains a circular structure over several). */
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+/** How a warning names a record: `sample train/0/1/2`, or `the iteration record`. */
+function recordName(record: JournalRecord): string {
+  return 'id' in record ? `${record.type} ${record.id}` : `the ${record.type} record`;
 }
 
 function sampleRecord(trajectory: Trajectory<unknown, unknown, unknown>, promptHash: string, time: string): JournalSample {
@@ -582,7 +693,8 @@ function restore<Task, Output, Info>(
     // The completion is paid for: score it now, so an interrupted or fixed scorer costs no request.
     const source = completion ?? record;
     if (source === undefined) return undefined;
-    const parsed = completion?.parsed;
+    // A parsed value the journal could not hold is left out: the schema parses the text again instead of the marker.
+    const parsed = isUnserialisable(completion?.parsed) ? undefined : completion?.parsed;
     const error = completion?.error;
     return {
       index: source.index,

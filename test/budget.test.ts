@@ -117,6 +117,39 @@ describe('budgets', () => {
     expect((await readJournal(path)).end?.stopped).toMatchObject({ reason: 'maxSamples', iteration: 2 });
   });
 
+  it('counts each turn of a restored episode, so a resumed episode run stops where the uninterrupted one did', async () => {
+    // Replies depend on the request only, so a resumed run gets what the uninterrupted one got.
+    const provider = () => scripted((request) => `${request.messages.length}:${(request.seed ?? 0) % 97}`);
+    const episodes = (extra: Partial<IterateOptions<string>> = {}): IterateOptions<string> => ({
+      provider: provider(),
+      tasks: ['a', 'b'],
+      rollout: async ({ act }) => {
+        let score = 0;
+        for (let turn = 0; turn < 3; turn++) score += Number((await act(`turn ${turn}`)).split(':')[1]);
+        return score;
+      },
+      samples: 2,
+      iterations: 3,
+      concurrency: 1,
+      budget: { maxSamples: 30 },
+      ...extra,
+    });
+    const straight = provider();
+    const reference = await iterate(episodes({ provider: straight }));
+    // 12 turns an iteration: the third iteration has room for 6 of them.
+    expect(straight.calls).toHaveLength(30);
+    expect(reference.stopped).toMatchObject({ reason: 'maxSamples', iteration: 2 });
+
+    const path = join(await mkdtemp(join(tmpdir(), 'pauper-budget-')), 'episodes.jsonl');
+    const crashed = provider();
+    await iterate(episodes({ provider: crashed, iterations: 1, journal: path }));
+    const resumedProvider = provider();
+    const resumed = await iterate(episodes({ provider: resumedProvider, journal: path, resume: true }));
+    expect(resumed.resumed?.restored).toBe(8);
+    expect(crashed.calls.length + resumedProvider.calls.length).toBe(30);
+    expect(canonical(resumed)).toEqual(canonical(reference));
+  });
+
   it('continues a budget-stopped run when resumed with a larger budget', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'pauper-budget-')), 'raise.jsonl');
     const stopped = await iterate(options(priced(), { budget: { maxSamples: 30 }, journal: path }));

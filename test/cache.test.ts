@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IterateOptions, SampleRequest } from 'pauper';
+import type { IterateOptions, ResponseCache, RunEvent, SampleRequest } from 'pauper';
 import { CacheMissError, cacheKey, ConfigError, directoryCache, evaluate, iterate, jsonlCache, memoryCache, scripted } from 'pauper';
 import { openai } from '../src/providers/openai.js';
 import type { TestServer } from './servers/common.js';
@@ -183,6 +185,97 @@ describe('response cache', () => {
     const reference = await iterate(options({ journal }));
     const resumed = await iterate(options({ journal, resume: true, cache }));
     expect(canonical(resumed)).toEqual(canonical(reference));
+  });
+});
+
+describe('response cache failures', () => {
+  /** A cache whose reads and stores fail as a full disk or a process out of file descriptors would. */
+  function failing(failures: { get?: string; set?: string }): ResponseCache & { stored: number } {
+    let attempt = 0;
+    const fail = (code: string) => Object.assign(new Error(`${code}: failed, open '/cache/${attempt++}.json'`), { code });
+    const cache = {
+      stored: 0,
+      get: async () => {
+        if (failures.get !== undefined) throw fail(failures.get);
+        return undefined;
+      },
+      set: async () => {
+        if (failures.set !== undefined) throw fail(failures.set);
+        cache.stored++;
+      },
+    };
+    return cache;
+  }
+  const warningsOf = (events: RunEvent<string>[]) => events.flatMap((event) => (event.type === 'warning' ? [event.message] : []));
+
+  it('a failed store keeps the sample, with one warning per kind of failure', async () => {
+    const events: RunEvent<string>[] = [];
+    const run = await iterate(options({ cache: failing({ set: 'EMFILE' }), onEvent: (event) => events.push(event) }));
+    expect(run.trajectories).toHaveLength(2 * 4 * 3);
+    expect(run.trajectories.every((trajectory) => trajectory.ok)).toBe(true);
+    expect(warningsOf(events)).toEqual([expect.stringMatching(/^The response cache could not store a completion \(EMFILE: failed.*the sample is kept, but not cached/)]);
+  });
+
+  it('a failed read is a miss: the sample is requested, with one warning', async () => {
+    const events: RunEvent<string>[] = [];
+    const cache = failing({ get: 'EIO' });
+    const run = await iterate(options({ cache, iterations: 0, onEvent: (event) => events.push(event) }));
+    expect(run.trajectories.every((trajectory) => trajectory.ok)).toBe(true);
+    expect(server.requestCount).toBe(2);
+    expect(cache.stored).toBe(2 * 4);
+    expect(warningsOf(events)).toEqual([expect.stringMatching(/^The response cache could not be read \(EIO: failed/)]);
+  });
+
+  it('a failed read or store inside an episode does not fail the episode', async () => {
+    const events: RunEvent<string>[] = [];
+    const provider = scripted((request: SampleRequest) => `reply to ${request.messages.length}`);
+    const run = await iterate({
+      provider,
+      tasks: ['t'],
+      rollout: async ({ act }) => (await act('first')).length + (await act('second')).length,
+      samples: 2,
+      iterations: 0,
+      cache: failing({ get: 'EACCES', set: 'ENOSPC' }),
+      onEvent: (event) => events.push(event),
+    });
+    expect(run.trajectories.map((trajectory) => [trajectory.ok, trajectory.steps.length])).toEqual([[true, 2], [true, 2]]);
+    expect(provider.calls).toHaveLength(4);
+    expect(warningsOf(events)).toHaveLength(2);
+  });
+
+  it('replay fails the run on a read that fails, since there is no request to fall back on', async () => {
+    const requests = server.requestCount;
+    await expect(iterate(options({ cache: failing({ get: 'EIO' }), replay: true }))).rejects.toMatchObject({ code: 'EIO' });
+    expect(server.requestCount).toBe(requests);
+  });
+
+  it('a directory cache keeps few files open, so thousands of stores at once do not run out of descriptors', async () => {
+    const cacheModule = fileURLToPath(new URL('../src/cache.ts', import.meta.url));
+    const script = `
+      import { directoryCache } from ${JSON.stringify(cacheModule)};
+      const cache = directoryCache(${JSON.stringify(join(directory, 'many'))});
+      const keys = Array.from({ length: 2000 }, (_, i) => 'key' + i);
+      const stored = await Promise.allSettled(keys.map((key) => cache.set(key, { text: key.repeat(200) })));
+      const read = await Promise.allSettled(keys.map((key) => cache.get(key)));
+      const failed = [...stored, ...read].filter((result) => result.status === 'rejected').map((result) => result.reason.code);
+      const wrong = read.filter((result, i) => result.status === 'fulfilled' && result.value?.text !== keys[i].repeat(200)).length;
+      console.log(JSON.stringify({ failed: failed.length, first: failed[0] ?? null, wrong }));
+    `;
+    // 128 descriptors: node needs a few dozen itself; a cache opening a file per store at once runs out.
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn('sh', ['-c', 'ulimit -n 128 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited with ${code}: ${stderr}`))));
+    });
+    expect(JSON.parse(output)).toEqual({ failed: 0, first: null, wrong: 0 });
+    expect(await readdir(join(directory, 'many'))).toHaveLength(2000);
   });
 });
 

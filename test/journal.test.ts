@@ -1,9 +1,10 @@
+import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { IterateOptions, SampleRequest, Selector } from 'pauper';
+import type { AnySelector, IterateOptions, SampleRequest } from 'pauper';
 import {
   ConfigError,
   iterate,
@@ -14,6 +15,7 @@ import {
   scripted,
   topK,
 } from 'pauper';
+import { openJournal } from '../src/journal.js';
 import { openai } from '../src/providers/openai.js';
 import { startOpenAIServer } from './servers/openai-server.js';
 import type { TestServer } from './servers/common.js';
@@ -273,7 +275,7 @@ describe('journal: resume', () => {
     expect(error).toBeInstanceOf(JournalMismatchError);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('samples: 3 → 8');
-    expect((error as Error).message).toContain('temperature: 1 → 0.5');
+    expect((error as Error).message).toContain('temperature: null → 0.5');
     expect((error as JournalMismatchError).differences.map((difference) => difference.field)).toEqual(['samples', 'temperature']);
 
     await expect(iterate(options(deterministic(), { journal: path, resume: true, tasks: ['a', 'b', 'd'] }))).rejects.toThrow(
@@ -284,7 +286,7 @@ describe('journal: resume', () => {
   it('samples again, with a warning, what a diverged run no longer prompts for', async () => {
     const path = join(directory, 'diverged.jsonl');
     // Custom selectors cannot be compared: a different one is only noticed when the prompts differ.
-    const withSelect = (select: Selector, extra: Partial<IterateOptions<string, string, { digits: string }>> = {}) => {
+    const withSelect = (select: AnySelector, extra: Partial<IterateOptions<string, string, { digits: string }>> = {}) => {
       const { keep: _keep, ...rest } = options(deterministic(), extra);
       return { ...rest, select };
     };
@@ -337,6 +339,164 @@ describe('journal: resume', () => {
     // The rescored samples were journaled again; the latest record wins.
     const journal = await readJournal(path);
     expect([...journal.samples.values()].every((sample) => sample.ok)).toBe(true);
+  });
+});
+
+describe('journal: values it cannot serialise, and write errors', () => {
+  const bigint = '[unserialisable: Do not know how to serialize a BigInt]';
+  const circular = '[unserialisable: Converting circular structure to JSON]';
+
+  it('journals every record of a run whose reward info cannot be serialised, with a marker in its place, and resumes it', async () => {
+    const path = join(directory, 'info.jsonl');
+    const looped: Record<string, unknown> = {};
+    looped.self = looped;
+    const warnings: string[] = [];
+    const run = (provider: ReturnType<typeof deterministic>, resume: boolean) =>
+      iterate({
+        provider,
+        tasks: ['a', 'b', 'c'],
+        reward: (_sample, { task }) => ({ score: 1, info: task === 'b' ? { tokens: 10n } : task === 'c' ? looped : { tokens: 1 } }),
+        samples: 2,
+        iterations: 1,
+        journal: path,
+        resume,
+        onEvent: (event) => {
+          if (event.type === 'warning') warnings.push(event.message);
+        },
+      });
+    const first = await run(deterministic(), false);
+    // The run says what it could not journal, once per kind of problem.
+    expect(warnings.filter((warning) => /BigInt/.test(warning))).toHaveLength(1);
+    expect(warnings.filter((warning) => /circular/.test(warning))).toHaveLength(1);
+    const journal = await readJournal(path);
+    expect(journal.samples.size).toBe(first.trajectories.length);
+    expect(journal.completions.size).toBe(first.trajectories.length);
+    expect(journal.end).toBeDefined();
+    const infoOf = (task: number) => [...journal.samples.values()].filter((sample) => sample.taskIndex === task).map((sample) => sample.info);
+    expect(infoOf(0)).toEqual([{ tokens: 1 }, { tokens: 1 }, { tokens: 1 }, { tokens: 1 }]);
+    expect(infoOf(1)).toEqual([bigint, bigint, bigint, bigint]);
+    expect(infoOf(2)).toEqual([circular, circular, circular, circular]);
+
+    // Resuming restores the marker, requests nothing and keeps everything else.
+    const provider = deterministic();
+    const resumed = await run(provider, true);
+    expect(provider.calls).toHaveLength(0);
+    expect(resumed.resumed?.restored).toBe(first.trajectories.length);
+    expect(resumed.trajectories.map((trajectory) => [trajectory.id, trajectory.text, trajectory.reward])).toEqual(
+      first.trajectories.map((trajectory) => [trajectory.id, trajectory.text, trajectory.reward]),
+    );
+    expect(resumed.trajectories.map((trajectory) => trajectory.ok && trajectory.info)).toEqual([
+      { tokens: 1 }, { tokens: 1 }, bigint, bigint, circular, circular,
+      { tokens: 1 }, { tokens: 1 }, bigint, bigint, circular, circular,
+    ]);
+  });
+
+  it('marks a parsed value, an output and a step info it cannot serialise, warning once per kind', async () => {
+    const path = join(directory, 'hooks.jsonl');
+    const warnings: string[] = [];
+    const journal = await openJournal(
+      path,
+      false,
+      { seed: 1, resume: {}, config: {}, tasks: ['t'], evalTasks: [] },
+      { onWarning: (message) => warnings.push(message) },
+    );
+    const prompt = [{ role: 'user' as const, content: 't' }];
+    const usage = { requests: 1, inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1, reasoningTokens: 0 };
+    for (const index of [0, 1]) {
+      journal.hooks.completion(`train/0/0/${index}`, prompt, {
+        ok: true,
+        completion: { text: '{"n":1}', parsed: { n: 1n } },
+        usage,
+        costUsd: 0,
+        latencyMs: 1,
+        seed: 3,
+      });
+    }
+    const looped: unknown[] = [];
+    looped.push(looped);
+    journal.observe({
+      type: 'sample',
+      trajectory: {
+        id: 'train/0/0/0', split: 'train', iteration: 0, taskIndex: 0, taskId: 't', index: 0, task: 't', prompt,
+        turns: [...prompt, { role: 'assistant', content: 'done' }], text: 'done',
+        steps: [{ message: 'go', reply: 'done', info: { at: 2n } }],
+        usage, costUsd: 0, latencyMs: 1, seed: 3, ok: true, output: { n: 1n }, reward: 1, info: looped,
+      },
+    });
+    await journal.flush();
+
+    const read = await readJournal(path);
+    expect([...read.completions.values()].map((completion) => [completion.text, completion.parsed])).toEqual([
+      ['{"n":1}', bigint],
+      ['{"n":1}', bigint],
+    ]);
+    expect(read.samples.get('train/0/0/0')).toMatchObject({ output: bigint, info: circular, steps: [{ message: 'go', reply: 'done', info: bigint }], reward: 1 });
+    // The two completions share one warning; the sample's output, info and step info are kinds of their own.
+    expect(warnings).toHaveLength(4);
+    expect(warnings[0]).toMatch(/the parsed of completion train\/0\/0\/0 could not be serialised \(Do not know how to serialize a BigInt\)/);
+    expect(warnings[0]).toMatch(/resume identically/);
+  });
+
+  it('parses the text again when a completion to score on resume had a parsed value it could not serialise', async () => {
+    const path = join(directory, 'parsed.jsonl');
+    const inner = deterministic();
+    // A provider whose parsed value JSON cannot hold; the text holds the same number.
+    const provider = {
+      ...inner,
+      async sample(request: SampleRequest, sampleOptions: { n: number; signal?: AbortSignal }) {
+        const response = await inner.sample(request, sampleOptions);
+        return {
+          ...response,
+          completions: response.completions.map((completion) => ({ ...completion, text: '{"n":1}', parsed: { n: 1n } })),
+        };
+      },
+    };
+    const schema = z.object({ n: z.union([z.number(), z.bigint()]) });
+    const broken = await iterate({
+      provider, tasks: ['t'], schema, samples: 2, iterations: 0, journal: path, maxErrors: 10,
+      reward: () => {
+        throw new Error('scorer bug');
+      },
+    });
+    expect(broken.trajectories.every((trajectory) => !trajectory.ok && trajectory.failure.stage === 'reward')).toBe(true);
+    const again = deterministic();
+    const fixed = await iterate({ provider: again, tasks: ['t'], schema, samples: 2, iterations: 0, journal: path, resume: true, reward: (sample) => Number(sample.output.n) });
+    expect(again.calls).toHaveLength(0);
+    expect(fixed.resumed?.rescored).toBe(2);
+    expect(fixed.trajectories.map((trajectory) => [trajectory.ok, trajectory.ok && trajectory.output])).toEqual([
+      [true, { n: 1 }],
+      [true, { n: 1 }],
+    ]);
+  });
+
+  it('rejects the run with a JournalError without a line number on a write error, before the remaining requests', async () => {
+    const path = join(directory, 'unwritable.jsonl');
+    const provider = scripted((request) => lastUser(request), { delayMs: 5 });
+    const error = await iterate({
+      provider,
+      tasks: Array.from({ length: 20 }, (_, index) => `task ${index}`),
+      reward: () => 1,
+      samples: 1,
+      iterations: 0,
+      concurrency: 1,
+      journal: path,
+      onEvent: (event) => {
+        // The journal becomes a directory: every append fails from here on.
+        if (event.type !== 'iteration-start') return;
+        rmSync(path, { force: true });
+        mkdirSync(path);
+      },
+    }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(JournalError);
+    expect(error).toMatchObject({ path, line: undefined });
+    expect((error as Error).message).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: could not write the journal \\(EISDIR`));
+    expect((error as Error).message).toMatch(/resume: true/);
+    expect((error as Error).cause).toMatchObject({ code: 'EISDIR' });
+    // The run stopped at the first sample after the failure, not at the end of the iteration.
+    expect(provider.calls.length).toBeLessThan(5);
   });
 });
 
