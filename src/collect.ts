@@ -40,6 +40,8 @@ export interface RunControl<Task, Output, Info> {
   /** Aborts on the user's signal or when `maxErrors` is exceeded. */
   readonly signal: AbortSignal;
   readonly limit: Limiter;
+  /** Bounds reward function calls in flight (`rewardConcurrency`). */
+  readonly rewardLimit: Limiter;
   readonly state: SamplerState;
   readonly emit: EventListener<Task, Output, Info>;
   /** Counts a failure; stops the run once more than `maxErrors` have occurred. */
@@ -107,6 +109,7 @@ export interface BudgetGate extends RequestGate {
 /** Builds the run-wide mechanics: one limiter, one error budget, one stop signal. */
 export function createRunControl<Task, Output, Info>(options: {
   readonly concurrency: number;
+  readonly rewardConcurrency?: number | undefined;
   readonly maxErrors: number;
   readonly signal: AbortSignal | undefined;
   readonly onEvent: EventListener<Task, Output, Info> | undefined;
@@ -122,6 +125,10 @@ export function createRunControl<Task, Output, Info>(options: {
   return {
     signal,
     limit: createLimiter(options.concurrency),
+    rewardLimit:
+      options.rewardConcurrency === undefined || options.rewardConcurrency === Number.POSITIVE_INFINITY
+        ? (work) => work()
+        : createLimiter(options.rewardConcurrency),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
     journal: options.journal,
@@ -447,7 +454,7 @@ async function scoreCompletion<Task, Output, Info>(
   let result: Score<Info>;
   try {
     const sampleValue: Sample<Task, Output> = { task: base.task, text, output, turns: common.turns };
-    result = await score(reward, sampleValue, rewardContext(control, base, index));
+    result = await control.rewardLimit(() => score(reward, sampleValue, rewardContext(control, base, index)));
   } catch (error) {
     control.signal.throwIfAborted();
     return failed(common, 'reward', error);

@@ -53,6 +53,8 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
   readonly seed?: number;
   /** Aborts the run: it rejects with the signal's reason and starts no new request. */
   readonly signal?: AbortSignal;
+  /** Most reward function calls in flight at once (for scorers that run code in a sandbox or call a judge model). @default Infinity */
+  readonly rewardConcurrency?: number;
   /** Failed samples tolerated before the run stops with `TooManyErrorsError`. @default 25 */
   readonly maxErrors?: number;
   /** Receives progress events (see `RunEvent`). @default none */
@@ -80,6 +82,7 @@ export const samplingDefaults = {
 export interface ResolvedSampling<Task, Output, Info> {
   readonly settings: CollectSettings<Task, Output, Info>;
   readonly concurrency: number;
+  readonly rewardConcurrency: number;
   readonly maxErrors: number;
   readonly signal: AbortSignal | undefined;
   readonly onEvent: EventListener<Task, Output, Info> | undefined;
@@ -127,6 +130,8 @@ export function resolveSampling<Task, Output, Info>(
   }
   const maxTokens = options.maxTokens === undefined ? undefined : integer('maxTokens', options.maxTokens, 1);
   const concurrency = integer('concurrency', options.concurrency ?? samplingDefaults.concurrency, 1);
+  const rewardConcurrency = options.rewardConcurrency ?? Number.POSITIVE_INFINITY;
+  if (rewardConcurrency !== Number.POSITIVE_INFINITY) integer('rewardConcurrency', rewardConcurrency, 1);
   const seed = options.seed ?? samplingDefaults.seed;
   if (!Number.isSafeInteger(seed)) throw new ConfigError('seed', seed, 'an integer');
   const maxErrors = options.maxErrors ?? samplingDefaults.maxErrors;
@@ -165,6 +170,7 @@ export function resolveSampling<Task, Output, Info>(
       seed: seed >>> 0,
     },
     concurrency,
+    rewardConcurrency,
     maxErrors,
     signal: options.signal,
     onEvent: options.onEvent,

@@ -210,6 +210,27 @@ describe('iterate: the loop', () => {
     expect(maxInFlight).toBe(3);
   });
 
+  it('holds reward function calls to rewardConcurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const run = await iterate({
+      provider: scripted(['ok']),
+      tasks: ['a', 'b', 'c'],
+      reward: async () => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        inFlight--;
+        return 1;
+      },
+      samples: 8,
+      iterations: 1,
+      rewardConcurrency: 2,
+    });
+    expect(run.trajectories).toHaveLength(48);
+    expect(peak).toBe(2);
+  });
+
   it('the same seed gives identical results twice; another seed differs', async () => {
     const options = {
       tasks: ['aab', 'abb', 'bba'],

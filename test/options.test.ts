@@ -39,6 +39,7 @@ describe('iterate validates its options up front', () => {
     ['NaN temperature', { temperature: Number.NaN }, 'temperature'],
     ['concurrency below 1', { concurrency: 0 }, 'concurrency'],
     ['non-integer concurrency', { concurrency: 1.5 }, 'concurrency'],
+    ['rewardConcurrency below 1', { rewardConcurrency: 0 }, 'rewardConcurrency'],
     ['a non-integer seed', { seed: 0.5 }, 'seed'],
     ['negative maxErrors', { maxErrors: -1 }, 'maxErrors'],
     ['maxTokens below 1', { maxTokens: 0 }, 'maxTokens'],
