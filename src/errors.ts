@@ -77,6 +77,11 @@ export class TooManyErrorsError extends PauperError {
   override name = 'TooManyErrorsError';
   /** The failure reasons, in the order they happened. */
   readonly failures: readonly string[];
+  /**
+   * The iterations `iterate()` completed before it stopped, with their trajectories
+   * (each an `IterationResult`): what was paid for is not lost. Empty from `evaluate` and `bestOfN`.
+   */
+  completedIterations: readonly unknown[] = [];
 
   constructor(maxErrors: number, failures: readonly string[]) {
     super(

@@ -2,7 +2,7 @@ import type { Budget, BudgetName, RunBudgetGate } from './budget.js';
 import { createBudgetGate } from './budget.js';
 import type { ResumeCounts, RunControl } from './collect.js';
 import { collect, createRunControl } from './collect.js';
-import { ConfigError, PauperError } from './errors.js';
+import { ConfigError, PauperError, TooManyErrorsError } from './errors.js';
 import type { RunEvent } from './events.js';
 import { contentHash } from './fingerprint.js';
 import type { JournalRunConfig, OpenJournal } from './journal.js';
@@ -437,7 +437,9 @@ async function* loop<Task, Output, Info>(
     control.stop(error);
     // Keep what was paid for: the samples so far reach the journal before the run rejects.
     await journal?.flush().catch(() => {});
-    throw control.signal.aborted ? control.signal.reason : error;
+    const reason: unknown = control.signal.aborted ? control.signal.reason : error;
+    if (reason instanceof TooManyErrorsError) reason.completedIterations = [...iterations];
+    throw reason;
   } finally {
     // A consumer that stops iterating early also stops in-flight work.
     control.stop(new PauperError('The run was stopped.'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent, SampleRequest } from 'pauper';
+import type { IterationResult, RunEvent, SampleRequest } from 'pauper';
 import { fromFunction, inContextLearner, iterate, scripted, TooManyErrorsError, topK } from 'pauper';
 
 const lastUser = (request: SampleRequest): string =>
@@ -149,6 +149,18 @@ describe('iterate: the loop', () => {
     });
     expect(run.trajectories.every((trajectory) => !trajectory.ok && trajectory.failure.stage === 'reward')).toBe(true);
     expect(run.trajectories[0]?.ok === false && run.trajectories[0].failure.message).toContain('scorer bug');
+  });
+
+  it('TooManyErrorsError carries the iterations completed before the stop', async () => {
+    let call = 0;
+    const provider = scripted(() => (++call > 2 ? new Error('quota exhausted') : 'ok'), { capabilities: { nativeN: false } });
+    const error = await iterate({ provider, tasks: ['a'], reward: () => 1, samples: 2, iterations: 3, maxErrors: 1, concurrency: 1 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TooManyErrorsError);
+    const [baseline] = (error as TooManyErrorsError).completedIterations as IterationResult<string>[];
+    expect((error as TooManyErrorsError).completedIterations).toHaveLength(1);
+    expect(baseline?.trajectories.map((trajectory) => trajectory.text)).toEqual(['ok', 'ok']);
   });
 
   it('stops with TooManyErrorsError once more than maxErrors samples failed', async () => {
