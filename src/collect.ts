@@ -197,6 +197,8 @@ async function collectTask<Task, Output, Info>(
       cachePrefixLength: Math.max(0, prompt.length - taskTurns.length),
       ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
       ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
+      // Providers with structured output decode against the run's schema.
+      ...(settings.schema === undefined ? {} : { schema: settings.schema }),
     } satisfies SampleRequest,
     taskTurns,
   };

@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from './schema.js';
 import type { Message } from './messages.js';
 import type { Usage } from './usage.js';
 
@@ -29,6 +30,11 @@ export interface SampleRequest {
    * examples). Providers with prompt caching put a cache breakpoint after it.
    */
   readonly cachePrefixLength?: number;
+  /**
+   * The run's output schema. Providers with structured output constrain decoding to it
+   * when it is a zod object schema and they were given no schema of their own.
+   */
+  readonly schema?: StandardSchemaV1;
 }
 
 /** Call mechanics for one `Provider.sample` call. */

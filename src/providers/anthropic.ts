@@ -23,6 +23,7 @@ import {
   requireString,
   resolvePrices,
   resolveTransport,
+  schemaFor,
   settle,
   validateSampleOptions,
   type OutputSchema,
@@ -84,8 +85,10 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   const prices = resolvePrices(options.prices);
   let temperatureWarned = false;
 
+  const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
   const call = async (
     body: MessageCreateParamsNonStreaming,
+    schema: OutputSchema<Output> | undefined,
     estimatedTokens: number,
     signal: AbortSignal | undefined,
   ): Promise<{ completion: Completion<Output>; usage: Usage; model: string }> => {
@@ -110,9 +113,12 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const { n, signal } = sampleOptions;
       const priceOptions = prices === undefined ? {} : { prices };
       if (n === 0) return { completions: [], usage: zeroUsage, costUsd: costOf(model, zeroUsage, priceOptions) };
-      const body = buildBody(model, request, maxTokens, schema);
+      const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
+      const body = buildBody(model, request, maxTokens, requestSchema);
       const estimatedTokens = estimateTokens(request.messages, body.max_tokens, 1);
-      const { values, errors } = await settle(Array.from({ length: n }, () => call(body, estimatedTokens, signal)));
+      const { values, errors } = await settle(
+        Array.from({ length: n }, () => call(body, requestSchema, estimatedTokens, signal)),
+      );
       const warnings: string[] = [];
       const failures = partialFailureWarning(errors, n, signal);
       if (failures !== undefined) warnings.push(failures);

@@ -30,6 +30,7 @@ import {
   partialFailureWarning,
   requireString,
   resolvePrices,
+  schemaFor,
   resolveTransport,
   settle,
   validateBoolean,
@@ -198,6 +199,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
   const { name, model, transport, secrets } = config;
   // Lifetime memory: a server that ignored `n` once is not asked for native `n` again.
   let fanOut = config.nativeN === 'never';
+  const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
 
   const call = async (
     request: SampleRequest,
@@ -206,7 +208,8 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     signal: AbortSignal | undefined,
   ): Promise<{ completions: Completion<Output>[]; usage: Usage; model: string }> => {
     const client = await config.client();
-    const body = buildBody(config, request, n, seed);
+    const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
+    const body = buildBody(config, schema, request, n, seed);
     const response = await transport.send(
       (attemptSignal) =>
         client.chat.completions
@@ -220,7 +223,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
       },
     );
     const choices = [...response.choices].sort((a, b) => a.index - b.index).slice(0, n);
-    const completions = await Promise.all(choices.map((choice) => toCompletion(config.schema, choice)));
+    const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
     // Some compatible servers omit `model`; the configured one then prices the usage.
     return { completions, usage: usageOf(response), model: typeof response.model === 'string' ? response.model : model };
   };
@@ -290,6 +293,7 @@ function response<Output>(
 
 function buildBody<Output>(
   config: ChatCompletionsConfig<Output>,
+  schema: OutputSchema<Output> | undefined,
   request: SampleRequest,
   n: number,
   seed: number | undefined,
@@ -303,13 +307,13 @@ function buildBody<Output>(
   if (seed !== undefined) body.seed = seed;
   if (request.maxTokens !== undefined) body[config.maxTokensField] = request.maxTokens;
   if (config.logprobs) body.logprobs = true;
-  if (config.schema !== undefined) {
+  if (schema !== undefined) {
     body.response_format = {
       type: 'json_schema',
       json_schema: {
         name: config.schemaName,
-        schema: config.schema.jsonSchema,
-        strict: isStrictCompatible(config.schema.jsonSchema),
+        schema: schema.jsonSchema,
+        strict: isStrictCompatible(schema.jsonSchema),
       },
     };
   }

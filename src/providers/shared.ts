@@ -124,6 +124,31 @@ export function compileSchema<Output>(option: string, schema: ZodType<Output> | 
   return { schema, jsonSchema };
 }
 
+/**
+ * The schema a request is decoded against: the provider's own, else the run's
+ * (`request.schema`) when it is a zod object schema; compiled once per schema.
+ */
+export function schemaFor<Output>(
+  own: OutputSchema<Output> | undefined,
+  requested: unknown,
+  compiled: WeakMap<object, OutputSchema<unknown> | null>,
+): OutputSchema<Output> | OutputSchema<unknown> | undefined {
+  if (own !== undefined || typeof requested !== 'object' || requested === null) return own;
+  if (!compiled.has(requested)) {
+    let schema: OutputSchema<unknown> | null = null;
+    const vendor = (requested as { '~standard'?: { vendor?: unknown } })['~standard']?.vendor;
+    if (vendor === 'zod') {
+      try {
+        schema = compileSchema('schema', requested as ZodType<unknown>) ?? null;
+      } catch {
+        // Not an object schema, or not convertible: the loop still validates every output.
+      }
+    }
+    compiled.set(requested, schema);
+  }
+  return compiled.get(requested) ?? undefined;
+}
+
 /** The schema fields of a completion: `parsed` on success, `error` with the validator's message on failure. */
 export async function parseCompletion<Output>(
   schema: OutputSchema<Output> | undefined,

@@ -163,3 +163,41 @@ describe('iterate over real HTTP', () => {
     expect(serialized).not.toContain('0123456789abcdefghij');
   });
 });
+
+describe('structured output from the run schema alone', () => {
+  it('openai: the schema given to iterate constrains decoding (response_format) and types the output', async () => {
+    const { z } = await import('zod');
+    const server = await started(
+      startOpenAIServer({ responder: ({ choiceIndex }) => (choiceIndex === 0 ? '{"moves":"RRD"}' : 'not json') }),
+    );
+    const run = await iterate({
+      provider: openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: server.url }),
+      tasks: ['maze'],
+      schema: z.object({ moves: z.string() }),
+      reward: (sample) => sample.output.moves.length,
+      samples: 2,
+      iterations: 0,
+    });
+    const format = (server.requests[0]!.body as { response_format?: { type: string; json_schema: { schema: unknown } } }).response_format;
+    expect(format?.type).toBe('json_schema');
+    expect(format?.json_schema.schema).toMatchObject({ type: 'object', properties: { moves: { type: 'string' } } });
+    expect(run.trajectories[0]).toMatchObject({ ok: true, output: { moves: 'RRD' }, reward: 3 });
+    expect(run.trajectories[1]).toMatchObject({ ok: false, failure: { stage: 'parse' } });
+  });
+
+  it('anthropic: the run schema becomes output_config.format', async () => {
+    const { z } = await import('zod');
+    const server = await started(startAnthropicServer({ responder: () => '{"moves":"UD"}' }));
+    const run = await iterate({
+      provider: anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: server.url }),
+      tasks: ['maze'],
+      schema: z.object({ moves: z.string() }),
+      reward: (sample) => sample.output.moves.length,
+      samples: 1,
+      iterations: 0,
+    });
+    const body = server.requests[0]!.body as { output_config?: { format: { type: string } } };
+    expect(body.output_config?.format.type).toBe('json_schema');
+    expect(run.trajectories[0]).toMatchObject({ ok: true, reward: 2 });
+  });
+});
