@@ -73,9 +73,9 @@ export type {
 } from './provider.js';
 
 export { openai } from './providers/openai.js';
-export type { OpenAIOptions } from './providers/openai.js';
+export type { OpenAIClient, OpenAIOptions } from './providers/openai.js';
 export { anthropic } from './providers/anthropic.js';
-export type { AnthropicOptions } from './providers/anthropic.js';
+export type { AnthropicClient, AnthropicOptions } from './providers/anthropic.js';
 export { openaiCompatible } from './providers/openai-compatible.js';
 export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';

@@ -1,5 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Example, IterationResult, RunResult, Run, Trajectory } from 'pauper';
+import Anthropic from '@anthropic-ai/sdk';
+import { AzureOpenAI, OpenAI } from 'openai';
+import type { AnthropicClient, Example, IterationResult, OpenAIClient, RunResult, Run, Trajectory } from 'pauper';
 import { bestOfN, dedupe, evaluate, fewShotMessages, iterate, pipe, scripted, topK } from 'pauper';
 import { z } from 'zod';
 
@@ -112,5 +114,14 @@ describe('types flow through iterate() without casts', () => {
   it('rejects a reward that returns a string', () => {
     // @ts-expect-error a reward must be a number or { score, info }
     iterate({ provider, tasks: mazes, reward: () => 'good' });
+  });
+});
+
+describe('SDK clients fit the providers without pauper importing the SDKs', () => {
+  it('accepts OpenAI, AzureOpenAI and Anthropic clients as they are', () => {
+    expectTypeOf<OpenAI>().toExtend<OpenAIClient>();
+    expectTypeOf<AzureOpenAI>().toExtend<OpenAIClient>();
+    expectTypeOf<Anthropic>().toExtend<AnthropicClient>();
+    expectTypeOf<{ chat: object }>().not.toExtend<OpenAIClient>();
   });
 });

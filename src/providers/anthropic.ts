@@ -30,6 +30,17 @@ import {
   type ProviderTransportOptions,
 } from './shared.js';
 
+/**
+ * The part of an `@anthropic-ai/sdk` client the provider uses: `new Anthropic(...)`
+ * fits. Declared here so pauper's types never need the SDK installed (it is an optional peer).
+ */
+export interface AnthropicClient {
+  readonly apiKey?: unknown;
+  readonly messages: {
+    create(body: object, options?: object): PromiseLike<unknown>;
+  };
+}
+
 /** Options of `anthropic`. */
 export interface AnthropicOptions<Output = unknown> extends ProviderTransportOptions {
   /** Model id sent to the API, e.g. `claude-sonnet-4-5`. */
@@ -39,7 +50,7 @@ export interface AnthropicOptions<Output = unknown> extends ProviderTransportOpt
    * off per request; `apiKey` and `baseURL` must then be omitted.
    * @default a client built from `apiKey` and `baseURL`
    */
-  readonly client?: Anthropic;
+  readonly client?: AnthropicClient;
   /**
    * API key. Never appears in errors.
    * @default process.env.ANTHROPIC_API_KEY
@@ -147,7 +158,9 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
     if (options.apiKey !== undefined) throw new ConfigError('apiKey', '[redacted]', 'nothing when `client` is given');
     if (options.baseURL !== undefined) throw new ConfigError('baseURL', options.baseURL, 'nothing when `client` is given');
     const key = typeof client.apiKey === 'string' ? client.apiKey : undefined;
-    return { client: () => Promise.resolve(client), secrets: key === undefined ? [] : [key] };
+    // Checked above to have messages.create; responses are validated per request.
+    const sdk = client as unknown as Anthropic;
+    return { client: () => Promise.resolve(sdk), secrets: key === undefined ? [] : [key] };
   }
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new ConfigError('apiKey', typeof options.apiKey === 'string' ? '' : typeof options.apiKey, 'a non-empty string');

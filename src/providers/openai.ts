@@ -39,6 +39,20 @@ import {
   type ProviderTransportOptions,
 } from './shared.js';
 
+/**
+ * The part of an `openai` SDK client the provider uses: `new OpenAI(...)` and
+ * `new AzureOpenAI(...)` fit. Declared here so pauper's types never need the
+ * `openai` package installed (it is an optional peer).
+ */
+export interface OpenAIClient {
+  readonly apiKey?: unknown;
+  readonly chat: {
+    readonly completions: {
+      create(body: object, options?: object): PromiseLike<unknown>;
+    };
+  };
+}
+
 /** Options of `openai`. */
 export interface OpenAIOptions<Output = unknown> extends ProviderTransportOptions {
   /** Model id sent to the API, e.g. `gpt-4.1-mini`. */
@@ -48,7 +62,7 @@ export interface OpenAIOptions<Output = unknown> extends ProviderTransportOption
    * turned off per request; `apiKey` and `baseURL` must then be omitted.
    * @default a client built from `apiKey` and `baseURL`
    */
-  readonly client?: OpenAI;
+  readonly client?: OpenAIClient;
   /**
    * API key. Never appears in errors.
    * @default process.env.OPENAI_API_KEY
@@ -155,7 +169,9 @@ export function resolveOpenAIClient(
     if (options.apiKey !== undefined) throw new ConfigError('apiKey', '[redacted]', 'nothing when `client` is given');
     if (options.baseURL !== undefined) throw new ConfigError('baseURL', options.baseURL, 'nothing when `client` is given');
     const key = typeof client.apiKey === 'string' ? client.apiKey : undefined;
-    return { client: () => Promise.resolve(client), secrets: key === undefined ? [] : [key] };
+    // Checked above to have chat.completions.create; responses are validated per request.
+    const sdk = client as unknown as OpenAI;
+    return { client: () => Promise.resolve(sdk), secrets: key === undefined ? [] : [key] };
   }
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new ConfigError('apiKey', typeof options.apiKey === 'string' ? '' : typeof options.apiKey, 'a non-empty string');
