@@ -1,4 +1,5 @@
-import { collect, createRunControl } from './collect.js';
+import { collect } from './collect.js';
+import { createRunControl } from './run-control.js';
 import type { SamplingOptions } from './options.js';
 import { integer, resolveSampling } from './options.js';
 import { byReward } from './select.js';

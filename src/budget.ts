@@ -1,4 +1,4 @@
-import type { BudgetGate } from './collect.js';
+import type { BudgetGate } from './run-control.js';
 import { ConfigError } from './errors.js';
 import type { SampleRequest } from './provider.js';
 import type { ModelPrice, PriceTable } from './pricing.js';

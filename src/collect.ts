@@ -1,18 +1,18 @@
-import { setMaxListeners } from 'node:events';
-import type { CachedCompletion, ResponseCache } from './cache.js';
-import { cacheKey, CacheMissError } from './cache.js';
+import { CacheMissError } from './cache.js';
 import type { RolloutFunction } from './episode.js';
-import { BudgetExceededError, TooManyErrorsError } from './errors.js';
-import type { EventListener } from './events.js';
+import { BudgetExceededError } from './errors.js';
 import type { Message } from './messages.js';
 import type { PromptBuilder } from './prompt.js';
 import { withoutSystem } from './prompt.js';
-import type { Completion, Provider, SampleRequest } from './provider.js';
+import type { Provider, SampleRequest } from './provider.js';
 import { createRng, deriveSeed } from './random.js';
 import type { RewardContext, RewardFunction, Sample, Score } from './reward.js';
 import { checkRewardValue, messageOf, score } from './reward.js';
-import type { Limiter, RequestGate, SampledCompletion, SamplerState } from './sample.js';
-import { createLimiter, createSamplerState, sample } from './sample.js';
+import { cachedCompletions, keyOf, readCached, storeCached } from './run-cache.js';
+import type { Journaled, RunControl } from './run-control.js';
+import { requestFailed } from './run-control.js';
+import type { SampledCompletion } from './sample.js';
+import { sample } from './sample.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { parseOutput } from './schema.js';
 import { excludeTask } from './select.js';
@@ -33,118 +33,6 @@ export interface CollectSettings<Task, Output, Info> {
   readonly taskId: (task: Task, index: number, split: Split) => string;
   readonly excludeOwnTask: boolean;
   readonly seed: number;
-}
-
-/** Run-wide mechanics shared by every collect call of one run. */
-export interface RunControl<Task, Output, Info> {
-  /** Aborts on the user's signal or when `maxErrors` is exceeded. */
-  readonly signal: AbortSignal;
-  readonly limit: Limiter;
-  /** Bounds reward function calls in flight (`rewardConcurrency`). */
-  readonly rewardLimit: Limiter;
-  readonly state: SamplerState;
-  readonly emit: EventListener<Task, Output, Info>;
-  /** Counts a failure; stops the run once more than `maxErrors` have occurred. */
-  readonly fail: (failure: Failure) => void;
-  /** Stops all work of the run with a reason (the first reason wins). */
-  readonly stop: (reason: unknown) => void;
-  /** The run's journal: records completions as they arrive, and rebuilds journaled samples on resume. @default none */
-  readonly journal: RunJournal | undefined;
-  /** What resuming restored and what it had to sample again. */
-  readonly resumed: ResumeCounts;
-  /** Admits requests under the run's budgets. @default none */
-  readonly gate: BudgetGate | undefined;
-  /** The response cache. @default none */
-  readonly cache: RunCache | undefined;
-}
-
-/** A response cache and whether it is replayed (a miss throws instead of calling the model). */
-export interface RunCache {
-  readonly store: ResponseCache;
-  readonly replay: boolean;
-}
-
-/** What collecting needs of the run's journal (see `journal.ts`). */
-export interface RunJournal {
-  /**
-   * What the journal holds of sample `id`: its finished trajectory, rebuilt around the
-   * run's task and prompt; or only its completion, to be scored now (a crash interrupted
-   * its scoring, or its parsing or scoring failed); `undefined` when it must be sampled
-   * (again); `'stale'` when it was made with a prompt the run no longer builds (the run
-   * diverged, e.g. a fixed scorer changed the kept set).
-   */
-  restore<Task, Output, Info>(
-    id: string,
-    task: Task,
-    prompt: readonly Message[],
-    singleShot: boolean,
-  ): Journaled<Task, Output, Info> | 'stale' | undefined;
-  /** Records a paid completion as soon as it arrives, before it is scored. */
-  completion(id: string, prompt: readonly Message[], completion: SampledCompletion & { readonly ok: true }): void;
-}
-
-/** A journaled sample: finished, or a completion still to score. */
-export type Journaled<Task, Output, Info> =
-  | { readonly trajectory: Trajectory<Task, Output, Info> }
-  | { readonly index: number; readonly completion: SampledCompletion & { readonly ok: true } };
-
-/** Counts of a resumed run. */
-export interface ResumeCounts {
-  /** Samples taken from the journal instead of being requested. */
-  restored: number;
-  /** Journaled samples requested again because only part of their native-`n` request was journaled. */
-  requestedAgain: number;
-  /** Journaled samples made with a prompt the resumed run no longer builds; sampled again. */
-  stale: number;
-  /** Journaled completions scored without a request: a crash interrupted their scoring, or their parsing or scoring had failed. */
-  rescored: number;
-}
-
-/** A request gate that also accounts for samples restored from a journal. */
-export interface BudgetGate extends RequestGate {
-  /** Counts restored samples against the budgets. */
-  charge(usage: Usage, costUsd: number | null, samples: number): void;
-}
-
-/** Builds the run-wide mechanics: one limiter, one error budget, one stop signal. */
-export function createRunControl<Task, Output, Info>(options: {
-  readonly concurrency: number;
-  readonly rewardConcurrency?: number | undefined;
-  readonly maxErrors: number;
-  readonly signal: AbortSignal | undefined;
-  readonly onEvent: EventListener<Task, Output, Info> | undefined;
-  readonly journal?: RunJournal | undefined;
-  readonly gate?: BudgetGate | undefined;
-  readonly cache?: RunCache | undefined;
-}): RunControl<Task, Output, Info> {
-  const stop = new AbortController();
-  const failures: string[] = [];
-  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
-  // Every waiting request (backoff, rate limit, queue) listens to the run's signal; thousands may wait at once.
-  setMaxListeners(0, signal);
-  return {
-    signal,
-    limit: createLimiter(options.concurrency),
-    rewardLimit:
-      options.rewardConcurrency === undefined || options.rewardConcurrency === Number.POSITIVE_INFINITY
-        ? (work) => work()
-        : createLimiter(options.rewardConcurrency),
-    state: createSamplerState(),
-    emit: options.onEvent ?? (() => {}),
-    journal: options.journal,
-    resumed: { restored: 0, requestedAgain: 0, stale: 0, rescored: 0 },
-    gate: options.gate,
-    cache: options.cache,
-    stop: (reason) => {
-      if (!stop.signal.aborted) stop.abort(reason);
-    },
-    fail: (failure) => {
-      failures.push(`${failure.stage}: ${failure.message}`);
-      if (failures.length > options.maxErrors && !stop.signal.aborted) {
-        stop.abort(new TooManyErrorsError(options.maxErrors, [...failures]));
-      }
-    },
-  };
 }
 
 /** Where the trajectories being collected stand in the run. */
@@ -275,108 +163,6 @@ async function collectTask<Task, Output, Info>(
   return all.filter((trajectory) => trajectory !== undefined).sort((a, b) => a.index - b.index);
 }
 
-/** The cache key of one sample (of one turn, for an episode). */
-function keyOf<Task>(
-  settings: Pick<CollectSettings<Task, unknown, unknown>, 'provider' | 'temperature' | 'maxTokens'>,
-  base: TaskBase<Task>,
-  messages: readonly Message[],
-  index: number,
-): string {
-  return cacheKey({
-    provider: settings.provider.name,
-    model: settings.provider.model,
-    messages,
-    temperature: settings.temperature,
-    maxTokens: settings.maxTokens,
-    seed: base.seed,
-    iteration: base.iteration,
-    index,
-  });
-}
-
-function toCached(completion: Completion): CachedCompletion {
-  const { text, parsed, finishReason, logprob, error } = completion;
-  return {
-    text,
-    ...(parsed === undefined ? {} : { parsed }),
-    ...(finishReason === undefined ? {} : { finishReason }),
-    ...(logprob === undefined ? {} : { logprob }),
-    ...(error === undefined ? {} : { error }),
-  };
-}
-
-/**
- * A cached completion, or `undefined`. A cache that cannot be read is a miss (with a
- * warning): the sample is requested. Under `replay` there is no request to fall back
- * on, so the read's error stops the run.
- */
-async function readCached<Task, Output, Info>(
-  control: RunControl<Task, Output, Info>,
-  cache: RunCache,
-  key: string,
-): Promise<CachedCompletion | undefined> {
-  try {
-    return await cache.store.get(key);
-  } catch (error) {
-    if (cache.replay) {
-      control.stop(error);
-      throw error;
-    }
-    cacheFailed(control, 'read', error);
-    return undefined;
-  }
-}
-
-/** Stores a paid completion; a cache that cannot store it (disk full, no file descriptors) costs the sample nothing, only a warning. */
-async function storeCached<Task, Output, Info>(
-  control: RunControl<Task, Output, Info>,
-  cache: RunCache,
-  key: string,
-  completion: Completion,
-): Promise<void> {
-  try {
-    await cache.store.set(key, toCached(completion));
-  } catch (error) {
-    cacheFailed(control, 'store', error);
-  }
-}
-
-/** Warns once per kind of cache failure in a run (by error code, else message: a path in the message would make each one new). */
-function cacheFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>, action: 'read' | 'store', error: unknown): void {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  const kind = `cache ${action}: ${typeof code === 'string' ? code : messageOf(error)}`;
-  if (control.state.warned.has(kind)) return;
-  control.state.warned.add(kind);
-  const message =
-    action === 'read'
-      ? `The response cache could not be read (${messageOf(error)}); the sample was requested as on a cache miss.`
-      : `The response cache could not store a completion (${messageOf(error)}); the sample is kept, but not cached.`;
-  control.emit({ type: 'warning', message: `${message} Further cache failures like this one are not reported.` });
-}
-
-/** Cached completions of a task's samples not restored from a journal. A cache hit costs nothing. */
-async function cachedCompletions<Task, Output, Info>(
-  settings: CollectSettings<Task, Output, Info>,
-  control: RunControl<Task, Output, Info>,
-  base: TaskBase<Task>,
-  restored: ReadonlyMap<number, unknown>,
-): Promise<Map<number, SampledCompletion>> {
-  const hits = new Map<number, SampledCompletion>();
-  const cache = control.cache;
-  if (cache === undefined) return hits;
-  for (let index = 0; index < settings.samples; index++) {
-    if (restored.has(index)) continue;
-    const key = keyOf(settings, base, base.request.messages, index);
-    const completion = await readCached(control, cache, key);
-    if (completion !== undefined) {
-      hits.set(index, { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: base.seed });
-    } else if (cache.replay) {
-      throw new CacheMissError({ key, taskId: base.taskId, split: base.split, iteration: base.iteration, index });
-    }
-  }
-  return hits;
-}
-
 /** What the journal holds of a task's samples, minus those to sample again. */
 function restoreTask<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
@@ -409,7 +195,8 @@ function refused(trajectory: Trajectory<unknown, unknown, unknown>): boolean {
   return !trajectory.ok && trajectory.failure.error instanceof BudgetExceededError;
 }
 
-interface TaskBase<Task> {
+/** One task of one collect call: its prompt, request and seed, shared by its samples. */
+export interface TaskBase<Task> {
   readonly task: Task;
   readonly taskIndex: number;
   readonly taskId: string;
@@ -561,13 +348,6 @@ async function playEpisode<Task, Output, Info>(
   } catch (error) {
     return failed(common, 'reward', error);
   }
-}
-
-/** Counts each completion a failed request should have produced as one failure, at once. */
-function requestFailed(control: { readonly fail: (failure: Failure) => void }) {
-  return (error: unknown, completions: number): void => {
-    for (let i = 0; i < completions; i++) control.fail({ stage: 'request', message: messageOf(error), error });
-  };
 }
 
 function identity<Task>(base: TaskBase<Task>, index: number) {

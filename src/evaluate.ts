@@ -1,4 +1,5 @@
-import { collect, createRunControl } from './collect.js';
+import { collect } from './collect.js';
+import { createRunControl } from './run-control.js';
 import type { SamplingOptions } from './options.js';
 import { integer, resolveSampling, taskList } from './options.js';
 import type { SplitStats } from './stats.js';

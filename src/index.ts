@@ -16,7 +16,7 @@ export type {
   JournalRunStart,
   JournalSample,
 } from './journal.js';
-export type { ResumeCounts } from './collect.js';
+export type { ResumeCounts } from './run-control.js';
 
 export type { Budget, BudgetName } from './budget.js';
 

@@ -1,7 +1,8 @@
 import type { Budget, BudgetName, RunBudgetGate } from './budget.js';
 import { createBudgetGate } from './budget.js';
-import type { ResumeCounts, RunControl } from './collect.js';
-import { collect, createRunControl } from './collect.js';
+import { collect } from './collect.js';
+import type { ResumeCounts, RunControl } from './run-control.js';
+import { createRunControl } from './run-control.js';
 import { ConfigError, PauperError, TooManyErrorsError } from './errors.js';
 import type { RunEvent } from './events.js';
 import { contentHash } from './fingerprint.js';

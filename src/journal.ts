@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { Journaled, RunJournal } from './collect.js';
+import type { Journaled, RunJournal } from './run-control.js';
 import { ConfigError, PauperError } from './errors.js';
 import type { RunEvent } from './events.js';
 import { contentHash, stableJson } from './fingerprint.js';

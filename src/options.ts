@@ -1,6 +1,7 @@
 import type { ResponseCache } from './cache.js';
 import { resolveCache } from './cache.js';
-import type { CollectSettings, RunCache } from './collect.js';
+import type { CollectSettings } from './collect.js';
+import type { RunCache } from './run-cache.js';
 import type { RolloutFunction } from './episode.js';
 import { ConfigError } from './errors.js';
 import type { EventListener } from './events.js';

@@ -1,0 +1,118 @@
+import type { CachedCompletion, ResponseCache } from './cache.js';
+import { cacheKey, CacheMissError } from './cache.js';
+import type { CollectSettings, TaskBase } from './collect.js';
+import type { Message } from './messages.js';
+import type { Completion } from './provider.js';
+import { messageOf } from './reward.js';
+import type { RunControl } from './run-control.js';
+import type { SampledCompletion } from './sample.js';
+import { zeroUsage } from './usage.js';
+
+/** A response cache and whether it is replayed (a miss throws instead of calling the model). */
+export interface RunCache {
+  readonly store: ResponseCache;
+  readonly replay: boolean;
+}
+
+/** The cache key of one sample (of one turn, for an episode). */
+export function keyOf<Task>(
+  settings: Pick<CollectSettings<Task, unknown, unknown>, 'provider' | 'temperature' | 'maxTokens'>,
+  base: TaskBase<Task>,
+  messages: readonly Message[],
+  index: number,
+): string {
+  return cacheKey({
+    provider: settings.provider.name,
+    model: settings.provider.model,
+    messages,
+    temperature: settings.temperature,
+    maxTokens: settings.maxTokens,
+    seed: base.seed,
+    iteration: base.iteration,
+    index,
+  });
+}
+
+function toCached(completion: Completion): CachedCompletion {
+  const { text, parsed, finishReason, logprob, error } = completion;
+  return {
+    text,
+    ...(parsed === undefined ? {} : { parsed }),
+    ...(finishReason === undefined ? {} : { finishReason }),
+    ...(logprob === undefined ? {} : { logprob }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+/**
+ * A cached completion, or `undefined`. A cache that cannot be read is a miss (with a
+ * warning): the sample is requested. Under `replay` there is no request to fall back
+ * on, so the read's error stops the run.
+ */
+export async function readCached<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  cache: RunCache,
+  key: string,
+): Promise<CachedCompletion | undefined> {
+  try {
+    return await cache.store.get(key);
+  } catch (error) {
+    if (cache.replay) {
+      control.stop(error);
+      throw error;
+    }
+    cacheFailed(control, 'read', error);
+    return undefined;
+  }
+}
+
+/** Stores a paid completion; a cache that cannot store it (disk full, no file descriptors) costs the sample nothing, only a warning. */
+export async function storeCached<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  cache: RunCache,
+  key: string,
+  completion: Completion,
+): Promise<void> {
+  try {
+    await cache.store.set(key, toCached(completion));
+  } catch (error) {
+    cacheFailed(control, 'store', error);
+  }
+}
+
+/** Warns once per kind of cache failure in a run (by error code, else message: a path in the message would make each one new). */
+function cacheFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>, action: 'read' | 'store', error: unknown): void {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  const kind = `cache ${action}: ${typeof code === 'string' ? code : messageOf(error)}`;
+  if (control.state.warned.has(kind)) return;
+  control.state.warned.add(kind);
+  const message =
+    action === 'read'
+      ? `The response cache could not be read (${messageOf(error)}); the sample was requested as on a cache miss.`
+      : `The response cache could not store a completion (${messageOf(error)}); the sample is kept, but not cached.`;
+  control.emit({ type: 'warning', message: `${message} Further cache failures like this one are not reported.` });
+}
+
+/** Cached completions of a task's samples not restored from a journal. A cache hit costs nothing. */
+export async function cachedCompletions<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  restored: ReadonlyMap<number, unknown>,
+): Promise<Map<number, SampledCompletion>> {
+  const hits = new Map<number, SampledCompletion>();
+  const cache = control.cache;
+  if (cache === undefined) return hits;
+  for (let index = 0; index < settings.samples; index++) {
+    if (restored.has(index)) continue;
+    const key = keyOf(settings, base, base.request.messages, index);
+    const completion = await readCached(control, cache, key);
+    if (completion !== undefined) {
+      hits.set(index, { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: base.seed });
+    } else if (cache.replay) {
+      throw new CacheMissError({ key, taskId: base.taskId, split: base.split, iteration: base.iteration, index });
+    }
+  }
+  return hits;
+}
+
