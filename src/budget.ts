@@ -126,9 +126,9 @@ function budgetGate(
       }
       add(reserved, worst, 1);
       return {
-        settle(usage, costUsd) {
+        settle(usage, costUsd, samples) {
           add(reserved, worst, -1);
-          spend(usage, costUsd, completions);
+          spend(usage, costUsd, samples);
           // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
           if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
         },

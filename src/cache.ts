@@ -16,6 +16,8 @@ export interface CachedCompletion {
   readonly logprob?: number;
   /** The provider's parse error for this completion, if any. */
   readonly error?: string;
+  /** The seed the request was sent with, so a replayed trajectory matches the live one. */
+  readonly seed?: number;
 }
 
 /**

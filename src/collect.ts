@@ -8,7 +8,7 @@ import type { Provider, SampleRequest } from './provider.js';
 import { createRng, deriveSeed } from './random.js';
 import type { RewardContext, RewardFunction, Sample, Score } from './reward.js';
 import { checkRewardValue, messageOf, score } from './reward.js';
-import { cachedCompletions, keyOf, readCached, storeCached } from './run-cache.js';
+import { cachedCompletions, fromCache, keyOf, readCached, storeCached } from './run-cache.js';
 import type { Journaled, RunControl } from './run-control.js';
 import { requestFailed } from './run-control.js';
 import type { SampledCompletion } from './sample.js';
@@ -90,9 +90,10 @@ async function collectTask<Task, Output, Info>(
     } satisfies SampleRequest,
     taskTurns,
   };
-  // Request failures are counted when they happen (see `requestFailed`), the rest here.
+  // A single-shot request failure is counted when it happens (see `requestFailed`), to stop a failing
+  // run promptly. An episode counts once, as a whole: its rollout may recover from a failed turn.
   const record = (trajectory: Trajectory<Task, Output, Info>): Trajectory<Task, Output, Info> => {
-    if (!trajectory.ok && trajectory.failure.stage !== 'request') control.fail(trajectory.failure);
+    if (!trajectory.ok && (settings.rollout !== undefined || trajectory.failure.stage !== 'request')) control.fail(trajectory.failure);
     control.emit({ type: 'sample', trajectory });
     return trajectory;
   };
@@ -102,14 +103,10 @@ async function collectTask<Task, Output, Info>(
     control.resumed.restored++;
     if ('completion' in journaled) {
       const { completion, index } = journaled;
-      control.gate?.charge(completion.usage, completion.costUsd, 1);
       control.resumed.rescored++;
       return record(await scoreCompletion(settings, control, base, completion, index));
     }
     const { trajectory } = journaled;
-    // Charge what the sample was charged when it ran: one sample, or for an episode one per turn, since each
-    // `act` was a request of one completion (a turn the cache answered was free: this errs on the safe side).
-    control.gate?.charge(trajectory.usage, trajectory.costUsd, settings.rollout === undefined ? 1 : trajectory.steps.length);
     if (!trajectory.ok) control.fail(trajectory.failure);
     control.emit({ type: 'sample', trajectory, restored: true });
     return trajectory;
@@ -134,6 +131,16 @@ async function collectTask<Task, Output, Info>(
   const missing = Array.from({ length: settings.samples }, (_, index) => index).filter(
     (index) => !restored.has(index) && !cached.has(index),
   );
+  const stores: Promise<void>[] = [];
+  // Journaled (and cached) as each request returns, not when the task's last one does: a crash
+  // or an abort while one request of the task is in flight loses none of the others.
+  const arrived = (index: number, completion: SampledCompletion & { readonly ok: true }): void => {
+    control.journal?.completion(identity(base, index).id, base.prompt, completion);
+    if (control.cache !== undefined) {
+      const key = keyOf(settings, base, base.request.messages, index);
+      stores.push(storeCached(control, control.cache, key, completion.completion, completion.seed));
+    }
+  };
   const completions =
     missing.length === 0
       ? []
@@ -145,6 +152,7 @@ async function collectTask<Task, Output, Info>(
           state: control.state,
           onWarning: (message) => control.emit({ type: 'warning', message }),
           onRequestError: requestFailed(control),
+          onCompletion: arrived,
           skip: new Set([...restored.keys(), ...cached.keys()]),
           gate: control.gate,
         });
@@ -152,15 +160,13 @@ async function collectTask<Task, Output, Info>(
     // Completions the budget refused were never requested: they are not samples.
     if (!completion.ok && completion.error instanceof BudgetExceededError) return undefined;
     const index = missing[position] ?? position;
-    if (completion.ok) control.journal?.completion(identity(base, index).id, base.prompt, completion);
-    if (completion.ok && control.cache !== undefined) {
-      await storeCached(control, control.cache, keyOf(settings, base, base.request.messages, index), completion.completion);
-    }
     return record(await scoreCompletion(settings, control, base, completion, index));
   });
   const hits = [...cached].map(async ([index, completion]) => record(await scoreCompletion(settings, control, base, completion, index)));
-  const all = await Promise.all([...[...restored.values()].map(fromJournal), ...hits, ...fresh]);
-  return all.filter((trajectory) => trajectory !== undefined).sort((a, b) => a.index - b.index);
+  const all = await Promise.all([...[...restored.values()].map(fromJournal), ...hits, ...fresh, ...stores]);
+  return all
+    .filter((trajectory): trajectory is Trajectory<Task, Output, Info> => trajectory !== undefined)
+    .sort((a, b) => a.index - b.index);
 }
 
 /** What the journal holds of a task's samples, minus those to sample again. */
@@ -177,18 +183,57 @@ function restoreTask<Task, Output, Info>(
     if (found === 'stale') control.resumed.stale++;
     else if (found !== undefined) restored.set(index, found);
   }
-  // A native-n request made all its samples at once (they share its seed). When only
-  // part of them were journaled, request it again whole so the result is the same.
   if (settings.rollout === undefined && settings.samples > 1) {
-    const seedOf = (journaled: Journaled<Task, Output, Info>): number =>
-      'completion' in journaled ? journaled.completion.seed : journaled.trajectory.seed;
-    const shared = [...restored].filter(([, journaled]) => seedOf(journaled) === base.seed);
-    if (shared.length > 0 && shared.length < settings.samples) {
-      for (const [index] of shared) restored.delete(index);
-      control.resumed.requestedAgain += shared.length;
+    requestTornAgain(control, base, restored, settings.samples);
+    // The run that wrote the journal switched to fan-out when one native request returned a single
+    // completion (the server ignores `n`); the resumed run does so before its first request too.
+    if ([...restored.values()].some((journaled) => journaled.requestCompletions === 1 && seedOf(journaled) === base.seed)) {
+      control.state.fanOut = true;
+    }
+  }
+  // Charged before this task's first request is admitted: the budget bounds the whole run, resumed samples
+  // included. One sample each, or for an episode one per turn, since each `act` was a request of one
+  // completion (a turn the cache answered was free: this errs on the safe side).
+  for (const journaled of restored.values()) {
+    if ('completion' in journaled) {
+      control.gate?.charge(journaled.completion.usage, journaled.completion.costUsd, 1);
+    } else {
+      const { trajectory } = journaled;
+      control.gate?.charge(trajectory.usage, trajectory.costUsd, settings.rollout === undefined ? 1 : trajectory.steps.length);
     }
   }
   return restored;
+}
+
+/**
+ * A native-`n` request made its samples at once, with the task's seed. When a crash
+ * tore its journaling (fewer of them journaled than it returned), every requested
+ * sample of the task is dropped from `restored` to be requested again, so the
+ * request repeats whole and the result is the same. Top-ups after a short response
+ * have their own seeds, and a complete request's samples are all kept.
+ */
+function requestTornAgain<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  restored: Map<number, Journaled<Task, Output, Info>>,
+  samples: number,
+): void {
+  const native = [...restored.values()].filter((journaled) => seedOf(journaled) === base.seed);
+  const known = native.filter((journaled) => journaled.requestCompletions !== undefined);
+  // Journals written before `requestCompletions` existed: a native request was assumed to return all `n`.
+  const returned = known.length > 0 ? Math.max(...known.map((journaled) => journaled.requestCompletions ?? 0)) : samples;
+  const counted = known.length > 0 ? known.length : native.length;
+  if (counted === 0 || counted >= returned) return;
+  for (const [index, journaled] of restored) {
+    const requested = known.length > 0 ? (journaled.requestCompletions ?? 0) > 0 : seedOf(journaled) === base.seed;
+    if (!requested) continue;
+    restored.delete(index);
+    control.resumed.requestedAgain++;
+  }
+}
+
+function seedOf(journaled: Journaled<unknown, unknown, unknown>): number {
+  return 'completion' in journaled ? journaled.completion.seed : journaled.trajectory.seed;
 }
 
 function refused(trajectory: Trajectory<unknown, unknown, unknown>): boolean {
@@ -290,11 +335,10 @@ async function playEpisode<Task, Output, Info>(
               limit: control.limit,
               state: control.state,
               onWarning: (warning) => control.emit({ type: 'warning', message: warning }),
-              onRequestError: requestFailed(control),
               gate: control.gate,
             },
           )
-        : [{ ok: true as const, completion: hit, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: episodeSeed }];
+        : [fromCache(hit, episodeSeed)];
     if (sampled === undefined) throw new Error('sample returned no completion');
     usages.push(sampled.usage);
     costs.push(sampled.costUsd);
@@ -304,7 +348,7 @@ async function playEpisode<Task, Output, Info>(
       throw sampled.error;
     }
     if (hit === undefined && key !== undefined && control.cache !== undefined) {
-      await storeCached(control, control.cache, key, sampled.completion);
+      await storeCached(control, control.cache, key, sampled.completion, sampled.seed);
     }
     const reply = sampled.completion.text;
     conversation.push(userTurn, { role: 'assistant', content: reply });

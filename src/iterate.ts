@@ -285,9 +285,11 @@ export function resolveIterate<Task, Output, Info>(options: IterateOptions<Task,
   const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
   const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, gate, targetReward, patience };
   const path = options.journal;
+  // Built now, so tasks a journal cannot hold are a ConfigError from iterate() itself.
+  const config = path === undefined ? undefined : journalConfig(options, resolved);
   return {
     ...resolved,
-    journal: path === undefined ? undefined : { path, resume, config: () => journalConfig(options, resolved) },
+    journal: path === undefined || config === undefined ? undefined : { path, resume, config: () => config },
   };
 }
 
@@ -299,7 +301,8 @@ function journalConfig<Task, Output, Info>(
   const { settings } = resolved;
   const taskHash = (option: string, tasks: readonly Task[]): string => {
     try {
-      return contentHash(tasks);
+      // The count makes a resume mismatch readable ("3 tasks" → "none"); the hash catches any change.
+      return tasks.length === 0 ? 'none' : `${tasks.length} task${tasks.length === 1 ? '' : 's'}, hash ${contentHash(tasks)}`;
     } catch (error) {
       throw new ConfigError(option, tasks, `JSON-serialisable tasks to journal (${(error as Error).message})`);
     }
@@ -483,7 +486,7 @@ function earlyStop<Task, Output, Info>(
     return {
       reason: 'patience',
       iteration,
-      message: `${progress.flat} iterations without a training mean reward above ${progress.bestMean} (patience ${resolved.patience}).`,
+      message: `${progress.flat} ${progress.flat === 1 ? 'iteration' : 'iterations'} without a training mean reward above ${progress.bestMean} (patience ${resolved.patience}).`,
     };
   }
   return undefined;

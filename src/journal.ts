@@ -100,6 +100,8 @@ const completionSchema = z.object({
   usage: usageSchema,
   costUsd: z.number().nullable(),
   latencyMs: z.number(),
+  /** How many completions the request that made this one returned: resuming tells a complete native-`n` request from a torn one. */
+  requestCompletions: count.optional(),
 });
 const iterationSchema = z.object({
   ...base,
@@ -424,6 +426,7 @@ export async function openJournal<Task, Output, Info>(
         usage: sampled.usage,
         costUsd: sampled.costUsd,
         latencyMs: sampled.latencyMs,
+        requestCompletions: sampled.requestCompletions,
       });
     },
   };
@@ -698,6 +701,7 @@ function restore<Task, Output, Info>(
     const error = completion?.error;
     return {
       index: source.index,
+      requestCompletions: completion?.requestCompletions,
       completion: {
         ok: true,
         completion: { text: source.text, ...(parsed === undefined ? {} : { parsed }), ...(error === undefined ? {} : { error }) },
@@ -705,10 +709,11 @@ function restore<Task, Output, Info>(
         costUsd: source.costUsd,
         latencyMs: source.latencyMs,
         seed: source.seed,
+        requestCompletions: completion?.requestCompletions ?? 1,
       },
     };
   }
-  return { trajectory: trajectoryOf<Task, Output, Info>(record, task, prompt) };
+  return { trajectory: trajectoryOf<Task, Output, Info>(record, task, prompt), requestCompletions: completion?.requestCompletions };
 }
 
 function trajectoryOf<Task, Output, Info>(record: JournalSample, task: Task, prompt: readonly Message[]): Trajectory<Task, Output, Info> {

@@ -50,7 +50,7 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
 
   /** Most requests in flight at once, across all tasks, samples and held-out evaluation. @default 8 */
   readonly concurrency?: number;
-  /** Seed for every random choice: request seeds, stochastic selection, rollout RNGs. @default 0 */
+  /** Seed for every random choice: request seeds, stochastic selection, rollout RNGs. An integer from 0 to 2^32 - 1. @default 0 */
   readonly seed?: number;
   /** Aborts the run: it rejects with the signal's reason and starts no new request. */
   readonly signal?: AbortSignal;
@@ -134,7 +134,7 @@ export function resolveSampling<Task, Output, Info>(
   const rewardConcurrency = options.rewardConcurrency ?? Number.POSITIVE_INFINITY;
   if (rewardConcurrency !== Number.POSITIVE_INFINITY) integer('rewardConcurrency', rewardConcurrency, 1);
   const seed = options.seed ?? samplingDefaults.seed;
-  if (!Number.isSafeInteger(seed)) throw new ConfigError('seed', seed, 'an integer');
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new ConfigError('seed', seed, 'an integer from 0 to 2^32 - 1');
   const maxErrors = options.maxErrors ?? samplingDefaults.maxErrors;
   if (maxErrors !== Number.POSITIVE_INFINITY) integer('maxErrors', maxErrors, 0);
   const excludeOwnTask = options.excludeOwnTask ?? samplingDefaults.excludeOwnTask;

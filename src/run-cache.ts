@@ -33,10 +33,11 @@ export function keyOf<Task>(
   });
 }
 
-function toCached(completion: Completion): CachedCompletion {
+function toCached(completion: Completion, seed: number): CachedCompletion {
   const { text, parsed, finishReason, logprob, error } = completion;
   return {
     text,
+    seed,
     ...(parsed === undefined ? {} : { parsed }),
     ...(finishReason === undefined ? {} : { finishReason }),
     ...(logprob === undefined ? {} : { logprob }),
@@ -72,9 +73,10 @@ export async function storeCached<Task, Output, Info>(
   cache: RunCache,
   key: string,
   completion: Completion,
+  seed: number,
 ): Promise<void> {
   try {
-    await cache.store.set(key, toCached(completion));
+    await cache.store.set(key, toCached(completion, seed));
   } catch (error) {
     cacheFailed(control, 'store', error);
   }
@@ -93,6 +95,15 @@ function cacheFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>
   control.emit({ type: 'warning', message: `${message} Further cache failures like this one are not reported.` });
 }
 
+/**
+ * A cache hit as a sampled completion: free, with the seed its request was sent
+ * with (entries written before seeds were cached report `fallbackSeed`).
+ */
+export function fromCache(cached: CachedCompletion, fallbackSeed: number): SampledCompletion & { readonly ok: true } {
+  const { seed, ...completion } = cached;
+  return { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: seed ?? fallbackSeed, requestCompletions: 0 };
+}
+
 /** Cached completions of a task's samples not restored from a journal. A cache hit costs nothing. */
 export async function cachedCompletions<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
@@ -108,7 +119,7 @@ export async function cachedCompletions<Task, Output, Info>(
     const key = keyOf(settings, base, base.request.messages, index);
     const completion = await readCached(control, cache, key);
     if (completion !== undefined) {
-      hits.set(index, { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: base.seed });
+      hits.set(index, fromCache(completion, base.seed));
     } else if (cache.replay) {
       throw new CacheMissError({ key, taskId: base.taskId, split: base.split, iteration: base.iteration, index });
     }

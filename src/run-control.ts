@@ -52,9 +52,13 @@ export interface RunJournal {
 }
 
 /** A journaled sample: finished, or a completion still to score. */
-export type Journaled<Task, Output, Info> =
+export type Journaled<Task, Output, Info> = (
   | { readonly trajectory: Trajectory<Task, Output, Info> }
-  | { readonly index: number; readonly completion: SampledCompletion & { readonly ok: true } };
+  | { readonly index: number; readonly completion: SampledCompletion & { readonly ok: true } }
+) & {
+  /** How many completions its request returned, when the journal says (journals written since this field came). */
+  readonly requestCompletions: number | undefined;
+};
 
 /** Counts of a resumed run. */
 export interface ResumeCounts {
@@ -93,10 +97,7 @@ export function createRunControl<Task, Output, Info>(options: {
   return {
     signal,
     limit: createLimiter(options.concurrency),
-    rewardLimit:
-      options.rewardConcurrency === undefined || options.rewardConcurrency === Number.POSITIVE_INFINITY
-        ? (work) => work()
-        : createLimiter(options.rewardConcurrency),
+    rewardLimit: rewardLimiter(options.rewardConcurrency, signal),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
     journal: options.journal,
@@ -113,6 +114,17 @@ export function createRunControl<Task, Output, Info>(options: {
       }
     },
   };
+}
+
+/** Bounds reward calls in flight; a call still queued when the run stops never starts. */
+function rewardLimiter(concurrency: number | undefined, signal: AbortSignal): Limiter {
+  if (concurrency === undefined || concurrency === Number.POSITIVE_INFINITY) return (work) => work();
+  const limit = createLimiter(concurrency);
+  return (work) =>
+    limit(() => {
+      signal.throwIfAborted();
+      return work();
+    });
 }
 
 /** Counts each completion a failed request should have produced as one failure, at once. */

@@ -42,6 +42,8 @@ interface SampleShare {
   readonly latencyMs: number;
   /** The seed sent with the request. */
   readonly seed: number;
+  /** How many completions the request that made this one returned (what it asked for, when it failed; 0 from a cache). */
+  readonly requestCompletions: number;
 }
 
 /** Options of `sample`. */
@@ -60,6 +62,11 @@ export interface SampleCallOptions {
   /** Called as soon as a request fails, with the number of completions it should have produced. */
   readonly onRequestError?: (error: unknown, completions: number) => void;
   /**
+   * Called with each completion and its index as soon as its request returns, before
+   * the other requests of the call finish: the moment to journal what was paid for.
+   */
+  readonly onCompletion?: (index: number, completion: SampledCompletion & { readonly ok: true }) => void;
+  /**
    * Completion indices already at hand (restored from a journal or a cache): they get no
    * request, and the result holds only the others, in index order. When some are at hand,
    * the rest are fetched one request each, with the seeds fan-out gives them. @default none
@@ -77,8 +84,8 @@ export interface RequestGate {
 
 /** An admitted request's reservation, settled with what it really used. */
 export interface GateTicket {
-  /** Replaces the reservation with what the request used (zero when it failed). */
-  settle(usage: Usage, costUsd: number | null): void;
+  /** Replaces the reservation with what the request used (zero when it failed) and the samples it accounts for. */
+  settle(usage: Usage, costUsd: number | null, samples: number): void;
 }
 
 /**
@@ -106,7 +113,7 @@ export async function sample(
   // `topUp`: missing completions are fetched later by the caller instead of being failures.
   // Resolves to 'fan-out' without a request when, by the time a slot is free, native `n` is
   // known not to work (another request found out while this one waited).
-  const call = (count: number, requestSeed: number, topUp = false): Promise<SampledCompletion[] | 'fan-out'> =>
+  const call = (count: number, firstIndex: number, requestSeed: number, topUp = false): Promise<SampledCompletion[] | 'fan-out'> =>
     limit(async () => {
       signal?.throwIfAborted();
       if (count > 1 && !nativeN()) return 'fan-out';
@@ -120,6 +127,7 @@ export async function sample(
           costUsd: 0,
           latencyMs: 0,
           seed: requestSeed,
+          requestCompletions: count,
         }));
       }
       const started = performance.now();
@@ -129,9 +137,10 @@ export async function sample(
           { ...request, seed: requestSeed },
           signal === undefined ? { n: count } : { n: count, signal },
         );
-        ticket?.settle(response.usage, response.costUsd);
+        // A short response's missing completions are charged when the top-up requests them.
+        ticket?.settle(response.usage, response.costUsd, topUp ? Math.min(count, response.completions.length) : count);
       } catch (error) {
-        ticket?.settle(zeroUsage, 0);
+        ticket?.settle(zeroUsage, 0, count);
         signal?.throwIfAborted();
         options.onRequestError?.(error, count);
         const latencyMs = performance.now() - started;
@@ -142,11 +151,15 @@ export async function sample(
           costUsd: 0,
           latencyMs,
           seed: requestSeed,
+          requestCompletions: count,
         }));
       }
       for (const warning of response.warnings ?? []) warn(`${provider.name}: ${warning}`);
       const latencyMs = performance.now() - started;
-      const shares = share(response, count, latencyMs, requestSeed);
+      const shares: SampledCompletion[] = share(response, count, latencyMs, requestSeed);
+      shares.forEach((completion, i) => {
+        if (completion.ok) options.onCompletion?.(firstIndex + i, completion);
+      });
       if (topUp) return shares;
       const missing = new ProviderError(
         `${provider.name} returned ${response.completions.length} of ${count} completions.`,
@@ -154,26 +167,26 @@ export async function sample(
       );
       if (shares.length < count) options.onRequestError?.(missing, count - shares.length);
       while (shares.length < count) {
-        shares.push({ ok: false, error: missing, usage: zeroUsage, costUsd: 0, latencyMs, seed: requestSeed });
+        shares.push({ ok: false, error: missing, usage: zeroUsage, costUsd: 0, latencyMs, seed: requestSeed, requestCompletions: count });
       }
       return shares;
     });
 
-  const single = async (requestSeed: number): Promise<SampledCompletion[]> => {
-    const result = await call(1, requestSeed);
+  const single = async (index: number, requestSeed: number): Promise<SampledCompletion[]> => {
+    const result = await call(1, index, requestSeed);
     return result === 'fan-out' ? [] : result;
   };
   const fanOut = async (count: number, offset: number): Promise<SampledCompletion[]> =>
-    (await Promise.all(Array.from({ length: count }, (_, i) => single(deriveSeed(seed, offset + i))))).flat();
+    (await Promise.all(Array.from({ length: count }, (_, i) => single(offset + i, deriveSeed(seed, offset + i))))).flat();
 
   if (n === 0) return [];
   if (options.skip !== undefined && options.skip.size > 0) {
     const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !options.skip?.has(i));
-    return (await Promise.all(missing.map((i) => single(deriveSeed(seed, i))))).flat();
+    return (await Promise.all(missing.map((i) => single(i, deriveSeed(seed, i))))).flat();
   }
-  if (n === 1) return single(seed);
+  if (n === 1) return single(0, seed);
   if (!nativeN()) return fanOut(n, 0);
-  const first = await call(n, seed, true);
+  const first = await call(n, 0, seed, true);
   if (first === 'fan-out') return fanOut(n, 0);
   if (first.length >= n) return first.slice(0, n);
   if (first.length === 1) {
@@ -191,8 +204,9 @@ export async function sample(
 }
 
 /** Splits a response's usage and cost over its completions, so sums stay exact. */
-function share(response: SampleResponse, count: number, latencyMs: number, seed: number): SampledCompletion[] {
+function share(response: SampleResponse, count: number, latencyMs: number, seed: number): (SampledCompletion & { readonly ok: true })[] {
   const parts = Math.max(1, response.completions.length);
+  const requestCompletions = Math.min(count, response.completions.length);
   const usages = splitUsage(response.usage, parts);
   const costUsd = response.costUsd === null ? null : response.costUsd / parts;
   return response.completions.slice(0, count).map((completion, i) => ({
@@ -202,6 +216,7 @@ function share(response: SampleResponse, count: number, latencyMs: number, seed:
     costUsd,
     latencyMs,
     seed,
+    requestCompletions,
   }));
 }
 

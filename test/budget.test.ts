@@ -150,6 +150,48 @@ describe('budgets', () => {
     expect(canonical(resumed)).toEqual(canonical(reference));
   });
 
+  it('charges restored samples before a resumed task requests anything, so a resumed run never exceeds the budget', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'pauper-budget-')), 'retry.jsonl');
+    // The fourth sample's request fails on the first run: resuming requests it again.
+    let calls = 0;
+    const flaky = scripted(() => (++calls === 4 ? new Error('503 overloaded') : 'ok'), { capabilities: { nativeN: false } });
+    const first = await iterate({ provider: flaky, tasks: ['t'], reward: () => 1, samples: 4, iterations: 0, concurrency: 1, journal: path });
+    expect(first.trajectories.filter((trajectory) => !trajectory.ok)).toHaveLength(1);
+
+    const provider = scripted(['ok'], { capabilities: { nativeN: false } });
+    const resumed = await iterate({
+      provider,
+      tasks: ['t'],
+      reward: () => 1,
+      samples: 4,
+      iterations: 0,
+      journal: path,
+      resume: true,
+      budget: { maxSamples: 3 },
+    });
+    expect(resumed.resumed?.restored).toBe(3);
+    expect(provider.calls).toHaveLength(0);
+    expect(resumed.stopped?.reason).toBe('maxSamples');
+  });
+
+  it('charges a short native-n response for the completions it returned, so top-ups fit the budget', async () => {
+    // One choice per request whatever `n` asks, like Ollama.
+    const inner = scripted(['x']);
+    const ignoresN: ScriptedProvider = { ...inner, calls: inner.calls, sample: (request, sampleOptions) => inner.sample(request, { ...sampleOptions, n: 1 }) };
+    const run = await iterate({
+      provider: ignoresN,
+      tasks: ['a', 'b'],
+      reward: () => 1,
+      samples: 4,
+      iterations: 0,
+      concurrency: 1,
+      budget: { maxSamples: 8 },
+    });
+    expect(run.trajectories.filter((trajectory) => trajectory.ok)).toHaveLength(8);
+    expect(inner.calls).toHaveLength(8);
+    expect(run.stopped).toBeUndefined();
+  });
+
   it('continues a budget-stopped run when resumed with a larger budget', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'pauper-budget-')), 'raise.jsonl');
     const stopped = await iterate(options(priced(), { budget: { maxSamples: 30 }, journal: path }));

@@ -87,6 +87,17 @@ describe('response cache', () => {
     expect(await readdir(path)).toHaveLength(2 * 4 * 3);
   });
 
+  it('replays a run without native n exactly, the seed each request was sent with included', async () => {
+    const cache = memoryCache();
+    const provider = scripted((request, { index }) => `s${request.seed}-${index}`, { capabilities: { nativeN: false } });
+    const fanOut = { provider, tasks: ['a'], reward: (sample: { text: string }) => sample.text.length, samples: 3, iterations: 1, seed: 5, cache };
+    const live = await iterate(fanOut);
+    const replayed = await iterate({ ...fanOut, replay: true });
+    const seeds = (run: typeof live) => run.trajectories.map((trajectory) => [trajectory.id, trajectory.text, trajectory.seed]);
+    expect(new Set(live.trajectories.map((trajectory) => trajectory.seed)).size).toBe(6);
+    expect(seeds(replayed)).toEqual(seeds(live));
+  });
+
   it('replay fails loudly on a miss, naming the task, iteration and sample', async () => {
     const cache = memoryCache();
     await iterate(options({ cache, iterations: 0 }));

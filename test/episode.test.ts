@@ -78,6 +78,42 @@ describe('multi-turn episodes', () => {
     expect(run.trajectories[1]).toMatchObject({ ok: false, failure: { stage: 'rollout', message: 'environment crashed' } });
   });
 
+  it('counts an episode that recovers from a failed turn as no failure, and one that rethrows it as one', async () => {
+    let calls = 0;
+    const provider = scripted(() => (++calls === 1 ? new Error('503 overloaded') : 'R'), { capabilities: { nativeN: false } });
+    const recovered = await iterate({
+      provider,
+      tasks: ['maze'],
+      rollout: async ({ act }) => {
+        const reply = await act('move?').catch(() => act('move? (again)'));
+        return reply === 'R' ? 1 : 0;
+      },
+      samples: 1,
+      iterations: 0,
+      maxErrors: 0,
+    });
+    expect(recovered.trajectories[0]).toMatchObject({ ok: true, reward: 1 });
+
+    calls = 0;
+    const rethrown = iterate({
+      provider,
+      tasks: ['maze'],
+      rollout: async ({ act }) => {
+        await act('move?').catch((error: unknown) => {
+          throw new Error('episode aborted', { cause: error });
+        });
+        return 1;
+      },
+      samples: 2,
+      iterations: 0,
+      concurrency: 1,
+      maxErrors: 1,
+    });
+    const result = await rethrown;
+    expect(result.trajectories.map((trajectory) => trajectory.ok)).toEqual([false, true]);
+    expect(result.trajectories[0]).toMatchObject({ failure: { stage: 'rollout', message: 'episode aborted' } });
+  });
+
   it('gives each episode its own seeded RNG, the same on every run', async () => {
     const draws = async () => {
       const seen: number[] = [];

@@ -243,6 +243,30 @@ describe('iterate: the loop', () => {
     expect(peak).toBe(2);
   });
 
+  it('starts no reward call still queued behind rewardConcurrency once the run is aborted', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    let started = 0;
+    let startedAfterAbort = 0;
+    const run = iterate({
+      provider: scripted(['x']),
+      tasks: ['a'],
+      samples: 10,
+      rewardConcurrency: 1,
+      signal: controller.signal,
+      reward: async () => {
+        started++;
+        if (controller.signal.aborted) startedAfterAbort++;
+        if (started === 2) controller.abort(reason);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return 1;
+      },
+    });
+    await expect(run).rejects.toBe(reason);
+    expect(started).toBe(2);
+    expect(startedAfterAbort).toBe(0);
+  });
+
   it('the same seed gives identical results twice; another seed differs', async () => {
     const options = {
       tasks: ['aab', 'abb', 'bba'],

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AnySelector, IterateOptions, SampleRequest } from 'pauper';
+import type { AnySelector, IterateOptions, SampleRequest, ScriptedProvider } from 'pauper';
 import {
   ConfigError,
+  fromFunction,
   iterate,
   JournalError,
   JournalMismatchError,
@@ -154,6 +155,19 @@ describe('journal: writing', () => {
   it('rejects resume without a journal path up front', () => {
     expect(() => iterate(options(deterministic(), { resume: true }))).toThrow(/`resume`/);
   });
+
+  it('rejects tasks a journal cannot hold up front, from iterate() itself', () => {
+    const call = () => iterate({ provider: deterministic(), tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });
+    expect(call).toThrow(ConfigError);
+    expect(call).toThrow(/JSON-serialisable tasks/);
+  });
+
+  it('names the task counts when resuming with other tasks', async () => {
+    const path = join(directory, 'tasks.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const { evalTasks: _none, ...withoutHeldOut } = options(deterministic(), { journal: path, iterations: 0, resume: true });
+    await expect(iterate(withoutHeldOut)).rejects.toThrow(/evalTasks: "1 task, hash [0-9a-f]+" → "none"/);
+  });
 });
 
 describe('journal: reading', () => {
@@ -247,6 +261,58 @@ describe('journal: resume', () => {
     expect(resumed.resumed?.requestedAgain).toBe(0);
   });
 
+  it('journals each completion as its request returns, so an abort while one request of a task is in flight loses none', async () => {
+    const path = join(directory, 'aborted.jsonl');
+    const controller = new AbortController();
+    let returned = 0;
+    const provider = fromFunction(async (request, { signal }) => {
+      if (returned === 3) {
+        setTimeout(() => controller.abort(new Error('user abort')), 20);
+        await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+      }
+      returned++;
+      return `answer-${request.seed}`;
+    });
+    await expect(
+      iterate({ provider, tasks: ['t'], reward: () => 1, samples: 4, iterations: 0, journal: path, signal: controller.signal }),
+    ).rejects.toThrow('user abort');
+    expect((await readJournal(path)).completions.size).toBe(3);
+
+    let requests = 0;
+    const again = fromFunction((request) => {
+      requests++;
+      return `answer-${request.seed}`;
+    });
+    const resumed = await iterate({ provider: again, tasks: ['t'], reward: () => 1, samples: 4, iterations: 0, journal: path, resume: true });
+    expect(requests).toBe(1);
+    expect(resumed.resumed).toMatchObject({ restored: 3, requestedAgain: 0 });
+  });
+
+  it('resumes a run against a server that ignores n exactly as an uninterrupted run, requesting nothing journaled', async () => {
+    // One choice per request whatever `n` asks, like Ollama: the run switches to fan-out after the first request.
+    const ignoresN = (): ScriptedProvider => {
+      const inner = deterministic();
+      return { ...inner, calls: inner.calls, sample: (request, sampleOptions) => inner.sample(request, { ...sampleOptions, n: 1 }) };
+    };
+    const full = join(directory, 'ignores-n.jsonl');
+    const reference = await iterate(options(ignoresN(), { journal: full, concurrency: 1 }));
+    const lines = (await readFile(full, 'utf8')).split('\n');
+    let cuts = 0;
+    for (const keepLines of [8, 14, 20, 30]) {
+      const crashed = join(directory, `ignores-n-${keepLines}.jsonl`);
+      await writeFile(crashed, `${lines.slice(0, keepLines).join('\n')}\n`);
+      const before = await readJournal(crashed);
+      const provider = ignoresN();
+      const resumed = await iterate(options(provider, { journal: crashed, resume: true, concurrency: 1 }));
+      expect(canonical(resumed)).toEqual(canonical(reference));
+      expect(resumed.resumed?.requestedAgain).toBe(0);
+      const journaled = new Set([...before.samples.keys(), ...before.completions.keys()]);
+      expect(provider.calls).toHaveLength(4 * 3 * 3 - journaled.size);
+      if (journaled.size > 0) cuts++;
+    }
+    expect(cuts).toBe(4);
+  });
+
   it('makes no request when resuming a finished run, and can extend it by more iterations', async () => {
     const path = join(directory, 'done.jsonl');
     const reference = await iterate(options(deterministic(), { journal: path }));
@@ -279,7 +345,7 @@ describe('journal: resume', () => {
     expect((error as JournalMismatchError).differences.map((difference) => difference.field)).toEqual(['samples', 'temperature']);
 
     await expect(iterate(options(deterministic(), { journal: path, resume: true, tasks: ['a', 'b', 'd'] }))).rejects.toThrow(
-      /tasks: "[0-9a-f]+" → "[0-9a-f]+"/,
+      /tasks: "3 tasks, hash [0-9a-f]+" → "3 tasks, hash [0-9a-f]+"/,
     );
   });
 
@@ -410,6 +476,7 @@ describe('journal: values it cannot serialise, and write errors', () => {
         costUsd: 0,
         latencyMs: 1,
         seed: 3,
+        requestCompletions: 2,
       });
     }
     const looped: unknown[] = [];

@@ -41,6 +41,8 @@ describe('iterate validates its options up front', () => {
     ['non-integer concurrency', { concurrency: 1.5 }, 'concurrency'],
     ['rewardConcurrency below 1', { rewardConcurrency: 0 }, 'rewardConcurrency'],
     ['a non-integer seed', { seed: 0.5 }, 'seed'],
+    ['a negative seed', { seed: -1 }, 'seed'],
+    ['a seed above 2^32 - 1', { seed: 2 ** 32 }, 'seed'],
     ['negative maxErrors', { maxErrors: -1 }, 'maxErrors'],
     ['maxTokens below 1', { maxTokens: 0 }, 'maxTokens'],
     ['an unknown pool policy', { pool: 'best' }, 'pool'],
