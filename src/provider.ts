@@ -49,11 +49,23 @@ export interface Completion<Parsed = unknown> {
   readonly text: string;
   /** The value a structured-output provider parsed from `text`, if any. */
   readonly parsed?: Parsed;
-  /** Why generation stopped, as the provider said it (`stop`, `length`, ...). */
+  /**
+   * Why generation stopped, in the provider's own words (not normalised across providers):
+   * - `openai`, `openaiCompatible`: `stop`, `length` (hit `maxTokens`), `content_filter`,
+   *   `tool_calls`, `function_call`; a compatible server may send others (vLLM: `abort`).
+   * - `anthropic`: `end_turn`, `max_tokens` (hit `maxTokens`), `stop_sequence`, `refusal`,
+   *   `tool_use`, `pause_turn`, `model_context_window_exceeded`.
+   * - `inContextLearner`: always `stop`; `fromFunction` and `scripted`: whatever the function returns.
+   * Absent when the response carried none.
+   */
   readonly finishReason?: string;
   /** Mean token log-probability, when the provider returned logprobs. */
   readonly logprob?: number;
-  /** Set when the provider could not parse this completion against its schema: the sample fails at the parse stage. */
+  /**
+   * Set when the completion must not be scored: the model refused (Anthropic
+   * `stop_reason: 'refusal'`, OpenAI `message.refusal`; `text` keeps any partial
+   * output), or the text does not match the provider's schema. The sample fails at the parse stage.
+   */
   readonly error?: string;
 }
 
@@ -63,7 +75,7 @@ export interface SampleResponse<Parsed = unknown> {
   readonly completions: readonly Completion<Parsed>[];
   /** Usage of every request this call made. */
   readonly usage: Usage;
-  /** Cost in US dollars, or `null` when the model's price is unknown. */
+  /** Cost in US dollars, or `null` when the model's price is unknown or a response carried no `usage` (a warning says so). */
   readonly costUsd: number | null;
   /** Parameters the provider ignored or changed, in words. */
   readonly warnings?: readonly string[];

@@ -7,7 +7,8 @@ import { createRng, type Rng } from './random.js';
 export interface TransportOptions {
   /**
    * Retries after the first attempt of one request (408, 409, 429, 5xx, 529,
-   * timeouts and connection errors; never 400, 401, 403, 404 or 422).
+   * timeouts and connection errors; never 400, 401, 403, 404 or 422). A
+   * response's `x-should-retry: true` or `false` header overrides its status, as in the SDKs.
    * @default 3
    */
   readonly maxRetries?: number;
@@ -82,10 +83,12 @@ export interface SendOptions {
   readonly estimatedTokens?: number;
   /**
    * Strings (API keys) that must never appear in an error message; they and
-   * masked fragments of them are replaced with `[redacted]`.
+   * masked fragments of them are replaced with `[redacted]`. A function is
+   * called when an error is built, so a key a client only learns per request
+   * (an `apiKey` function, a token provider) is covered too.
    * @default []
    */
-  readonly secrets?: readonly string[];
+  readonly secrets?: readonly string[] | (() => readonly string[]);
 }
 
 /** One retry, timeout and rate-limit layer. Share one between providers that share a quota. */
@@ -143,7 +146,6 @@ export function createTransport(options: TransportOptions = {}): Transport {
     sendOptions: SendOptions,
   ): Promise<T> {
     const { signal, provider } = sendOptions;
-    const secrets = sendOptions.secrets ?? [];
     while (pausedUntil > Date.now()) await sleep(pausedUntil - Date.now(), signal);
     const wait = schedule.reserve(sendOptions.estimatedTokens ?? 0);
     try {
@@ -168,6 +170,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (timeoutError !== undefined) throw timeoutError;
+      // Read now, not before the attempt: the client may have fetched its key during it.
+      const secrets = typeof sendOptions.secrets === 'function' ? sendOptions.secrets() : (sendOptions.secrets ?? []);
       throw toProviderError(error, { provider, secrets });
     } finally {
       clearTimeout(handle);
@@ -254,10 +258,19 @@ export function toProviderError(error: unknown, context: ProviderErrorContext): 
     const apiMessage = apiMessageOf(error);
     const raw = apiMessage === undefined ? message.replace(new RegExp(`^${status}\\s*`), '') : redact(apiMessage, secrets);
     const detail = raw.replace(/\.+$/, '') || 'no message';
-    return new ProviderError(`${provider} returned HTTP ${status}: ${detail}. ${adviceFor(status)}`, {
+    const headers = headersOf(error);
+    const serverSays = shouldRetryHeader(headers);
+    const isRetryable = serverSays ?? isRetryableStatus(status);
+    const advice =
+      serverSays === undefined || serverSays === isRetryableStatus(status)
+        ? adviceFor(status)
+        : serverSays
+          ? 'The server asked for a retry (x-should-retry: true); retried automatically.'
+          : 'The server asked not to retry it (x-should-retry: false); not retried.';
+    return new ProviderError(`${provider} returned HTTP ${status}: ${detail}. ${advice}`, {
       status,
-      headers: headersOf(error),
-      isRetryable: isRetryableStatus(status),
+      headers,
+      isRetryable,
       provider,
       cause,
     });
@@ -284,6 +297,17 @@ export function toProviderError(error: unknown, context: ProviderErrorContext): 
     });
   }
   return new ProviderError(`${provider} request failed: ${message}`, { provider, isRetryable: false, cause });
+}
+
+/**
+ * The server's own retry verdict from `x-should-retry` (`true` or `false`), which
+ * the SDKs let override the status; `undefined` without the header.
+ */
+function shouldRetryHeader(headers: Readonly<Record<string, string>>): boolean | undefined {
+  const value = headers['x-should-retry']?.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
 }
 
 /** Whether an HTTP status is worth retrying: 408, 409, 429, 5xx (529 included). */

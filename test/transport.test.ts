@@ -43,6 +43,17 @@ describe('retries', () => {
     expect(error).toMatchObject({ status, isRetryable: false, provider: 'test' });
   });
 
+  test('x-should-retry overrides the status: false stops a 503, true retries a 400', async () => {
+    const transport = createTransport({ retryDelay: 1, maxRetries: 3 });
+    const vetoed = failing(httpError(503, { 'x-should-retry': 'false' }));
+    const vetoError = await transport.send(vetoed.attempt, { provider: 'test' }).catch((caught: unknown) => caught);
+    expect(vetoed.attempt).toHaveBeenCalledTimes(1);
+    expect(vetoError).toMatchObject({ status: 503, isRetryable: false });
+    const forced = failing(httpError(400, { 'x-should-retry': 'true' }), httpError(400, { 'x-should-retry': 'true' }));
+    await expect(transport.send(forced.attempt, { provider: 'test' })).resolves.toBe('ok');
+    expect(forced.attempt).toHaveBeenCalledTimes(3);
+  });
+
   test('gives up after maxRetries and says how to go on', async () => {
     const transport = createTransport({ retryDelay: 1, maxRetries: 2 });
     const { attempt } = failing(httpError(500), httpError(500), httpError(500), httpError(500));
@@ -242,6 +253,22 @@ describe('error normalisation', () => {
     expect(serialized).not.toContain('SECRET');
     expect(serialized).not.toContain(masked);
     expect(events).toHaveLength(1);
+  });
+
+  test('secrets given as a function are read when the error is built, not when the request starts', async () => {
+    const transport = createTransport({ maxRetries: 0 });
+    let key: string | undefined;
+    const error = await transport
+      .send(
+        async () => {
+          key = 'sk-learned-during-the-attempt-0123';
+          throw httpError(401, {}, `401 Incorrect API key provided: ${key}`);
+        },
+        { provider: 'openai', secrets: () => (key === undefined ? [] : [key]) },
+      )
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe('openai returned HTTP 401: Incorrect API key provided: [redacted]. Check the API key.');
+    expect(inspect(error, { depth: 20 })).not.toContain('learned-during');
   });
 
   test('redact removes the key and masked fragments but leaves other words', () => {

@@ -1,4 +1,4 @@
-import type { Anthropic } from '@anthropic-ai/sdk';
+import type { Anthropic, Middleware } from '@anthropic-ai/sdk';
 import type {
   Message as WireResponse,
   MessageCreateParamsNonStreaming,
@@ -14,6 +14,7 @@ import { addUsage, zeroUsage, type Usage } from '../usage.js';
 import { sdkTimeout } from './openai.js';
 import {
   compileSchema,
+  createSecrets,
   estimateTokens,
   malformedResponse,
   missingPackage,
@@ -28,6 +29,7 @@ import {
   validateSampleOptions,
   type OutputSchema,
   type ProviderTransportOptions,
+  type Secrets,
 } from './shared.js';
 
 /**
@@ -36,6 +38,7 @@ import {
  */
 export interface AnthropicClient {
   readonly apiKey?: unknown;
+  readonly authToken?: unknown;
   readonly messages: {
     create(body: object, options?: object): PromiseLike<unknown>;
   };
@@ -68,7 +71,9 @@ export interface AnthropicOptions<Output = unknown> extends ProviderTransportOpt
   readonly maxTokens?: number;
   /**
    * Output schema (a zod 4 object), sent as `output_config.format`; each
-   * completion is parsed into `Completion.parsed`.
+   * completion is parsed into `Completion.parsed`. Keywords structured output
+   * does not support (`minimum`, `maxLength`, `pattern`, `minItems` above 1, ...)
+   * are moved into the field's `description`, as the SDK does; zod still enforces them on parse.
    * @default no schema
    */
   readonly schema?: ZodType<Output>;
@@ -93,6 +98,13 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   const { client, secrets } = resolveAnthropicClient(options);
   const transport = resolveTransport(options);
   const schema = compileSchema('schema', options.schema);
+  if (schema !== undefined && toAnthropicSchema(schema.jsonSchema) === undefined) {
+    throw new ConfigError(
+      'schema',
+      options.schema,
+      'a zod object schema whose every field has a type (Anthropic structured output cannot express z.any() or z.unknown())',
+    );
+  }
   const prices = resolvePrices(options.prices);
   let temperatureWarned = false;
 
@@ -102,17 +114,30 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
     schema: OutputSchema<Output> | undefined,
     estimatedTokens: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ completion: Completion<Output>; usage: Usage; model: string }> => {
+  ): Promise<{ completion: Completion<Output>; usage: Usage; usageMissing: boolean; model: string }> => {
     const sdk = await client();
     const message = await transport.send(
       (attemptSignal) =>
         sdk.messages
-          .create(body, { signal: attemptSignal, maxRetries: 0, timeout: sdkTimeout(transport) })
+          .create(body, {
+            signal: attemptSignal,
+            maxRetries: 0,
+            timeout: sdkTimeout(transport),
+            // Records the credentials each request really carried (an `apiKey` function's result
+            // lives nowhere else), so an error echoing them can be scrubbed.
+            middleware: [recordCredentials(secrets)],
+          })
           .then((response) => validateMessage(name, response)),
-      { provider: name, ...(signal === undefined ? {} : { signal }), estimatedTokens, secrets },
+      { provider: name, ...(signal === undefined ? {} : { signal }), estimatedTokens, secrets: secrets.list },
     );
     const responseModel = typeof message.model === 'string' ? message.model : model;
-    return { completion: await toCompletion(schema, message), usage: usageOf(message.usage), model: responseModel };
+    const usageMissing = typeof message.usage !== 'object' || message.usage === null;
+    return {
+      completion: await toCompletion(schema, message),
+      usage: usageMissing ? { ...zeroUsage, requests: 1 } : usageOf(message.usage),
+      usageMissing,
+      model: responseModel,
+    };
   };
 
   return {
@@ -138,16 +163,32 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
         warnings.push('the Messages API of @anthropic-ai/sdk 1.x has no `temperature`; it was ignored.');
       }
       const usage = addUsage(...values.map((value) => value.usage));
-      const costUsd = costOf(model, usage, priceOptions) ?? costOf(values[0]?.model ?? model, usage, priceOptions);
+      const usageMissing = values.some((value) => value.usageMissing);
+      if (usageMissing) warnings.push(missingUsageWarning);
+      const costUsd = usageMissing
+        ? null
+        : (costOf(model, usage, priceOptions) ?? costOf(values[0]?.model ?? model, usage, priceOptions));
       const completions = values.map((value) => value.completion);
       return warnings.length === 0 ? { completions, usage, costUsd } : { completions, usage, costUsd, warnings };
     },
   };
 }
 
+/** The warning for a response without `usage` (some proxies omit it). */
+const missingUsageWarning =
+  'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.';
+
+/** Per-request SDK middleware that records the credential headers a request is sent with. */
+function recordCredentials(secrets: Secrets): Middleware {
+  return (request, next) => {
+    secrets.observeHeaders(request.headers);
+    return next(request);
+  };
+}
+
 function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
   client: () => Promise<Anthropic>;
-  secrets: readonly string[];
+  secrets: Secrets;
 } {
   const { client } = options;
   if (client !== undefined) {
@@ -157,10 +198,10 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
     }
     if (options.apiKey !== undefined) throw new ConfigError('apiKey', '[redacted]', 'nothing when `client` is given');
     if (options.baseURL !== undefined) throw new ConfigError('baseURL', options.baseURL, 'nothing when `client` is given');
-    const key = typeof client.apiKey === 'string' ? client.apiKey : undefined;
     // Checked above to have messages.create; responses are validated per request.
     const sdk = client as unknown as Anthropic;
-    return { client: () => Promise.resolve(sdk), secrets: key === undefined ? [] : [key] };
+    // `apiKey` and `authToken` are read when an error is built; the middleware records what was sent.
+    return { client: () => Promise.resolve(sdk), secrets: createSecrets([], client) };
   }
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new ConfigError('apiKey', typeof options.apiKey === 'string' ? '' : typeof options.apiKey, 'a non-empty string');
@@ -190,7 +231,7 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
       });
       return pending;
     },
-    secrets: [apiKey],
+    secrets: createSecrets([apiKey]),
   };
 }
 
@@ -227,15 +268,100 @@ export function buildBody(
   }
   const body: MessageCreateParamsNonStreaming = { model, max_tokens: request.maxTokens ?? maxTokens, messages };
   if (system.length > 0) body.system = system;
-  if (schema !== undefined) body.output_config = { format: { type: 'json_schema', schema: schema.jsonSchema } };
+  const wireSchema = schema === undefined ? undefined : toAnthropicSchema(schema.jsonSchema);
+  if (wireSchema !== undefined) body.output_config = { format: { type: 'json_schema', schema: wireSchema } };
   return body;
+}
+
+/** String formats Anthropic structured output supports (the SDK's list). */
+const SUPPORTED_STRING_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'uri', 'ipv4', 'ipv6', 'uuid']);
+
+/**
+ * The JSON Schema subset Anthropic structured output accepts, built as
+ * `@anthropic-ai/sdk`'s `transformJSONSchema` does: every object closed
+ * (`additionalProperties: false`), `oneOf` sent as `anyOf`, and every keyword
+ * it rejects (`minimum`, `maxLength`, `pattern`, `minItems` above 1, an
+ * unsupported `format`, ...) moved into the field's `description` as
+ * `{minimum: 0, maximum: 23}`, so the model still reads the limit. `undefined`
+ * when a field has no type (z.any(), z.unknown()), which the API cannot express.
+ */
+export function toAnthropicSchema(schema: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  try {
+    return transformSchema({ ...schema });
+  } catch (error) {
+    if (error instanceof UntypedSchemaError) return undefined;
+    throw error;
+  }
+}
+
+class UntypedSchemaError extends Error {}
+
+/** Transforms one node; `rest` is a shallow copy whose handled keywords are deleted as they are read. */
+function transformSchema(rest: Record<string, unknown>): Record<string, unknown> {
+  const take = (keyword: string): unknown => {
+    const value = rest[keyword];
+    delete rest[keyword];
+    return value;
+  };
+  const child = (value: unknown): Record<string, unknown> =>
+    transformSchema(typeof value === 'object' && value !== null ? { ...(value as Record<string, unknown>) } : {});
+  const result: Record<string, unknown> = {};
+  const definitions = take('$defs');
+  if (typeof definitions === 'object' && definitions !== null) {
+    result.$defs = Object.fromEntries(Object.entries(definitions).map(([key, value]) => [key, child(value)]));
+  }
+  const reference = take('$ref');
+  if (reference !== undefined) return { ...result, $ref: reference };
+  const isPrimitive = (value: unknown): boolean => value === null || typeof value !== 'object';
+  if (Array.isArray(rest.enum) && rest.enum.length > 0 && rest.enum.every(isPrimitive)) result.enum = take('enum');
+  if (rest.const !== undefined && isPrimitive(rest.const)) result.const = take('const');
+  const literal = 'enum' in result || 'const' in result;
+  const declaredType = take('type');
+  const type = literal ? undefined : declaredType;
+  const anyOf = take('anyOf');
+  const oneOf = take('oneOf');
+  const allOf = take('allOf');
+  take('$schema');
+  if (Array.isArray(anyOf)) result.anyOf = anyOf.map(child);
+  else if (Array.isArray(oneOf)) result.anyOf = oneOf.map(child);
+  else if (Array.isArray(allOf)) result.allOf = allOf.map(child);
+  else if (!literal) {
+    if (type === undefined) throw new UntypedSchemaError();
+    result.type = type;
+  }
+  const description = take('description');
+  if (description !== undefined) result.description = description;
+  const title = take('title');
+  if (title !== undefined) result.title = title;
+  if (type === 'object') {
+    const properties = take('properties');
+    result.properties = Object.fromEntries(
+      Object.entries(typeof properties === 'object' && properties !== null ? properties : {}).map(([key, value]) => [key, child(value)]),
+    );
+    take('additionalProperties');
+    result.additionalProperties = false;
+    const required = take('required');
+    if (required !== undefined) result.required = required;
+  } else if (type === 'string') {
+    if (typeof rest.format === 'string' && SUPPORTED_STRING_FORMATS.has(rest.format)) result.format = take('format');
+  } else if (type === 'array') {
+    const items = take('items');
+    if (items !== undefined) result.items = child(items);
+    if (rest.minItems === 0 || rest.minItems === 1) result.minItems = take('minItems');
+  }
+  const dropped = Object.entries(rest);
+  if (dropped.length > 0) {
+    const limits = `{${dropped.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')}}`;
+    const described = typeof result.description === 'string' && result.description !== '';
+    result.description = described ? `${String(result.description)}\n\n${limits}` : limits;
+  }
+  return result;
 }
 
 function validateMessage(name: string, message: WireResponse): WireResponse {
   if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
     throw malformedResponse(name, 'no `content` array');
   }
-  if (typeof message.usage !== 'object' || message.usage === null) throw malformedResponse(name, 'no `usage`');
   return message;
 }
 
@@ -245,7 +371,8 @@ async function toCompletion<Output>(
 ): Promise<Completion<Output>> {
   const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
   const base = { text, ...(message.stop_reason ? { finishReason: message.stop_reason } : {}) };
-  if (message.stop_reason === 'refusal' && text === '') return { ...base, error: 'The model refused to answer.' };
+  // A refusal is a failed sample even when it carries partial text; the text stays for the journal.
+  if (message.stop_reason === 'refusal') return { ...base, error: 'The model refused to answer (stop_reason: refusal).' };
   return { ...base, ...(await parseCompletion(schema, text)) };
 }
 

@@ -29,9 +29,11 @@ export interface OpenAICompatibleOptions<Output = unknown> extends ProviderTrans
    */
   readonly name?: string;
   /**
-   * Whether to ask for `n` completions in one request. When a response has
-   * fewer choices than asked, the provider fetches the rest one request each
-   * and stops asking for native `n`; `false` fans out from the start.
+   * Whether to ask for `n` completions in one request. A response with exactly
+   * one choice for `n > 1` means the server ignores `n`: from then on
+   * `capabilities.nativeN` is false and `n > 1` is one request per completion.
+   * A short response of several choices is returned as it is (the loop tops it
+   * up) and native `n` stays on. `false` fans out from the start.
    * @default true
    */
   readonly nativeN?: boolean;

@@ -21,6 +21,7 @@ import type { Transport } from '../transport.js';
 import { addUsage, zeroUsage, type Usage } from '../usage.js';
 import {
   compileSchema,
+  createSecrets,
   estimateTokens,
   isStrictCompatible,
   malformedResponse,
@@ -37,6 +38,7 @@ import {
   validateSampleOptions,
   type OutputSchema,
   type ProviderTransportOptions,
+  type Secrets,
 } from './shared.js';
 
 /**
@@ -99,7 +101,7 @@ export interface ChatCompletionsConfig<Output> {
   readonly name: string;
   readonly model: string;
   readonly client: () => Promise<OpenAI>;
-  readonly secrets: readonly string[];
+  readonly secrets: Secrets;
   readonly transport: Transport;
   readonly logprobs: boolean;
   readonly schema: OutputSchema<Output> | undefined;
@@ -159,7 +161,7 @@ export interface OpenAIClientSettings {
 export function resolveOpenAIClient(
   options: Pick<OpenAIOptions, 'client' | 'apiKey' | 'baseURL' | 'timeout'>,
   settings: OpenAIClientSettings,
-): { client: () => Promise<OpenAI>; secrets: readonly string[] } {
+): { client: () => Promise<OpenAI>; secrets: Secrets } {
   const { client } = options;
   if (client !== undefined) {
     if (typeof client !== 'object' || client === null || typeof client.chat?.completions?.create !== 'function') {
@@ -168,10 +170,10 @@ export function resolveOpenAIClient(
     }
     if (options.apiKey !== undefined) throw new ConfigError('apiKey', '[redacted]', 'nothing when `client` is given');
     if (options.baseURL !== undefined) throw new ConfigError('baseURL', options.baseURL, 'nothing when `client` is given');
-    const key = typeof client.apiKey === 'string' ? client.apiKey : undefined;
     // Checked above to have chat.completions.create; responses are validated per request.
     const sdk = client as unknown as OpenAI;
-    return { client: () => Promise.resolve(sdk), secrets: key === undefined ? [] : [key] };
+    // The key is read when an error is built: an `apiKey` function or Azure token provider sets it per request.
+    return { client: () => Promise.resolve(sdk), secrets: createSecrets([], client) };
   }
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new ConfigError('apiKey', typeof options.apiKey === 'string' ? '' : typeof options.apiKey, 'a non-empty string');
@@ -206,7 +208,7 @@ export function resolveOpenAIClient(
       });
       return pending;
     },
-    secrets: givenKey === undefined ? [] : [givenKey],
+    secrets: createSecrets([givenKey]),
   };
 }
 
@@ -222,7 +224,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     n: number,
     seed: number | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<{ completions: Completion<Output>[]; usage: Usage; model: string }> => {
+  ): Promise<{ completions: Completion<Output>[]; usage: Usage; usageMissing: boolean; model: string }> => {
     const client = await config.client();
     const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
     const body = buildBody(config, schema, request, n, seed);
@@ -235,13 +237,18 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
         provider: name,
         ...(signal === undefined ? {} : { signal }),
         estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
-        secrets,
+        secrets: secrets.list,
       },
     );
     const choices = [...response.choices].sort((a, b) => a.index - b.index).slice(0, n);
     const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
     // Some compatible servers omit `model`; the configured one then prices the usage.
-    return { completions, usage: usageOf(response), model: typeof response.model === 'string' ? response.model : model };
+    return {
+      completions,
+      usage: usageOf(response),
+      usageMissing: typeof response.usage !== 'object' || response.usage === null,
+      model: typeof response.model === 'string' ? response.model : model,
+    };
   };
 
   const fanOutCalls = async (
@@ -249,7 +256,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     count: number,
     offset: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ completions: Completion<Output>[]; usage: Usage; warning: string | undefined; model: string }> => {
+  ): Promise<{ completions: Completion<Output>[]; usage: Usage; usageMissing: boolean; warning: string | undefined; model: string }> => {
     const { values, errors } = await settle(
       Array.from({ length: count }, (_, index) =>
         call(request, 1, request.seed === undefined ? undefined : deriveSeed(request.seed, 'choice', offset + index), signal),
@@ -259,14 +266,19 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     return {
       completions: values.flatMap((value) => value.completions),
       usage: addUsage(...values.map((value) => value.usage)),
+      usageMissing: values.some((value) => value.usageMissing),
       warning,
       model: values[0]?.model ?? model,
     };
   };
 
-  const priced = (usage: Usage, responseModel: string): number | null => {
+  const priced = (result: { usage: Usage; usageMissing: boolean; model: string }, warnings: string[]): number | null => {
+    if (result.usageMissing) {
+      warnings.push(missingUsageWarning);
+      return null;
+    }
     const options = config.prices === undefined ? {} : { prices: config.prices };
-    return costOf(model, usage, options) ?? costOf(responseModel, usage, options);
+    return costOf(model, result.usage, options) ?? costOf(result.model, result.usage, options);
   };
 
   const detected = Object.freeze({ ...config.capabilities, nativeN: false });
@@ -281,22 +293,28 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     async sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Output>> {
       validateSampleOptions(options);
       const { n, signal } = options;
-      if (n === 0) return { completions: [], usage: zeroUsage, costUsd: priced(zeroUsage, model) };
       const warnings: string[] = [];
+      if (n === 0) {
+        return { completions: [], usage: zeroUsage, costUsd: priced({ usage: zeroUsage, usageMissing: false, model }, warnings) };
+      }
       if (n > 1 && fanOut) {
         const result = await fanOutCalls(request, n, 0, signal);
         if (result.warning !== undefined) warnings.push(result.warning);
-        return response(result.completions, result.usage, priced(result.usage, result.model), warnings);
+        return response(result.completions, result.usage, priced(result, warnings), warnings);
       }
       const first = await call(request, n, request.seed, signal);
       // A short response is returned as it is: the loop's `sample` fetches the rest, one request
       // each, under the run's concurrency limit and budget. One choice for n > 1 means the server
       // ignores `n` (Ollama): from then on `capabilities.nativeN` is false and n > 1 fans out here.
       if (config.nativeN === 'detect' && n > 1 && first.completions.length === 1) fanOut = true;
-      return response(first.completions, first.usage, priced(first.usage, first.model), warnings);
+      return response(first.completions, first.usage, priced(first, warnings), warnings);
     },
   };
 }
+
+/** The warning for a response without `usage` (some proxies and compatible servers omit it). */
+const missingUsageWarning =
+  'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.';
 
 function response<Output>(
   completions: Completion<Output>[],
@@ -364,9 +382,8 @@ async function toCompletion<Output>(
     ...(choice.finish_reason ? { finishReason: choice.finish_reason } : {}),
     ...(logprob === undefined ? {} : { logprob }),
   };
-  if (typeof refusal === 'string' && refusal !== '' && text === '') {
-    return { ...base, error: `The model refused: ${refusal}` };
-  }
+  // A refusal is a failed sample even when it carries partial text; the text stays for the journal.
+  if (typeof refusal === 'string' && refusal !== '') return { ...base, error: `The model refused: ${refusal}` };
   return { ...base, ...(await parseCompletion(schema, text)) };
 }
 
@@ -375,7 +392,10 @@ function meanLogprob(tokens: readonly { logprob: number }[] | null): number | un
   return tokens.reduce((sum, token) => sum + token.logprob, 0) / tokens.length;
 }
 
-/** Usage of one Chat Completions response; `prompt_tokens` already includes cached tokens. */
+/**
+ * Usage of one Chat Completions response; `prompt_tokens` already includes cached
+ * tokens. A response without `usage` counts one request and no tokens.
+ */
 export function usageOf(completion: Pick<ChatCompletion, 'usage'>): Usage {
   const usage = completion.usage;
   if (usage === undefined || usage === null) return { ...zeroUsage, requests: 1 };

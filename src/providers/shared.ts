@@ -68,6 +68,58 @@ export function resolvePrices(prices: PriceTable | undefined): PriceTable | unde
   return prices === undefined ? undefined : mergePrices(prices);
 }
 
+/** Request headers that carry credentials on the OpenAI, Azure OpenAI and Anthropic wires. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
+
+/** The secrets one provider's errors must never show; see `createSecrets`. */
+export interface Secrets {
+  /** Every secret known so far; called by the transport when it builds an error. */
+  readonly list: () => readonly string[];
+  /** Records the credential values of an outgoing request's headers (`Authorization`, `x-api-key`, `api-key`). */
+  readonly observeHeaders: (headers: unknown) => void;
+}
+
+/**
+ * The secrets of a provider: the keys it was given and, for a client the user
+ * built, the string credentials that client holds when an error is built
+ * (`apiKey`, `authToken`). They are read late on purpose: an `apiKey` function
+ * or an Azure AD token provider fills `client.apiKey` only at the first request.
+ */
+export function createSecrets(known: readonly (string | undefined)[], client?: object): Secrets {
+  const seen = new Set<string>();
+  const add = (value: unknown): void => {
+    if (typeof value === 'string' && value.trim() !== '') seen.add(value);
+  };
+  known.forEach(add);
+  return {
+    list: () => {
+      if (client !== undefined) {
+        add((client as { apiKey?: unknown }).apiKey);
+        add((client as { authToken?: unknown }).authToken);
+      }
+      return [...seen];
+    },
+    observeHeaders: (headers) => {
+      for (const name of CREDENTIAL_HEADERS) {
+        const value = headerValue(headers, name);
+        if (value === undefined) continue;
+        add(value);
+        const bearer = /^bearer\s+(.+)$/i.exec(value.trim());
+        if (bearer !== null) add(bearer[1]);
+      }
+    },
+  };
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
 /** Validates a required non-empty string option. */
 export function requireString(option: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(option, value, 'a non-empty string');

@@ -203,6 +203,94 @@ describe('anthropic', () => {
   });
 });
 
+describe('anthropic wire edge cases', () => {
+  const Meeting = z.object({
+    person: z.string().min(1),
+    day: z.enum(['monday', 'friday']),
+    hour: z.number().int().min(0).max(23),
+    moves: z.array(z.enum(['U', 'D'])).min(2).max(40),
+  });
+
+  test('structured output moves the keywords the API rejects into descriptions, and zod still enforces them', async () => {
+    const answers = [
+      '{"person":"Ana","day":"friday","hour":13,"moves":["U","D"]}',
+      '{"person":"Ana","day":"friday","hour":25,"moves":["U","D"]}',
+    ];
+    const target = await server({ responder: ({ requestNumber }) => answers[requestNumber - 1] ?? '' });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ concurrency: 1 }) });
+    // The run's schema (as iterate() passes it), not a provider option.
+    const response = await provider.sample({ ...ask('Lunch with Ana on Friday at 1pm?'), schema: Meeting }, { n: 2 });
+    expect(target.requestCount).toBe(2);
+    expect(body(target).output_config).toEqual({
+      format: {
+        type: 'json_schema',
+        schema: {
+          type: 'object',
+          properties: {
+            person: { type: 'string', description: '{minLength: 1}' },
+            day: { enum: ['monday', 'friday'] },
+            hour: { type: 'integer', description: '{minimum: 0, maximum: 23}' },
+            moves: { type: 'array', items: { enum: ['U', 'D'] }, description: '{minItems: 2, maxItems: 40}' },
+          },
+          required: ['person', 'day', 'hour', 'moves'],
+          additionalProperties: false,
+        },
+      },
+    });
+    expect(response.completions[0]?.parsed).toEqual({ person: 'Ana', day: 'friday', hour: 13, moves: ['U', 'D'] });
+    expect(response.completions[1]).not.toHaveProperty('parsed');
+    expect(response.completions[1]?.error).toMatch(/hour/);
+  });
+
+  test('an existing description is kept and the dropped limits follow it; pattern and unsupported formats are dropped too', async () => {
+    const target = await server({ responder: () => '{"code":"AB","site":"https://x.org","when":"2025-01-01"}' });
+    const schema = z.object({
+      code: z.string().regex(/^[A-Z]+$/).describe('Upper-case code'),
+      site: z.url(),
+      when: z.iso.date(),
+    });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, schema });
+    const response = await provider.sample(ask('go'), { n: 1 });
+    const properties = (body(target).output_config as { format: { schema: { properties: Record<string, Record<string, unknown>> } } })
+      .format.schema.properties;
+    expect(properties.code).toEqual({ type: 'string', description: 'Upper-case code\n\n{pattern: "^[A-Z]+$"}' });
+    expect(properties.when).toEqual({ type: 'string', format: 'date', description: expect.stringMatching(/^\{pattern: /) });
+    expect(properties.site).toEqual({ type: 'string', format: 'uri' });
+    expect(response.completions[0]?.parsed).toEqual({ code: 'AB', site: 'https://x.org', when: '2025-01-01' });
+  });
+
+  test('a schema field with no type is a ConfigError at creation, not a 400 per request', () => {
+    expect(() => anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, schema: z.object({ anything: z.unknown() }) })).toThrow(
+      /`schema`.*every field has a type/,
+    );
+  });
+
+  test('a refusal that carries partial text is a failed completion that keeps the text', async () => {
+    const target = await server({ faults: { 1: { kind: 'refusal', text: '{"moves": "UUD' } } });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ concurrency: 1 }) });
+    const response = await provider.sample(ask('solve'), { n: 2 });
+    expect(response.completions[0]).toEqual({
+      text: '{"moves": "UUD',
+      finishReason: 'refusal',
+      error: 'The model refused to answer (stop_reason: refusal).',
+    });
+    expect(response.completions[1]).toEqual({ text: 'echo: solve #0', finishReason: 'end_turn' });
+  });
+
+  test('a response without usage is kept, with a null cost and a warning saying why', async () => {
+    const target = await server({ faults: { 2: { kind: 'no-usage' } } });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ concurrency: 1 }) });
+    const priced = await provider.sample(ask('hi'), { n: 1 });
+    expect(priced.costUsd).toBeGreaterThan(0);
+    const unpriced = await provider.sample(ask('hi'), { n: 2 });
+    expect(target.requestCount).toBe(3);
+    expect(unpriced.completions).toHaveLength(2);
+    expect(unpriced.usage.requests).toBe(2);
+    expect(unpriced.costUsd).toBeNull();
+    expect(unpriced.warnings).toEqual([expect.stringMatching(/no `usage`.*cost is null/)]);
+  });
+});
+
 describe('anthropic options', () => {
   test('a missing key is a ConfigError when the provider is created', () => {
     vi.stubEnv('ANTHROPIC_API_KEY', '');

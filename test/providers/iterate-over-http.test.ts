@@ -200,4 +200,42 @@ describe('structured output from the run schema alone', () => {
     expect(body.output_config?.format.type).toBe('json_schema');
     expect(run.trajectories[0]).toMatchObject({ ok: true, reward: 2 });
   });
+
+  it('anthropic: a run schema with limits is accepted by the API, and zod enforces the limits on parse', async () => {
+    const { z } = await import('zod');
+    const answers = ['{"moves":["U","D"],"coins":3}', '{"moves":["U","D"],"coins":-1}'];
+    const server = await started(startAnthropicServer({ responder: ({ requestNumber }) => answers[requestNumber - 1] ?? '' }));
+    const run = await iterate({
+      provider: anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: server.url }),
+      tasks: ['maze'],
+      schema: z.object({ moves: z.array(z.enum(['U', 'D', 'L', 'R'])).min(1).max(40), coins: z.number().int().min(0) }),
+      reward: (sample) => sample.output.coins,
+      samples: 2,
+      iterations: 0,
+      concurrency: 1,
+    });
+    expect(server.requestCount).toBe(2);
+    expect(run.trajectories.map((trajectory) => trajectory.ok)).toEqual([true, false]);
+    expect(run.trajectories[0]).toMatchObject({ reward: 3 });
+    expect(run.trajectories[1]).toMatchObject({ failure: { stage: 'parse', message: expect.stringMatching(/coins/) } });
+  });
+
+  it('a refusal with partial text is a failed sample at the parse stage, never scored, its text kept', async () => {
+    const server = await started(startAnthropicServer({ faults: { 1: { kind: 'refusal', text: 'RRD' } } }));
+    const run = await iterate({
+      provider: anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: server.url }),
+      tasks: ['maze'],
+      reward: (sample) => sample.text.length,
+      samples: 2,
+      iterations: 0,
+      concurrency: 1,
+    });
+    expect(run.trajectories[0]).toMatchObject({
+      ok: false,
+      reward: null,
+      text: 'RRD',
+      failure: { stage: 'parse', message: expect.stringMatching(/refused/) },
+    });
+    expect(run.trajectories[1]).toMatchObject({ ok: true });
+  });
 });

@@ -302,6 +302,52 @@ describe('openai', () => {
   });
 });
 
+describe('openai wire edge cases', () => {
+  test('a refusal beside partial content is a failed completion that keeps the content', async () => {
+    const target = await server({
+      faults: { 1: { kind: 'refusal', text: '{"answer": "ye', reason: 'I cannot help with that.' } },
+    });
+    const provider = openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: target.url, transport: fast() });
+    const refused = await provider.sample(ask('hi'), { n: 2 });
+    expect(refused.completions).toEqual([
+      { text: '{"answer": "ye', finishReason: 'stop', error: 'The model refused: I cannot help with that.' },
+      { text: '{"answer": "ye', finishReason: 'stop', error: 'The model refused: I cannot help with that.' },
+    ]);
+    const answered = await provider.sample(ask('hi'), { n: 1 });
+    expect(answered.completions).toEqual([{ text: 'echo: hi #0', finishReason: 'stop' }]);
+  });
+
+  test('a response without usage is kept, with a null cost and a warning, even for a priced model', async () => {
+    const target = await server({ faults: { 2: { kind: 'no-usage' } } });
+    const provider = openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: target.url, transport: fast() });
+    const priced = await provider.sample(ask('hi'), { n: 2 });
+    expect(priced.costUsd).toBeGreaterThan(0);
+    expect(priced.warnings).toBeUndefined();
+    const unpriced = await provider.sample(ask('hi'), { n: 2 });
+    expect(target.requestCount).toBe(2);
+    expect(unpriced.completions).toHaveLength(2);
+    expect(unpriced.usage).toMatchObject({ requests: 1, inputTokens: 0, outputTokens: 0 });
+    expect(unpriced.costUsd).toBeNull();
+    expect(unpriced.warnings).toEqual([expect.stringMatching(/no `usage`.*cost is null/)]);
+  });
+
+  test.each([
+    [500, 'false', 1, false, /asked not to retry/],
+    [529, 'false', 1, false, /asked not to retry/],
+    [400, 'true', 3, true, /asked for a retry.*Gave up after 3 attempts/],
+    [403, 'true', 3, true, /asked for a retry/],
+    [503, 'true', 3, true, /server error; retried automatically/],
+  ])('HTTP %i with x-should-retry: %s is sent %i times (maxRetries 2)', async (status, header, requests, isRetryable, message) => {
+    const target = await server({ faults: () => ({ kind: 'status', status, headers: { 'x-should-retry': header } }) });
+    const provider = openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: target.url, transport: fast({ maxRetries: 2 }) });
+    const error = await provider.sample(ask('hi'), { n: 1 }).catch((caught: unknown) => caught);
+    expect(target.requestCount).toBe(requests);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ status, isRetryable, headers: { 'x-should-retry': header } });
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
 describe('openai options', () => {
   test('a missing key is a ConfigError when the provider is created', () => {
     vi.stubEnv('OPENAI_API_KEY', '');

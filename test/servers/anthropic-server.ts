@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   countTokens,
+  type Fault,
   createPrefixCache,
   echoResponder,
   startServer,
@@ -22,7 +23,10 @@ interface Block {
  * Starts a Messages API server on 127.0.0.1 (random port) that the real
  * `@anthropic-ai/sdk` accepts. A request whose prefix up to its last
  * `cache_control` block was seen before reports `cache_read_input_tokens`;
- * a new one reports `cache_creation_input_tokens`. Pass `url` as `baseURL`.
+ * a new one reports `cache_creation_input_tokens`. Like the real API, an
+ * `output_config.format.schema` with a JSON Schema keyword structured output
+ * does not support (`minimum`, `maxLength`, `minItems: 2`, ...) is a 400.
+ * Pass `url` as `baseURL`.
  */
 export function startAnthropicServer(options: AnthropicServerOptions = {}): Promise<TestServer> {
   const responder = options.responder ?? echoResponder;
@@ -44,9 +48,11 @@ export function startAnthropicServer(options: AnthropicServerOptions = {}): Prom
         return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : authorization;
       },
       errorBody,
-      respond: async (body, requestNumber) => {
+      respond: async (body, requestNumber, fault: Fault | undefined) => {
         const blocks = readBlocks(body);
         if (typeof blocks === 'string') return { status: 400, body: errorBody(400, blocks) };
+        const schemaProblem = checkOutputConfig(body.output_config);
+        if (schemaProblem !== undefined) return { status: 400, body: errorBody(400, schemaProblem) };
         if (typeof body.max_tokens !== 'number') {
           return { status: 400, body: errorBody(400, 'max_tokens: Field required') };
         }
@@ -55,6 +61,10 @@ export function startAnthropicServer(options: AnthropicServerOptions = {}): Prom
         const lastUserMessage = [...messages].reverse().find((message) => message.role === 'user')?.content ?? '';
         let text = await responder({ requestNumber, choiceIndex: 0, messages, lastUserMessage, body });
         let stopReason = 'end_turn';
+        if (fault?.kind === 'refusal') {
+          text = fault.text;
+          stopReason = 'refusal';
+        }
         if (countTokens(text) > body.max_tokens) {
           text = text.slice(0, body.max_tokens * 4);
           stopReason = 'max_tokens';
@@ -70,6 +80,18 @@ export function startAnthropicServer(options: AnthropicServerOptions = {}): Prom
           if (cache.lookup(key)) cacheRead = prefixTokens;
           else cacheWrite = prefixTokens;
         }
+        const usage = {
+          input_tokens: total - cacheRead - cacheWrite,
+          output_tokens: countTokens(text),
+          cache_creation_input_tokens: cacheWrite,
+          cache_read_input_tokens: cacheRead,
+          cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
+          output_tokens_details: null,
+          server_tool_use: null,
+          service_tier: 'standard',
+          inference_geo: null,
+          speed: null,
+        };
         return {
           status: 200,
           headers: { 'request-id': `req_${requestNumber}` },
@@ -84,18 +106,7 @@ export function startAnthropicServer(options: AnthropicServerOptions = {}): Prom
             stop_details: null,
             container: null,
             diagnostics: null,
-            usage: {
-              input_tokens: total - cacheRead - cacheWrite,
-              output_tokens: countTokens(text),
-              cache_creation_input_tokens: cacheWrite,
-              cache_read_input_tokens: cacheRead,
-              cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
-              output_tokens_details: null,
-              server_tool_use: null,
-              service_tier: 'standard',
-              inference_geo: null,
-              speed: null,
-            },
+            ...(fault?.kind === 'no-usage' ? {} : { usage }),
           },
         };
       },
@@ -142,6 +153,55 @@ function readBlock(role: string, value: unknown): Block | string {
     if (kind !== 'ephemeral') return 'cache_control.type: expected ephemeral';
   }
   return { role, text, cached: cacheControl !== undefined && cacheControl !== null };
+}
+
+/** String formats structured output supports; other keywords are rejected as by the real API. */
+const SUPPORTED_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'uri', 'ipv4', 'ipv6', 'uuid']);
+const ANY_TYPE_KEYWORDS = new Set(['type', 'description', 'title', 'enum', 'const', 'anyOf', 'allOf', '$ref', '$defs']);
+const TYPE_KEYWORDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  object: new Set(['properties', 'required', 'additionalProperties']),
+  array: new Set(['items', 'minItems']),
+  string: new Set(['format']),
+};
+
+/** The API's 400 message for an `output_config` whose schema structured output cannot take, if any. */
+function checkOutputConfig(outputConfig: unknown): string | undefined {
+  if (outputConfig === undefined) return undefined;
+  const schema = (outputConfig as { format?: { schema?: unknown } } | null)?.format?.schema;
+  if (typeof schema !== 'object' || schema === null) return 'output_config.format.schema: Field required';
+  const problem = checkSchema(schema as Record<string, unknown>);
+  return problem === undefined ? undefined : `output_config.format.schema: ${problem}`;
+}
+
+function checkSchema(schema: Readonly<Record<string, unknown>>): string | undefined {
+  const type = typeof schema.type === 'string' ? schema.type : undefined;
+  const allowed = TYPE_KEYWORDS[type ?? ''];
+  const label = type === undefined ? 'this schema' : `'${type}' type`;
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (!ANY_TYPE_KEYWORDS.has(keyword) && !allowed?.has(keyword)) return `For ${label}, property '${keyword}' is not supported`;
+    if (keyword === 'minItems' && value !== 0 && value !== 1) {
+      return `For 'array' type, property 'minItems' only supports values 0 and 1`;
+    }
+    if (keyword === 'format' && !SUPPORTED_FORMATS.has(String(value))) {
+      return `For 'string' type, format '${String(value)}' is not supported`;
+    }
+  }
+  if (type === 'object' && schema.additionalProperties !== false) {
+    return `For 'object' type, 'additionalProperties' must be explicitly set to false`;
+  }
+  const children = [
+    ...Object.values((schema.properties ?? {}) as Record<string, unknown>),
+    ...Object.values((schema.$defs ?? {}) as Record<string, unknown>),
+    ...(Array.isArray(schema.anyOf) ? schema.anyOf : []),
+    ...(Array.isArray(schema.allOf) ? schema.allOf : []),
+    ...(schema.items === undefined ? [] : [schema.items]),
+  ];
+  for (const child of children) {
+    if (typeof child !== 'object' || child === null) continue;
+    const problem = checkSchema(child as Record<string, unknown>);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
 }
 
 function errorType(status: number): string {

@@ -5,11 +5,14 @@ import { createRng } from '../../src/random.js';
 /**
  * A scripted misbehaviour for one request.
  * - `rate-limit`: 429 with `retry-after` (seconds), `retry-after-ms` and/or an HTTP-date `retry-after`.
- * - `status`: that HTTP status with a wire-format error body (500, 529, 400, ...).
+ * - `status`: that HTTP status with a wire-format error body (500, 529, 400, ...) and any `headers` (`x-should-retry`).
  * - `reset`: the socket is destroyed before any response.
  * - `stall`: no response for `ms` milliseconds (default: until the client gives up), then a normal one.
  * - `malformed-json`: 200 with a truncated JSON body.
  * - `fewer-choices`: a normal response with only `choices` choices (OpenAI server only).
+ * - `refusal`: a refusal carrying partial `text`: Anthropic `stop_reason: 'refusal'`;
+ *   OpenAI `message.refusal` set to `reason` beside the content.
+ * - `no-usage`: a normal response without its `usage` field (as some proxies send).
  */
 export type Fault =
   | {
@@ -18,11 +21,18 @@ export type Fault =
       readonly retryAfterMs?: number;
       readonly retryAfterDate?: Date;
     }
-  | { readonly kind: 'status'; readonly status: number; readonly message?: string }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly message?: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'reset' }
   | { readonly kind: 'stall'; readonly ms?: number }
   | { readonly kind: 'malformed-json' }
-  | { readonly kind: 'fewer-choices'; readonly choices: number };
+  | { readonly kind: 'fewer-choices'; readonly choices: number }
+  | { readonly kind: 'refusal'; readonly text: string; readonly reason?: string }
+  | { readonly kind: 'no-usage' };
 
 /** Faults drawn at random (seeded) for each request. */
 export interface RandomFaults {
@@ -77,8 +87,10 @@ export interface ServerOptions {
   readonly faults?: Readonly<Record<number, Fault>> | ((requestNumber: number, body: unknown) => Fault | undefined);
   /** Seeded random faults, applied when `faults` gives none. @default none */
   readonly randomFaults?: RandomFaults;
-  /** Expected API key; any other key gets 401 with the received key echoed in the message. @default any key */
+  /** Expected API key; any other key gets `wrongKeyStatus` with the received key echoed in the message. @default any key */
   readonly apiKey?: string;
+  /** Status of the answer to a wrong API key (a retryable one exercises the retry path with the key echoed). @default 401 */
+  readonly wrongKeyStatus?: number;
   /** Delay before every response in ms. @default 0 */
   readonly latencyMs?: number;
 }
@@ -125,7 +137,10 @@ export interface WireFormat {
   apiKeyOf(headers: IncomingHttpHeaders): string | undefined;
   /** An error body in the wire format. */
   errorBody(status: number, message: string): unknown;
-  /** The normal response. `fault` is passed for wire-specific faults (fewer choices). */
+  /**
+   * The normal response. `fault` is passed for wire-specific faults (fewer choices,
+   * refusal, no usage). A 4xx result stands for the API rejecting the request.
+   */
   respond(body: Readonly<Record<string, unknown>>, requestNumber: number, fault: Fault | undefined): Promise<HandlerResult>;
 }
 
@@ -181,7 +196,8 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
       const received = wire.apiKeyOf(request.headers);
       if (received !== options.apiKey) {
         // Real APIs echo (part of) the key; the library must scrub it.
-        send(response, 401, wire.errorBody(401, `Incorrect API key provided: ${received ?? '(none)'}.`));
+        const status = options.wrongKeyStatus ?? 401;
+        send(response, status, wire.errorBody(status, `Incorrect API key provided: ${received ?? '(none)'}.`));
         return;
       }
     }
@@ -201,7 +217,9 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
         return;
       }
       case 'status':
-        send(response, fault.status, wire.errorBody(fault.status, fault.message ?? `Scripted HTTP ${fault.status}.`));
+        send(response, fault.status, wire.errorBody(fault.status, fault.message ?? `Scripted HTTP ${fault.status}.`), {
+          ...fault.headers,
+        });
         return;
       case 'reset':
         request.socket.destroy();

@@ -62,6 +62,7 @@ export function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<Te
         let completionTokens = 0;
         for (let index = 0; index < choiceCount; index += 1) {
           let text = await responder({ requestNumber, choiceIndex: index, messages, lastUserMessage, body });
+          if (fault?.kind === 'refusal') text = fault.text;
           let finishReason = 'stop';
           if (maxTokens !== undefined && countTokens(text) > maxTokens) {
             text = text.slice(0, maxTokens * 4);
@@ -80,9 +81,10 @@ export function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<Te
                   refusal: null,
                 }
               : null;
+          const refusal = fault?.kind === 'refusal' ? (fault.reason ?? "I'm sorry, I can't help with that.") : null;
           choices.push({
             index,
-            message: { role: 'assistant', content: text, refusal: null, annotations: [] },
+            message: { role: 'assistant', content: refusal !== null && text === '' ? null : text, refusal, annotations: [] },
             logprobs,
             finish_reason: finishReason,
           });
@@ -97,6 +99,18 @@ export function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<Te
             }
           }
         }
+        const usage = {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+          prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
+          completion_tokens_details: {
+            reasoning_tokens: reasoningTokens * choiceCount,
+            audio_tokens: 0,
+            accepted_prediction_tokens: 0,
+            rejected_prediction_tokens: 0,
+          },
+        };
         return {
           status: 200,
           headers: { 'x-request-id': `req_${requestNumber}` },
@@ -108,18 +122,7 @@ export function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<Te
             system_fingerprint: 'fp_test',
             service_tier: 'default',
             choices,
-            usage: {
-              prompt_tokens: promptTokens,
-              completion_tokens: completionTokens,
-              total_tokens: promptTokens + completionTokens,
-              prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
-              completion_tokens_details: {
-                reasoning_tokens: reasoningTokens * choiceCount,
-                audio_tokens: 0,
-                accepted_prediction_tokens: 0,
-                rejected_prediction_tokens: 0,
-              },
-            },
+            ...(fault?.kind === 'no-usage' ? {} : { usage }),
           },
         };
       },

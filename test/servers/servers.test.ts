@@ -84,4 +84,38 @@ describe('test servers', () => {
     expect(missing.status).toBe(400);
     expect(await missing.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
   });
+
+  test('the Anthropic server rejects schema keywords structured output does not support, as the API does', async () => {
+    const server = await startAnthropicServer();
+    servers.push(server);
+    const withSchema = (schema: unknown) => ({
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'question' }],
+      output_config: { format: { type: 'json_schema', schema } },
+    });
+    const object = (properties: Record<string, unknown>) => ({ type: 'object', properties, additionalProperties: false });
+    const rejected = async (schema: unknown): Promise<string> => {
+      const response = await post(`${server.url}/v1/messages`, withSchema(schema));
+      expect(response.status).toBe(400);
+      return ((await response.json()) as { error: { message: string } }).error.message;
+    };
+    expect(await rejected(object({ hour: { type: 'integer', minimum: 0 } }))).toBe(
+      "output_config.format.schema: For 'integer' type, property 'minimum' is not supported",
+    );
+    expect(await rejected(object({ name: { type: 'string', maxLength: 5 } }))).toMatch(/'string' type, property 'maxLength'/);
+    const twoItems = { type: 'array', items: { type: 'string' }, minItems: 2 };
+    expect(await rejected(object({ list: twoItems }))).toMatch(/'minItems' only supports values 0 and 1/);
+    const open = { type: 'object', properties: {} };
+    expect(await rejected(object({ inner: open }))).toMatch(/'additionalProperties' must be explicitly set to false/);
+    const nested = { type: 'array', items: object({ n: { type: 'number', multipleOf: 2 } }) };
+    expect(await rejected(object({ list: nested }))).toMatch(/'multipleOf'/);
+    const supported = object({
+      day: { enum: ['mon'] },
+      when: { type: 'string', format: 'date', description: '{pattern: "x"}' },
+      list: { type: 'array', items: { type: 'string' }, minItems: 1 },
+    });
+    const accepted = await post(`${server.url}/v1/messages`, withSchema(supported));
+    expect(accepted.status).toBe(200);
+  });
 });
