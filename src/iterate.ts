@@ -486,7 +486,7 @@ function earlyStop<Task, Output, Info>(
     return {
       reason: 'patience',
       iteration,
-      message: `${progress.flat} ${progress.flat === 1 ? 'iteration' : 'iterations'} without a training mean reward above ${progress.bestMean} (patience ${resolved.patience}).`,
+      message: `${progress.flat} ${progress.flat === 1 ? 'iteration' : 'iterations'} in a row without a higher best training mean reward than ${progress.bestMean} (patience ${resolved.patience}).`,
     };
   }
   return undefined;
