@@ -35,13 +35,13 @@ const results: Measure[] = [];
 
 // 100 tasks x 16 samples x 5 iterations (+ baseline) = 9,600 samples, scripted provider with native n.
 results.push(
-  await measure('iterate, scripted provider (native n), 100 tasks x 16 samples x 6 iterations', 9600, () =>
+  await measure('iterate, scripted provider (native n), 100 tasks x 16 samples x (baseline + 5 iterations)', 9600, () =>
     iterate({ provider: scripted(['answer']), tasks, reward: (sample) => sample.text.length, samples: 16, iterations: 5, concurrency: 64 }),
   ),
 );
 // The same with one request per sample.
 results.push(
-  await measure('iterate, scripted provider (fan-out), 100 tasks x 16 samples x 6 iterations', 9600, () =>
+  await measure('iterate, scripted provider (fan-out), 100 tasks x 16 samples x (baseline + 5 iterations)', 9600, () =>
     iterate({
       provider: scripted(['answer'], { capabilities: { nativeN: false } }),
       tasks,
@@ -54,7 +54,7 @@ results.push(
 );
 // The offline learner refits its n-gram model at every call: the demo's model.
 results.push(
-  await measure('iterate, in-context learner, 20 tasks x 16 samples x 6 iterations', 1920, () =>
+  await measure('iterate, in-context learner, 20 tasks x 16 samples x (baseline + 5 iterations)', 1920, () =>
     iterate({
       provider: inContextLearner({ alphabet: 'UDLR', minLength: 4, maxLength: 16 }),
       tasks: tasks.slice(0, 20),
@@ -79,8 +79,8 @@ const http = (nativeN: boolean) => () =>
     iterations: 1,
     concurrency: 16,
   });
-const native = await measure('iterate over loopback HTTP, openai SDK, native n = 8, 25 tasks x 2 iterations', 400, http(true));
-const fanOut = await measure('iterate over loopback HTTP, openai SDK, one request per sample, 25 tasks x 2 iterations', 400, http(false));
+const native = await measure('iterate over loopback HTTP, openai SDK, native n = 8, 25 tasks x (baseline + 1 iteration)', 400, http(true));
+const fanOut = await measure('iterate over loopback HTTP, openai SDK, one request per sample, 25 tasks x (baseline + 1 iteration)', 400, http(false));
 results.push(native, fanOut);
 await server.close();
 

@@ -44,8 +44,9 @@ console.log('Model: the offline in-context learner, an n-gram stand-in (not an L
 const raw = await sample(provider, { messages: [user(taskPrompt(train[0]!))] }, { n: 4, seed: SEED });
 console.log('Zero-shot answers to maze 1:', raw.map((entry) => (entry.ok ? entry.completion.text : 'failed')).join(', '));
 
-// The elite: distinct answers, best three. Each round's prompts show a random
-// half of it (ICRL-style), so the examples do not collapse onto one pattern.
+// The elite: distinct answers, best three. Each round's prompts show each elite
+// example with probability ½ (ICRL-style; some rounds show none, some all), so
+// the examples do not collapse onto one pattern.
 const elite = pipe(dedupe(), topK(3));
 const explore = stochastic(0.5);
 let kept: Example<Maze, string, MazeRewardInfo>[] = [];

@@ -102,7 +102,7 @@ console.log('Structured output: meeting requests read into { person, day, hour }
 console.log('Model: a scripted stand-in (regexes plus the JSON shape of its prompt\'s');
 console.log('examples), not an LLM. Swap in openai({ model }) etc. for a real one.\n');
 // Accuracy counts a failed sample as wrong; `train.mean` would average the scored ones only.
-console.log('iter  train correct  held-out correct  failed samples');
+console.log('iter  train correct  held-out correct  failed (train + held-out)');
 for (const iteration of run.iterations) {
   const correct = (split: Split) =>
     iteration.trajectories.filter((trajectory) => trajectory.split === split && trajectory.ok && trajectory.reward === 1).length;
@@ -113,7 +113,7 @@ for (const iteration of run.iterations) {
       String(iteration.iteration).padStart(4),
       `${correct('train')} of ${iteration.train.samples}`.padStart(13),
       `${correct('eval')} of ${iteration.eval?.samples ?? 0}`.padStart(16),
-      `${failed} of ${all}`.padStart(14),
+      `${failed} of ${all}`.padStart(25),
     ].join('  '),
   );
 }
@@ -131,4 +131,5 @@ for (const trajectory of run.iterations.at(-1)?.trajectories ?? []) {
   if (trajectory.split !== 'eval' || trajectory.index !== 0) continue;
   const verdict = trajectory.ok ? (trajectory.reward === 1 ? 'correct' : 'wrong') : `failed (${trajectory.failure.stage})`;
   console.log(`  ${trajectory.task.text}\n  -> ${trajectory.text}  ${verdict}`);
+  if (verdict !== 'correct') console.log(`     expected ${JSON.stringify(trajectory.task.expected)}`);
 }

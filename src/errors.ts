@@ -1,3 +1,5 @@
+import type { IterationResult } from './iterate.js';
+
 /** Base class of every error pauper throws. */
 export class PauperError extends Error {
   override name = 'PauperError';
@@ -78,24 +80,30 @@ export class TooManyErrorsError extends PauperError {
   /** The failure reasons, in the order they happened. */
   readonly failures: readonly string[];
   /**
-   * The iterations `iterate()` completed before it stopped, with their trajectories
-   * (each an `IterationResult`): what was paid for is not lost. Empty from `evaluate` and `bestOfN`.
+   * The iterations `iterate()` completed before it stopped, with their trajectories:
+   * what was paid for is not lost. Empty from `evaluate` and `bestOfN`. The task, output
+   * and info types are the run's; narrow them with
+   * `error.completedIterations as readonly IterationResult<Task, Output, Info>[]`.
    */
-  completedIterations: readonly unknown[] = [];
+  completedIterations: readonly IterationResult<unknown, unknown, unknown>[] = [];
 
   constructor(maxErrors: number, failures: readonly string[]) {
     super(
-      `${failures.length} samples failed, more than maxErrors (${maxErrors}). ` +
+      `${failures.length} ${failures.length === 1 ? 'sample' : 'samples'} failed, more than maxErrors (${maxErrors}). ` +
         `First failure: ${(failures[0] ?? 'none').replace(/\.$/, '')}. Fix the cause, or raise \`maxErrors\`.`,
     );
     this.failures = failures;
   }
 }
 
-/** A run would have exceeded `maxCostUsd`, `maxSamples` or `maxTokens`. */
+/**
+ * A request was refused because it could have crossed a budget: the error of each failed
+ * entry `sample()` returns for a request its `gate` refused (never sent, never charged).
+ * `iterate()` does not throw it: its budget ends the run normally, with `result.stopped`.
+ */
 export class BudgetExceededError extends PauperError {
   override name = 'BudgetExceededError';
-  /** Which budget: `maxCostUsd`, `maxSamples` or `maxTokens`. */
+  /** Which budget: `maxCostUsd`, `maxSamples` or `maxTokens`, or `'budget'` when the gate did not say. */
   readonly budget: string;
 
   constructor(budget: string, message: string) {

@@ -13,12 +13,12 @@ export interface FoldContext<Task> {
  * Turns kept examples into the messages that go between the system prompt and
  * the task. A pure function: the same examples give the same bytes, so the
  * example prefix stays stable and provider prompt caches hit. A custom folder
- * sees the run's own task, output and info types.
+ * sees the run's own task, output and info types, and may return a readonly array.
  */
 export type Folder<Task = unknown, Output = unknown, Info = unknown> = (
   examples: readonly Example<Task, Output, Info>[],
   context: FoldContext<Task>,
-) => Message[];
+) => readonly Message[];
 
 /** A folder for any task type: what the built-in folders return. It fits every `Folder<Task, Output, Info>`. */
 export type AnyFolder = <Task, Output, Info>(

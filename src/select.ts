@@ -13,12 +13,13 @@ export interface SelectContext {
 /**
  * Chooses the kept set from a pool of scored trajectories. Returning an empty
  * set is a normal outcome ("nothing passed"), not an error. A custom selector
- * sees the run's own task, output and info types.
+ * sees the run's own task, output and info types, and may return the pool
+ * itself or any other readonly array: `(pool) => pool` keeps everything.
  */
 export type Selector<Task = unknown, Output = unknown, Info = unknown> = (
   pool: readonly Example<Task, Output, Info>[],
   context: SelectContext,
-) => Example<Task, Output, Info>[];
+) => readonly Example<Task, Output, Info>[];
 
 /** A selector for any task type: what the built-in selectors return. It fits every `Selector<Task, Output, Info>`. */
 export type AnySelector = <Task, Output, Info>(
@@ -110,7 +111,9 @@ export function perTask(k: number): AnySelector {
 export function pipe(...selectors: readonly AnySelector[]): AnySelector;
 export function pipe<Task, Output, Info>(...selectors: readonly Selector<Task, Output, Info>[]): Selector<Task, Output, Info>;
 export function pipe<Task, Output, Info>(...selectors: readonly Selector<Task, Output, Info>[]): Selector<Task, Output, Info> {
-  return (pool, context) => selectors.reduce((kept, selector) => selector(kept, context), [...pool]);
+  return (pool, context) => [
+    ...selectors.reduce<readonly Example<Task, Output, Info>[]>((kept, selector) => selector(kept, context), pool),
+  ];
 }
 
 /** The pool a selector sees under a policy. */

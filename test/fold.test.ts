@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultPrompt, fewShotMessages, inlineBlock, messagesTokens } from 'pauper';
+import { ConfigError, defaultPrompt, fewShotMessages, inlineBlock, messagesTokens, type Folder, type Message } from 'pauper';
 import { example } from './helpers.js';
 
 const examples = [
@@ -86,6 +86,14 @@ describe('inlineBlock', () => {
 });
 
 describe('defaultPrompt', () => {
+  it('spreads a custom folder that returns a readonly array, unchanged', () => {
+    const preamble: readonly Message[] = Object.freeze([{ role: 'user', content: 'Earlier attempts follow.' }]);
+    const fold: Folder<string, string, unknown> = (kept) => (kept.length === 0 ? [] : preamble);
+    const prompt = defaultPrompt<string, string, unknown>({ fold })('task 9', [examples[0]!]);
+    expect(prompt).toEqual([...preamble, { role: 'user', content: 'task 9' }]);
+    expect(defaultPrompt<string, string, unknown>({ fold })('task 9', [])).toEqual([{ role: 'user', content: 'task 9' }]);
+  });
+
   it('puts the system prompt, then the examples, then the task', () => {
     const prompt = defaultPrompt<string, string, unknown>({ system: 'Be brief.' })('task 9', [examples[0]!]);
     expect(prompt).toEqual([

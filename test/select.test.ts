@@ -11,6 +11,7 @@ import {
   stochastic,
   threshold,
   topK,
+  type Selector,
 } from 'pauper';
 import { example } from './helpers.js';
 
@@ -130,6 +131,15 @@ describe('pipe', () => {
   it('applies selectors in order', () => {
     const selector = pipe(positiveOnly(), topK(2));
     expect(selector(pool, context).map((kept) => kept.reward)).toEqual([2, 1]);
+  });
+
+  it('composes a custom selector that returns the pool itself, and hands back a new array', () => {
+    const keepAll: Selector<string, string, unknown> = (candidates) => candidates;
+    expect(keepAll(pool, context)).toBe(pool);
+    const kept = pipe(keepAll, keepAll)(pool, context);
+    expect(kept).toStrictEqual(pool);
+    expect(kept).not.toBe(pool);
+    expect(pipe(keepAll, topK(1))(pool, context).map((example) => example.reward)).toEqual([2]);
   });
 });
 

@@ -125,3 +125,50 @@ describe('SDK clients fit the providers without pauper importing the SDKs', () =
     expectTypeOf<{ chat: object }>().not.toExtend<OpenAIClient>();
   });
 });
+
+describe('custom selectors and folders may return readonly arrays', () => {
+  type Selector<Info> = import('pauper').Selector<Maze, string, Info>;
+  type Folder<Info> = import('pauper').Folder<Maze, string, Info>;
+  type Sample = import('pauper').Sample<Maze>;
+  type RewardContext = import('pauper').RewardContext<Maze>;
+  type Message = import('pauper').Message;
+  interface Solved {
+    readonly solved: boolean;
+  }
+
+  it('accepts a selector that returns the pool itself, inline or typed', () => {
+    const keepAll: Selector<Solved> = (pool) => pool;
+    expectTypeOf(keepAll).returns.toEqualTypeOf<readonly Example<Maze, string, Solved>[]>();
+    iterate({ provider, tasks: mazes, reward: () => 1, select: (pool) => pool });
+    iterate({
+      provider,
+      tasks: mazes,
+      // Annotated, so the info type is inferred before the typed selector is checked against it.
+      reward: (sample: Sample, context: RewardContext) => ({ score: sample.text.length, info: { solved: context.index > 0 } }),
+      select: keepAll,
+    });
+  });
+
+  it('accepts a folder that returns a readonly array of messages', () => {
+    const preamble: readonly Message[] = [{ role: 'user', content: 'Earlier attempts follow.' }];
+    const fold: Folder<Solved> = (examples) => (examples.length === 0 ? [] : preamble);
+    expectTypeOf(fold).returns.toEqualTypeOf<readonly Message[]>();
+    iterate<Maze, string, Solved>({ provider, tasks: mazes, reward: () => ({ score: 1, info: { solved: true } }), fold });
+  });
+
+  it('keeps the built-in selectors assignable to a typed selector and pipe composable with one', () => {
+    const keepAll: Selector<Solved> = (pool) => pool;
+    const composed = pipe<Maze, string, Solved>(keepAll, topK(2));
+    expectTypeOf(composed).toEqualTypeOf<Selector<Solved>>();
+  });
+});
+
+describe('TooManyErrorsError carries typed iterations', () => {
+  it('types completedIterations as IterationResult, narrowable to the run types', () => {
+    type TooManyErrorsError = import('pauper').TooManyErrorsError;
+    expectTypeOf<TooManyErrorsError['completedIterations']>().toEqualTypeOf<readonly IterationResult<unknown, unknown, unknown>[]>();
+    expectTypeOf<TooManyErrorsError['completedIterations'][number]['train']['mean']>().toEqualTypeOf<number | null>();
+    const completed = [] as TooManyErrorsError['completedIterations'];
+    expectTypeOf(completed as readonly IterationResult<Maze>[]).toEqualTypeOf<readonly IterationResult<Maze, string, undefined>[]>();
+  });
+});

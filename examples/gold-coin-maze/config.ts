@@ -110,7 +110,26 @@ The model comes from the environment; the first match wins:
   ANTHROPIC_API_KEY             Anthropic; PAUPER_MODEL or claude-haiku-4-5
   none of these                 the offline in-context learner (not an LLM)`;
 
-/** Reads the flags, falling back to the PAUPER_* variables. Throws a clear `Error` on a bad value. */
+/** The environment variable behind each flag. */
+const DEMO_VARIABLES = {
+  mode: 'PAUPER_MODE',
+  iterations: 'PAUPER_ITERATIONS',
+  samples: 'PAUPER_SAMPLES',
+  seed: 'PAUPER_SEED',
+} as const;
+
+type DemoSetting = keyof typeof DEMO_VARIABLES;
+
+/** A setting's text and where it came from, named the way the user wrote it (for error messages). */
+interface Given {
+  readonly text: string;
+  readonly source: string;
+}
+
+/**
+ * Reads the flags, falling back to the PAUPER_* variables. Throws a clear `Error`
+ * on a bad value, naming the flag or the variable it came from.
+ */
 export function parseDemoArguments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): DemoArguments {
   const { values } = parseArgs({
     args: [...argv],
@@ -123,11 +142,21 @@ export function parseDemoArguments(argv: readonly string[], env: Readonly<Record
     },
     strict: true,
   });
-  const mode = values.mode ?? nonEmpty(env.PAUPER_MODE) ?? 'one-shot';
-  if (!isMazeMode(mode)) throw new Error(`--mode must be one-shot or turn-by-turn, got ${JSON.stringify(mode)}.`);
-  const iterations = count('--iterations', values.iterations ?? nonEmpty(env.PAUPER_ITERATIONS), 0);
-  const samples = count('--samples', values.samples ?? nonEmpty(env.PAUPER_SAMPLES), 1);
-  const seed = count('--seed', values.seed ?? nonEmpty(env.PAUPER_SEED), 0);
+  const given = (setting: DemoSetting): Given | undefined => {
+    const flag = values[setting];
+    if (flag !== undefined) return { text: flag, source: `--${setting}` };
+    const variable = DEMO_VARIABLES[setting];
+    const text = nonEmpty(env[variable]);
+    return text === undefined ? undefined : { text, source: `${variable} (--${setting})` };
+  };
+  const modeGiven = given('mode');
+  const mode = modeGiven?.text ?? 'one-shot';
+  if (!isMazeMode(mode)) {
+    throw new Error(`${modeGiven?.source ?? '--mode'} must be one-shot or turn-by-turn, got ${JSON.stringify(mode)}.`);
+  }
+  const iterations = count(given('iterations'), 0);
+  const samples = count(given('samples'), 1);
+  const seed = count(given('seed'), 0);
   return {
     mode,
     ...(iterations === undefined ? {} : { iterations }),
@@ -137,11 +166,11 @@ export function parseDemoArguments(argv: readonly string[], env: Readonly<Record
   };
 }
 
-function count(flag: string, text: string | undefined, minimum: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
+function count(given: Given | undefined, minimum: number): number | undefined {
+  if (given === undefined) return undefined;
+  const value = Number(given.text);
   if (!Number.isSafeInteger(value) || value < minimum) {
-    throw new Error(`${flag} must be an integer of at least ${minimum}, got ${JSON.stringify(text)}.`);
+    throw new Error(`${given.source} must be an integer of at least ${minimum}, got ${JSON.stringify(given.text)}.`);
   }
   return value;
 }

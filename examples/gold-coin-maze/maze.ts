@@ -344,9 +344,11 @@ export function renderMaze(maze: Maze, state?: Pick<MazeState, 'position' | 'col
 const ARROWS: Readonly<Record<Move, string>> = { U: '^', D: 'v', L: '<', R: '>' };
 
 /**
- * Draws a played move sequence on the maze: `S` the start, an arrow on each cell the
- * agent walked out of (the last way it left), `@` where it ended (unless that is a
- * coin), `$` the coins it collected, `o` the ones it missed. Same grid as `renderMaze`.
+ * Draws a played move sequence on the maze: `@` the start (as in `renderMaze`), an
+ * arrow on each cell the agent walked out of (the last way it left), `E` where it
+ * ended, `$` the coins it collected, `o` the ones it missed. Same grid as `renderMaze`.
+ * One character a cell, so `@` and `$` are drawn over an arrow or the `E` beneath
+ * them: an agent that ends on the start or on a coin it collected shows no `E`.
  */
 export function renderPath(maze: Maze, moves: readonly (Move | undefined)[]): string {
   const { path, collected, finalPosition } = simulate(maze, moves);
@@ -357,15 +359,16 @@ export function renderPath(maze: Maze, moves: readonly (Move | undefined)[]): st
     if (move !== undefined && to !== undefined && !samePosition(from, to)) marks.set(cellKey(from), ARROWS[move]);
   });
   for (const coin of maze.coins) marks.set(cellKey(coin), 'o');
-  marks.set(cellKey(maze.start), 'S');
-  marks.set(cellKey(finalPosition), '@');
+  marks.set(cellKey(finalPosition), 'E');
+  marks.set(cellKey(maze.start), '@');
   for (const coin of collected) marks.set(cellKey(coin), '$');
   const walls = new Set(maze.walls.map(cellKey));
   const cellWidth = String(maze.width - 1).length;
   const labelWidth = String(maze.height - 1).length;
   const columns = Array.from({ length: maze.width }, (_, x) => String(x).padStart(cellWidth));
   const lines = [
-    'Legend: S start, @ end, > < ^ v path, $ coin collected, o coin missed, # wall.',
+    'Legend: @ start, E end, > < ^ v path (the way each cell was last left),',
+    '$ coin collected, o coin missed, # wall, . floor.',
     `${' '.repeat(labelWidth)} ${columns.join(' ')}`,
   ];
   for (let y = 0; y < maze.height; y++) {

@@ -85,8 +85,21 @@ describe('parseDemoArguments', () => {
   it('rejects a bad mode, a bad count and an unknown flag with a clear message', () => {
     expect(() => parseDemoArguments(['--mode', 'oneshot'], {})).toThrow('--mode must be one-shot or turn-by-turn, got "oneshot".');
     expect(() => parseDemoArguments(['--samples', '0'], {})).toThrow('--samples must be an integer of at least 1, got "0".');
-    expect(() => parseDemoArguments([], { PAUPER_ITERATIONS: 'many' })).toThrow(/--iterations must be an integer/);
     expect(() => parseDemoArguments(['--sample', '3'], {})).toThrow(/--sample/);
+  });
+
+  it('names the variable a bad value came from, or the flag when the flag gave it', () => {
+    expect(() => parseDemoArguments([], { PAUPER_MODE: 'turnbyturn' })).toThrow(
+      'PAUPER_MODE (--mode) must be one-shot or turn-by-turn, got "turnbyturn".',
+    );
+    expect(() => parseDemoArguments([], { PAUPER_ITERATIONS: 'many' })).toThrow(
+      'PAUPER_ITERATIONS (--iterations) must be an integer of at least 0, got "many".',
+    );
+    expect(() => parseDemoArguments([], { PAUPER_SAMPLES: '0' })).toThrow(/^PAUPER_SAMPLES \(--samples\) must be/);
+    expect(() => parseDemoArguments([], { PAUPER_SEED: '-1' })).toThrow(/^PAUPER_SEED \(--seed\) must be/);
+    // The flag wins, so a bad flag is blamed even when the variable is fine, and a bad variable is ignored under a good flag.
+    expect(() => parseDemoArguments(['--mode', 'x'], { PAUPER_MODE: 'one-shot' })).toThrow(/^--mode must be/);
+    expect(parseDemoArguments(['--seed', '4'], { PAUPER_SEED: 'many' }).seed).toBe(4);
   });
 
   it('bounds the requests of a run: one per maze with native n, else one per sample or turn', () => {

@@ -358,9 +358,10 @@ describe('renderPath', () => {
   it('draws the start, the way out of each cell, the end and the coins collected or missed', () => {
     expect(renderPath(small, moves('DRUURR'))).toBe(
       [
-        'Legend: S start, @ end, > < ^ v path, $ coin collected, o coin missed, # wall.',
+        'Legend: @ start, E end, > < ^ v path (the way each cell was last left),',
+        '$ coin collected, o coin missed, # wall, . floor.',
         '  0 1 2',
-        '0 S > $',
+        '0 @ > $',
         '1 ^ # .',
         '2 o . .',
       ].join('\n'),
@@ -368,9 +369,14 @@ describe('renderPath', () => {
   });
 
   it('marks where the agent ended, and ignores moves after the episode is over', () => {
-    const lines = renderPath(small, moves('DDRRUURRRR')).split('\n').slice(2);
-    expect(lines).toStrictEqual(['0 S . $', '1 v # ^', '2 $ > ^']);
-    expect(renderPath(small, moves('RD')).split('\n').slice(2)).toStrictEqual(['0 S @ o', '1 . # .', '2 o . .']);
+    const lines = renderPath(small, moves('DDRRUURRRR')).split('\n').slice(3);
+    expect(lines).toStrictEqual(['0 @ . $', '1 v # ^', '2 $ > ^']);
+    expect(renderPath(small, moves('RD')).split('\n').slice(3)).toStrictEqual(['0 @ E o', '1 . # .', '2 o . .']);
+  });
+
+  it('uses @ for the start as renderMaze does, drawn over an E that came back to it', () => {
+    expect(renderMaze(small).split('\n')[2]).toBe('0 @ . o');
+    expect(renderPath(small, moves('RL')).split('\n').slice(3)).toStrictEqual(['0 @ < o', '1 . # .', '2 o . .']);
   });
 });
 

@@ -37,11 +37,12 @@ const demoSections = [
   'No API key: an n-gram stand-in, not an LLM; it learns only from prompt examples',
   'iter  train mean  held-out mean  train best  examples kept  failed',
   /\n {3}6 {6,}-?\d\.\d\d/,
-  'Reward by iteration: mean, 10th and 90th percentile of all samples',
-  'Best training trajectory: iteration',
-  'Legend: S start',
-  /Moves: [UDLR?]+ \(\d+ moves from \(\d, \d\) to \(\d, \d\)\)/,
-  /Reward: \d of 3 coins × 1 − \d+ bumps × 0\.25 = -?\d\.\d\d/,
+  'Reward by iteration: mean, 10th and 90th percentile (interpolated)',
+  /Best training trajectory, reward -?\d\.\d\d: first reached in iteration \d\n\(maze \d, sample \d+\); among equal rewards the earliest is shown\./,
+  'Legend: @ start, E end',
+  /Moves: [UDLR?]+ \(\d+ moves?\)/,
+  /Start: row \d, column \d\. End: row \d, column \d|Start and end: row \d, column \d \(it came back, so no E\)/,
+  /Reward: \d of 3 coins × 1 − \d+ bumps? × 0\.25 = -?\d\.\d\d/,
   'A real model reads the maze',
 ];
 
@@ -77,12 +78,13 @@ describe('examples run offline with a clean environment', () => {
     expectSections(stdout, [
       'Model: a scripted stand-in',
       'not an LLM',
-      'iter  train correct  held-out correct  failed samples',
+      'iter  train correct  held-out correct  failed (train + held-out)',
       /\n {3}0 .* (\d+) of 42\n/,
       /samples failed; each is kept with its reason/,
       '-> parse: Output is not valid JSON',
       '-> parse: Output does not match the schema',
       'Held-out answers at the last iteration',
+      /-> \{"person":"Goran","day":"monday","hour":0\}  wrong\n {5}expected \{"person":"Goran","day":"monday","hour":12\}/,
     ]);
   });
 
@@ -118,10 +120,11 @@ describe('the demo against an OpenAI-compatible server on 127.0.0.1', () => {
     expect(code).toBe(0);
     expectSections(stdout, [
       `Model: test-model on the OpenAI-compatible server at ${server.url}`,
-      '2 training mazes, 4 held-out, 3 samples each, 1 iterations',
+      '2 training mazes, 4 held-out, 3 samples each, 1 iteration,',
       'At most 36 requests; Ctrl-C stops the run.',
       'Best training trajectory',
       /\d+ requests, \d+ tokens, cost unknown/,
+      '(Cost unknown: no price for this model; pass `prices` for it to iterate().)',
     ]);
     expect(stdout).not.toContain('not an LLM');
     // Native `n`: one request per maze per iteration, training and held-out.
