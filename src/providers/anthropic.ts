@@ -11,6 +11,8 @@ import { ConfigError } from '../errors.js';
 import { costOf } from '../pricing.js';
 import type { Completion, Provider, SampleOptions, SampleRequest, SampleResponse } from '../provider.js';
 import { addUsage, zeroUsage, type Usage } from '../usage.js';
+import { contentHash } from '../fingerprint.js';
+import { createCacheWarmer } from './cache-warmer.js';
 import { sdkTimeout } from './openai.js';
 import {
   compileSchema,
@@ -70,6 +72,15 @@ export interface AnthropicOptions<Output = unknown> extends ProviderTransportOpt
    */
   readonly maxTokens?: number;
   /**
+   * Send the first request with a new cached prefix (folded examples) alone, and the
+   * others with that prefix once its response is back, so they read the prompt cache
+   * (0.1× input) instead of each writing it (1.25×): Anthropic makes an entry readable
+   * only after the response that wrote it has begun. Costs one round trip per new prefix;
+   * prefixes too short to be cached (under 1,024 tokens) are never held back.
+   * @default true
+   */
+  readonly warmCache?: boolean;
+  /**
    * Output schema (a zod 4 object), sent as `output_config.format`; each
    * completion is parsed into `Completion.parsed`. Keywords structured output
    * does not support (`minimum`, `maxLength`, `pattern`, `minItems` above 1, ...)
@@ -106,6 +117,9 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
     );
   }
   const prices = resolvePrices(options.prices);
+  const warmCache = options.warmCache ?? true;
+  if (typeof warmCache !== 'boolean') throw new ConfigError('warmCache', warmCache, 'true or false');
+  const warmer = createCacheWarmer();
   let temperatureWarned = false;
 
   const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
@@ -152,8 +166,9 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
       const body = buildBody(model, request, maxTokens, requestSchema);
       const estimatedTokens = estimateTokens(request.messages, body.max_tokens, 1);
+      const prefix = warmCache ? cachedPrefixKey(model, request) : undefined;
       const { values, errors } = await settle(
-        Array.from({ length: n }, () => call(body, requestSchema, estimatedTokens, signal)),
+        Array.from({ length: n }, () => warmer.send(prefix, signal, () => call(body, requestSchema, estimatedTokens, signal))),
       );
       const warnings: string[] = [];
       const failures = partialFailureWarning(errors, n, signal);
@@ -172,6 +187,23 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       return warnings.length === 0 ? { completions, usage, costUsd } : { completions, usage, costUsd, warnings };
     },
   };
+}
+
+/** The smallest prompt Anthropic caches (Claude Sonnet and Opus; other models need more). */
+const minimumCachedTokens = 1024;
+
+/**
+ * What identifies the request's cached prefix for the warmer, or `undefined` when it has
+ * none or one too short to be cached. Tokens are over-estimated (3 characters each), so a
+ * prefix the API would cache is never taken for a short one.
+ */
+function cachedPrefixKey(model: string, request: SampleRequest): string | undefined {
+  const length = Math.min(request.cachePrefixLength ?? 0, request.messages.length);
+  if (length <= 0) return undefined;
+  const prefix = request.messages.slice(0, length);
+  const characters = prefix.reduce((sum, message) => sum + message.content.length, 0);
+  if (characters / 3 < minimumCachedTokens) return undefined;
+  return contentHash([model, prefix]);
 }
 
 /** The warning for a response without `usage` (some proxies omit it). */

@@ -90,6 +90,62 @@ describe('anthropic', () => {
     expect(second.costUsd).toBeCloseTo(((inputTokens - read) * 3 + read * 0.3 + second.usage.outputTokens * 15) / 1e6, 15);
   });
 
+  describe('a new cached prefix', () => {
+    // Long enough to be cached (over 1,024 tokens), as a few folded maze examples are.
+    const longPrompt = (task: string): Message[] => [
+      { role: 'system', content: 'Collect the gold coins.' },
+      { role: 'user', content: `maze A\n${'#.o.'.repeat(1200)}` },
+      { role: 'assistant', content: 'RRDD' },
+      { role: 'user', content: task },
+    ];
+    const prefixTokens = async (target: TestServer): Promise<number> => {
+      const probe = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });
+      return (await probe.sample({ messages: longPrompt('probe'), cachePrefixLength: 3 }, { n: 1 })).usage.cacheWriteTokens;
+    };
+
+    test('is written by one request and read by the others sent with it, across sample() calls', async () => {
+      const target = await server({ latencyMs: 30 });
+      const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });
+      // What the loop does for a provider without native n: one sample() per completion, all at once.
+      const responses = await Promise.all(
+        ['maze B', 'maze B', 'maze C', 'maze D'].map((task) => provider.sample({ messages: longPrompt(task), cachePrefixLength: 3 }, { n: 1 })),
+      );
+      const writes = responses.map((response) => response.usage.cacheWriteTokens);
+      const reads = responses.map((response) => response.usage.cachedInputTokens);
+      expect(writes.filter((tokens) => tokens > 0)).toHaveLength(1);
+      expect(reads.filter((tokens) => tokens > 0)).toHaveLength(3);
+      expect(target.requestCount).toBe(4);
+    });
+
+    test('is written by every request sent together when warmCache is off, as the API does', async () => {
+      const target = await server({ latencyMs: 30 });
+      const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url, warmCache: false });
+      const response = await provider.sample({ messages: longPrompt('maze B'), cachePrefixLength: 3 }, { n: 4 });
+      const tokens = await prefixTokens(await server());
+      expect(response.usage.cacheWriteTokens).toBe(4 * tokens);
+      expect(response.usage.cachedInputTokens).toBe(0);
+    });
+
+    test('with warmCache, n = 4 writes the prefix once and reads it three times', async () => {
+      const target = await server({ latencyMs: 30 });
+      const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });
+      const response = await provider.sample({ messages: longPrompt('maze B'), cachePrefixLength: 3 }, { n: 4 });
+      const tokens = await prefixTokens(await server());
+      expect(response.usage.cacheWriteTokens).toBe(tokens);
+      expect(response.usage.cachedInputTokens).toBe(3 * tokens);
+    });
+
+    test('too short to be cached is never held back', async () => {
+      const target = await server({ latencyMs: 30 });
+      const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });
+      const response = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 4 });
+      // All four went together: none arrived after another's response, so each wrote the prefix.
+      expect(target.requestCount).toBe(4);
+      expect(response.usage.cachedInputTokens).toBe(0);
+      expect(response.usage.cacheWriteTokens).toBeGreaterThan(0);
+    });
+  });
+
   test('temperature is not sent and is reported once as ignored', async () => {
     const target = await server();
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import {
   countTokens,
   type Fault,
-  createPrefixCache,
+  createTimedPrefixCache,
   echoResponder,
   startServer,
   type ServerOptions,
@@ -22,15 +22,17 @@ interface Block {
 /**
  * Starts a Messages API server on 127.0.0.1 (random port) that the real
  * `@anthropic-ai/sdk` accepts. A request whose prefix up to its last
- * `cache_control` block was seen before reports `cache_read_input_tokens`;
- * a new one reports `cache_creation_input_tokens`. Like the real API, an
+ * `cache_control` block was written by a response sent before the request
+ * arrived reports `cache_read_input_tokens`; any other reports
+ * `cache_creation_input_tokens` (as with the real API, requests sent together
+ * with a new prefix each write it). Like the real API, an
  * `output_config.format.schema` with a JSON Schema keyword structured output
  * does not support (`minimum`, `maxLength`, `minItems: 2`, ...) is a 400.
  * Pass `url` as `baseURL`.
  */
 export function startAnthropicServer(options: AnthropicServerOptions = {}): Promise<TestServer> {
   const responder = options.responder ?? echoResponder;
-  const cache = createPrefixCache();
+  const cache = createTimedPrefixCache();
 
   const errorBody = (status: number, message: string): unknown => ({
     type: 'error',
@@ -48,7 +50,7 @@ export function startAnthropicServer(options: AnthropicServerOptions = {}): Prom
         return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : authorization;
       },
       errorBody,
-      respond: async (body, requestNumber, fault: Fault | undefined) => {
+      respond: async (body, requestNumber, fault: Fault | undefined, receivedAt) => {
         const blocks = readBlocks(body);
         if (typeof blocks === 'string') return { status: 400, body: errorBody(400, blocks) };
         const schemaProblem = checkOutputConfig(body.output_config);
@@ -77,8 +79,11 @@ export function startAnthropicServer(options: AnthropicServerOptions = {}): Prom
         if (breakpoint >= 0) {
           const prefixTokens = tokens.slice(0, breakpoint + 1).reduce((sum, count) => sum + count, 0);
           const key = JSON.stringify(blocks.slice(0, breakpoint + 1).map(({ role, text: blockText }) => [role, blockText]));
-          if (cache.lookup(key)) cacheRead = prefixTokens;
-          else cacheWrite = prefixTokens;
+          if (cache.hit(key, receivedAt)) cacheRead = prefixTokens;
+          else {
+            cacheWrite = prefixTokens;
+            cache.written(key);
+          }
         }
         const usage = {
           input_tokens: total - cacheRead - cacheWrite,

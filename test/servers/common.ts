@@ -140,8 +140,14 @@ export interface WireFormat {
   /**
    * The normal response. `fault` is passed for wire-specific faults (fewer choices,
    * refusal, no usage). A 4xx result stands for the API rejecting the request.
+   * `receivedAt` is when the request arrived (`performance.now()`), before any latency.
    */
-  respond(body: Readonly<Record<string, unknown>>, requestNumber: number, fault: Fault | undefined): Promise<HandlerResult>;
+  respond(
+    body: Readonly<Record<string, unknown>>,
+    requestNumber: number,
+    fault: Fault | undefined,
+    receivedAt: number,
+  ): Promise<HandlerResult>;
 }
 
 /** Starts a server on 127.0.0.1 with a random port that speaks `wire` and misbehaves as scripted. */
@@ -166,6 +172,7 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const receivedAt = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -238,7 +245,7 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
       default:
         break;
     }
-    const result = await wire.respond(body as Record<string, unknown>, number, fault);
+    const result = await wire.respond(body as Record<string, unknown>, number, fault, receivedAt);
     if (!response.destroyed) send(response, result.status, result.body, { ...result.headers });
   };
 
@@ -286,6 +293,25 @@ export function createPrefixCache() {
       const hit = seen.has(key);
       seen.add(key);
       return hit;
+    },
+  };
+}
+
+/**
+ * A prompt cache like Anthropic's: an entry becomes readable only once the response
+ * that wrote it is sent, so requests that arrived before then each write it again.
+ */
+export function createTimedPrefixCache() {
+  const readableFrom = new Map<string, number>();
+  return {
+    /** Whether a request that arrived at `receivedAt` reads `key` from the cache. */
+    hit(key: string, receivedAt: number): boolean {
+      const from = readableFrom.get(key);
+      return from !== undefined && from <= receivedAt;
+    },
+    /** Records that a response writing `key` is being sent now. */
+    written(key: string): void {
+      if (!readableFrom.has(key)) readableFrom.set(key, performance.now());
     },
   };
 }
