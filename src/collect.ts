@@ -93,7 +93,10 @@ async function collectTask<Task, Output, Info>(
   // A single-shot request failure is counted when it happens (see `requestFailed`), to stop a failing
   // run promptly. An episode counts once, as a whole: its rollout may recover from a failed turn.
   const record = (trajectory: Trajectory<Task, Output, Info>): Trajectory<Task, Output, Info> => {
-    if (!trajectory.ok && (settings.rollout !== undefined || trajectory.failure.stage !== 'request')) control.fail(trajectory.failure);
+    // An episode the budget cut short is not an error: the run ends normally, with `stopped`.
+    if (!trajectory.ok && (settings.rollout !== undefined ? !refused(trajectory) : trajectory.failure.stage !== 'request')) {
+      control.fail(trajectory.failure);
+    }
     control.emit({ type: 'sample', trajectory });
     return trajectory;
   };

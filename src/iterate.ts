@@ -301,8 +301,7 @@ function journalConfig<Task, Output, Info>(
   const { settings } = resolved;
   const taskHash = (option: string, tasks: readonly Task[]): string => {
     try {
-      // The count makes a resume mismatch readable ("3 tasks" → "none"); the hash catches any change.
-      return tasks.length === 0 ? 'none' : `${tasks.length} task${tasks.length === 1 ? '' : 's'}, hash ${contentHash(tasks)}`;
+      return contentHash(tasks);
     } catch (error) {
       throw new ConfigError(option, tasks, `JSON-serialisable tasks to journal (${(error as Error).message})`);
     }

@@ -367,7 +367,7 @@ export async function openJournal<Task, Output, Info>(
     if (!resume) {
       throw new ConfigError('journal', path, 'a new file, or `resume: true` to continue the run it holds');
     }
-    const differences = diff(start.resume, config.resume);
+    const differences = diff(start.resume, config.resume).map((difference) => withTaskCounts(difference, start, config));
     if (differences.length > 0) {
       throw new JournalMismatchError(path, differences, 'Resume with the options the run started with, or start a new journal.');
     }
@@ -484,6 +484,23 @@ export async function openJournal<Task, Output, Info>(
 function iterationSummary(record: JournalIteration): string {
   const { time: _time, wallTimeMs: _wallTime, train, eval: held, ...rest } = record;
   return stableJson({ ...rest, train: { ...train, wallTimeMs: 0 }, eval: held === null ? null : { ...held, wallTimeMs: 0 } }) ?? '';
+}
+
+/** Task lists compare by hash; a mismatch names their sizes too (`1 task, hash 2a50…` → `none`). */
+function withTaskCounts(
+  difference: JournalDifference,
+  start: { readonly tasks: readonly string[]; readonly evalTasks: readonly string[] },
+  config: { readonly tasks: readonly string[]; readonly evalTasks: readonly string[] },
+): JournalDifference {
+  const { field } = difference;
+  if (field !== 'tasks' && field !== 'evalTasks') return difference;
+  const described = (count: number, hash: unknown): string =>
+    count === 0 ? 'none' : `${count} ${count === 1 ? 'task' : 'tasks'}, hash ${String(hash)}`;
+  return {
+    field,
+    journal: described(start[field].length, difference.journal),
+    current: described(config[field].length, difference.current),
+  };
 }
 
 function diff(journal: Readonly<Record<string, unknown>>, current: Readonly<Record<string, unknown>>): JournalDifference[] {

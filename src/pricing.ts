@@ -87,15 +87,23 @@ const VERSION_SUFFIX = /^(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8})|-latest)$/;
  * dated snapshot (`claude-sonnet-4-20250514` → `claude-sonnet-4`). `undefined` when unknown.
  */
 export function findPrice(model: string, prices: PriceTable = defaultPrices): ModelPrice | undefined {
-  const exact = Object.hasOwn(prices, model) ? prices[model] : undefined;
+  return findModelEntry(model, prices);
+}
+
+/**
+ * A per-model table's entry for `model`: its own, or the longest entry of which it is a
+ * dated snapshot or `-latest` alias. `undefined` when the table has none.
+ */
+export function findModelEntry<T>(model: string, table: Readonly<Record<string, T>>): T | undefined {
+  const exact = Object.hasOwn(table, model) ? table[model] : undefined;
   if (exact !== undefined) return exact;
   let best: string | undefined;
-  for (const key of Object.keys(prices)) {
+  for (const key of Object.keys(table)) {
     if (model.startsWith(key) && VERSION_SUFFIX.test(model.slice(key.length))) {
       if (best === undefined || key.length > best.length) best = key;
     }
   }
-  return best === undefined ? undefined : prices[best];
+  return best === undefined ? undefined : table[best];
 }
 
 /**

@@ -101,7 +101,9 @@ function cacheFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>
  */
 export function fromCache(cached: CachedCompletion, fallbackSeed: number): SampledCompletion & { readonly ok: true } {
   const { seed, ...completion } = cached;
-  return { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: seed ?? fallbackSeed, requestCompletions: 0 };
+  // A store is outside pauper's hands (a file someone edited): a seed that is not one is not trusted.
+  const requestSeed = Number.isInteger(seed) && (seed as number) >= 0 ? (seed as number) : fallbackSeed;
+  return { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: requestSeed, requestCompletions: 0 };
 }
 
 /** Cached completions of a task's samples not restored from a journal. A cache hit costs nothing. */

@@ -116,15 +116,15 @@ export function createRunControl<Task, Output, Info>(options: {
   };
 }
 
-/** Bounds reward calls in flight; a call still queued when the run stops never starts. */
+/** Bounds reward calls in flight; a call not yet started when the run stops never starts. */
 function rewardLimiter(concurrency: number | undefined, signal: AbortSignal): Limiter {
-  if (concurrency === undefined || concurrency === Number.POSITIVE_INFINITY) return (work) => work();
+  const checked: Limiter = (work) => {
+    signal.throwIfAborted();
+    return work();
+  };
+  if (concurrency === undefined || concurrency === Number.POSITIVE_INFINITY) return checked;
   const limit = createLimiter(concurrency);
-  return (work) =>
-    limit(() => {
-      signal.throwIfAborted();
-      return work();
-    });
+  return (work) => limit(() => checked(work));
 }
 
 /** Counts each completion a failed request should have produced as one failure, at once. */

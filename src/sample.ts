@@ -50,7 +50,7 @@ interface SampleShare {
 export interface SampleCallOptions {
   /** Completions wanted. */
   readonly n: number;
-  /** Base seed; fan-out requests get seeds derived from it. @default 0 */
+  /** Base seed: a native-`n` request and the first fan-out request get it, the other fan-out requests seeds derived from it (`fanOutSeed`). @default 0 */
   readonly seed?: number;
   readonly signal?: AbortSignal | undefined;
   /** Shared concurrency limit. @default no limit */
@@ -177,12 +177,12 @@ export async function sample(
     return result === 'fan-out' ? [] : result;
   };
   const fanOut = async (count: number, offset: number): Promise<SampledCompletion[]> =>
-    (await Promise.all(Array.from({ length: count }, (_, i) => single(offset + i, deriveSeed(seed, offset + i))))).flat();
+    (await Promise.all(Array.from({ length: count }, (_, i) => single(offset + i, fanOutSeed(seed, offset + i))))).flat();
 
   if (n === 0) return [];
   if (options.skip !== undefined && options.skip.size > 0) {
     const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !options.skip?.has(i));
-    return (await Promise.all(missing.map((i) => single(i, deriveSeed(seed, i))))).flat();
+    return (await Promise.all(missing.map((i) => single(i, fanOutSeed(seed, i))))).flat();
   }
   if (n === 1) return single(0, seed);
   if (!nativeN()) return fanOut(n, 0);
@@ -201,6 +201,16 @@ export async function sample(
     warn(`${provider.name} returned ${first.length} of ${n} completions for one request; fetched the rest one request each.`);
   }
   return [...first, ...(await fanOut(n - first.length, first.length))];
+}
+
+/**
+ * The seed of completion `index` when it has a request of its own. The first gets the
+ * seed itself, so a native-`n` request answered with one choice (a server ignoring `n`)
+ * made the same completion fan-out would have: how many requests went native before a
+ * run learned that never changes its samples, and a resumed run matches the original.
+ */
+export function fanOutSeed(seed: number, index: number): number {
+  return index === 0 ? seed : deriveSeed(seed, index);
 }
 
 /** Splits a response's usage and cost over its completions, so sums stay exact. */

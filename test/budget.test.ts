@@ -150,6 +150,24 @@ describe('budgets', () => {
     expect(canonical(resumed)).toEqual(canonical(reference));
   });
 
+  it('ends normally when the budget cuts episodes short, however many it cuts: they are not errors', async () => {
+    const run = await iterate({
+      provider: scripted(['R'], { capabilities: { nativeN: false } }),
+      tasks: ['t0', 't1', 't2', 't3'],
+      rollout: async ({ act }) => {
+        for (let turn = 0; turn < 3; turn++) await act(`turn ${turn}`);
+        return 3;
+      },
+      samples: 8,
+      iterations: 3,
+      concurrency: 32,
+      maxErrors: 0,
+      budget: { maxSamples: 40 },
+    });
+    expect(run.stopped?.reason).toBe('maxSamples');
+    expect(run.trajectories.filter((trajectory) => !trajectory.ok).length).toBeGreaterThan(0);
+  });
+
   it('charges restored samples before a resumed task requests anything, so a resumed run never exceeds the budget', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'pauper-budget-')), 'retry.jsonl');
     // The fourth sample's request fails on the first run: resuming requests it again.

@@ -267,6 +267,34 @@ describe('iterate: the loop', () => {
     expect(startedAfterAbort).toBe(0);
   });
 
+  it('scores nothing a provider returns after an abort, with or without rewardConcurrency', async () => {
+    for (const rewardConcurrency of [undefined, 2]) {
+      const controller = new AbortController();
+      let rewards = 0;
+      // A user function that does not listen to the signal: its completions arrive after the abort.
+      const provider = fromFunction(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return 'x';
+      });
+      setTimeout(() => controller.abort(new Error('stop')), 5);
+      const run = iterate({
+        provider,
+        tasks: ['a', 'b'],
+        samples: 4,
+        iterations: 0,
+        signal: controller.signal,
+        ...(rewardConcurrency === undefined ? {} : { rewardConcurrency }),
+        reward: () => {
+          rewards++;
+          return 1;
+        },
+      });
+      await expect(run).rejects.toThrow('stop');
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(rewards).toBe(0);
+    }
+  });
+
   it('the same seed gives identical results twice; another seed differs', async () => {
     const options = {
       tasks: ['aab', 'abb', 'bba'],

@@ -8,7 +8,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../errors.js';
-import { costOf } from '../pricing.js';
+import { costOf, findModelEntry } from '../pricing.js';
 import type { Completion, Provider, SampleOptions, SampleRequest, SampleResponse } from '../provider.js';
 import { addUsage, zeroUsage, type Usage } from '../usage.js';
 import { contentHash } from '../fingerprint.js';
@@ -76,7 +76,9 @@ export interface AnthropicOptions<Output = unknown> extends ProviderTransportOpt
    * others with that prefix once its response is back, so they read the prompt cache
    * (0.1× input) instead of each writing it (1.25×): Anthropic makes an entry readable
    * only after the response that wrote it has begun. Costs one round trip per new prefix;
-   * prefixes too short to be cached (under 1,024 tokens) are never held back.
+   * a prefix shorter than the model can cache (1,024 to 4,096 tokens by model; 4,096 for
+   * a model pauper does not know) is never held back, and neither is anything after a
+   * first request that failed.
    * @default true
    */
   readonly warmCache?: boolean;
@@ -189,8 +191,27 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   };
 }
 
-/** The smallest prompt Anthropic caches (Claude Sonnet and Opus; other models need more). */
-const minimumCachedTokens = 1024;
+/**
+ * The shortest prefix Anthropic caches, in tokens, by model (dated snapshots match
+ * their base id). A model not listed is taken to need the most, so that a prefix
+ * too short to be cached is not held back for nothing.
+ */
+const minimumCachedTokens: Readonly<Record<string, number>> = Object.freeze({
+  'claude-opus-4-5': 4096,
+  'claude-haiku-4-5': 4096,
+  'claude-3-5-haiku': 2048,
+  'claude-3-haiku': 2048,
+  'claude-opus-4': 1024,
+  'claude-opus-4-0': 1024,
+  'claude-opus-4-1': 1024,
+  'claude-sonnet-4': 1024,
+  'claude-sonnet-4-0': 1024,
+  'claude-sonnet-4-5': 1024,
+  'claude-3-7-sonnet': 1024,
+  'claude-3-5-sonnet': 1024,
+  'claude-3-opus': 1024,
+});
+const unknownModelMinimumCachedTokens = 4096;
 
 /**
  * What identifies the request's cached prefix for the warmer, or `undefined` when it has
@@ -202,7 +223,8 @@ function cachedPrefixKey(model: string, request: SampleRequest): string | undefi
   if (length <= 0) return undefined;
   const prefix = request.messages.slice(0, length);
   const characters = prefix.reduce((sum, message) => sum + message.content.length, 0);
-  if (characters / 3 < minimumCachedTokens) return undefined;
+  const minimum = findModelEntry(model, minimumCachedTokens) ?? unknownModelMinimumCachedTokens;
+  if (characters / 3 < minimum) return undefined;
   return contentHash([model, prefix]);
 }
 

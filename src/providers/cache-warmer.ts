@@ -6,7 +6,7 @@
  * others with that prefix wait for its response, then go together and read.
  */
 export interface CacheWarmer {
-  /** Sends through the warmer: at once when `prefix` is `undefined` or warm, else after (or as) its first request. */
+  /** Sends through the warmer: at once when `prefix` is `undefined` or warm, else after (or as) its first request, whether that succeeds or fails. */
   send<T>(prefix: string | undefined, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T>;
 }
 
@@ -28,8 +28,9 @@ export function createCacheWarmer(now: () => number = Date.now): CacheWarmer {
     const first = warming.get(prefix);
     if (first !== undefined) {
       await untilSettled(first, signal);
-      // Warm now, unless the first request failed: then one of the waiting requests goes first.
-      return send(prefix, signal, request);
+      // Warm now; or the first request failed, and then the waiting ones go together rather than
+      // each in turn (an outage must not serialise a whole iteration). A later request warms again.
+      return request();
     }
     const attempt = request();
     const settled = attempt.then(

@@ -86,18 +86,24 @@ export interface Secrets {
  * or an Azure AD token provider fills `client.apiKey` only at the first request.
  */
 export function createSecrets(known: readonly (string | undefined)[], client?: object): Secrets {
-  const seen = new Set<string>();
+  const fixed = new Set<string>();
+  for (const key of known) if (typeof key === 'string' && key.trim() !== '') fixed.add(key);
+  // Credentials seen since: most recent last. Bounded, because an `apiKey` function may mint a
+  // token per request; the bound is far above the requests a provider has in flight at once.
+  const recent = new Map<string, true>();
   const add = (value: unknown): void => {
-    if (typeof value === 'string' && value.trim() !== '') seen.add(value);
+    if (typeof value !== 'string' || value.trim() === '' || fixed.has(value)) return;
+    recent.delete(value);
+    recent.set(value, true);
+    if (recent.size > recentCredentials) recent.delete(recent.keys().next().value as string);
   };
-  known.forEach(add);
   return {
     list: () => {
       if (client !== undefined) {
         add((client as { apiKey?: unknown }).apiKey);
         add((client as { authToken?: unknown }).authToken);
       }
-      return [...seen];
+      return [...fixed, ...recent.keys()];
     },
     observeHeaders: (headers) => {
       for (const name of CREDENTIAL_HEADERS) {
@@ -110,6 +116,9 @@ export function createSecrets(known: readonly (string | undefined)[], client?: o
     },
   };
 }
+
+/** How many credentials seen on requests a provider remembers for redaction. */
+const recentCredentials = 1024;
 
 function headerValue(headers: unknown, name: string): string | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;

@@ -135,6 +135,16 @@ describe('anthropic', () => {
       expect(response.usage.cachedInputTokens).toBe(3 * tokens);
     });
 
+    test("shorter than the model's minimum is never held back (Haiku 4.5 and unknown models cache from 4,096 tokens)", async () => {
+      for (const model of ['claude-haiku-4-5', 'claude-haiku-4-5-20251001', 'claude-next-model']) {
+        const target = await server({ latencyMs: 30 });
+        const provider = anthropic({ model, apiKey: KEY, baseURL: target.url });
+        const response = await provider.sample({ messages: longPrompt('maze B'), cachePrefixLength: 3 }, { n: 4 });
+        expect(response.usage.cachedInputTokens).toBe(0);
+        expect(response.usage.cacheWriteTokens).toBe(4 * (await prefixTokens(await server())));
+      }
+    });
+
     test('too short to be cached is never held back', async () => {
       const target = await server({ latencyMs: 30 });
       const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });

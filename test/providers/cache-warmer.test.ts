@@ -44,7 +44,7 @@ describe('cache warmer', () => {
     expect(sent).toEqual(['a', 'warm 1', 'warm 2', 'no prefix', 'other']);
   });
 
-  it('lets a waiting request go first when the first one failed', async () => {
+  it('sends the waiting requests together when the first one failed, and warms the prefix again later', async () => {
     const warmer = createCacheWarmer();
     const { sent, pending, request } = controlledRequests();
     const failed = warmer.send('prefix', undefined, request('a'));
@@ -53,12 +53,15 @@ describe('cache warmer', () => {
     pending[0]?.reject(new Error('503'));
     await expect(failed).rejects.toThrow('503');
     await tick();
-    expect(sent).toEqual(['a', 'b']);
-    pending[1]?.resolve();
-    await tick();
     expect(sent).toEqual(['a', 'b', 'c']);
+    pending[1]?.resolve();
     pending[2]?.resolve();
     expect(await Promise.all([second, third])).toEqual(['b', 'c']);
+    // Not warm: nothing with this prefix succeeded as a first request, so the next one goes first again.
+    void warmer.send('prefix', undefined, request('d'));
+    void warmer.send('prefix', undefined, request('e'));
+    await tick();
+    expect(sent).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('rejects a waiting request with the signal reason when it is aborted, without sending it', async () => {
