@@ -188,9 +188,9 @@ function restoreTask<Task, Output, Info>(
   }
   if (settings.rollout === undefined && settings.samples > 1) {
     requestTornAgain(control, base, restored, settings.samples);
-    // The run that wrote the journal switched to fan-out when one native request returned a single
-    // completion (the server ignores `n`); the resumed run does so before its first request too.
-    if ([...restored.values()].some((journaled) => journaled.requestCompletions === 1 && seedOf(journaled) === base.seed)) {
+    // The run that wrote the journal switched to fan-out when a request for several completions
+    // returned one (the server ignores `n`); the resumed run does so before its first request too.
+    if ([...restored.values()].some((journaled) => (journaled.requestAsked ?? 0) > 1 && journaled.requestCompletions === 1)) {
       control.state.fanOut = true;
     }
   }
@@ -212,8 +212,8 @@ function restoreTask<Task, Output, Info>(
  * A native-`n` request made its samples at once, with the task's seed. When a crash
  * tore its journaling (fewer of them journaled than it returned), every requested
  * sample of the task is dropped from `restored` to be requested again, so the
- * request repeats whole and the result is the same. Top-ups after a short response
- * have their own seeds, and a complete request's samples are all kept.
+ * request repeats whole and the result is the same. Samples of requests for one
+ * completion (fan-out, top-ups) stand alone, and a complete request's are all kept.
  */
 function requestTornAgain<Task, Output, Info>(
   control: RunControl<Task, Output, Info>,
@@ -221,15 +221,18 @@ function requestTornAgain<Task, Output, Info>(
   restored: Map<number, Journaled<Task, Output, Info>>,
   samples: number,
 ): void {
-  const native = [...restored.values()].filter((journaled) => seedOf(journaled) === base.seed);
-  const known = native.filter((journaled) => journaled.requestCompletions !== undefined);
-  // Journals written before `requestCompletions` existed: a native request was assumed to return all `n`.
-  const returned = known.length > 0 ? Math.max(...known.map((journaled) => journaled.requestCompletions ?? 0)) : samples;
-  const counted = known.length > 0 ? known.length : native.length;
-  if (counted === 0 || counted >= returned) return;
+  const entries = [...restored.values()];
+  // Journals written before `requestAsked` existed: a sample with the task's seed came from
+  // the native request, which was assumed to have returned all `n`.
+  const known = entries.some((journaled) => journaled.requestAsked !== undefined);
+  const requested = (journaled: Journaled<Task, Output, Info>): boolean =>
+    known ? (journaled.requestAsked ?? 0) > 0 : seedOf(journaled) === base.seed;
+  const native = entries.filter((journaled) => (known ? (journaled.requestAsked ?? 0) > 1 : requested(journaled)));
+  if (native.length === 0) return;
+  const returned = known ? Math.max(...native.map((journaled) => journaled.requestCompletions ?? 0)) : samples;
+  if (native.length >= returned) return;
   for (const [index, journaled] of restored) {
-    const requested = known.length > 0 ? (journaled.requestCompletions ?? 0) > 0 : seedOf(journaled) === base.seed;
-    if (!requested) continue;
+    if (!requested(journaled)) continue;
     restored.delete(index);
     control.resumed.requestedAgain++;
   }
@@ -313,6 +316,7 @@ async function playEpisode<Task, Output, Info>(
   const costs: (number | null)[] = [];
   let latencyMs = 0;
   let requestError: unknown;
+  let budgetRefusal: BudgetExceededError | undefined;
   const episodeSeed = deriveSeed(base.seed, index);
 
   const act = async (message: string, info?: unknown): Promise<string> => {
@@ -348,6 +352,7 @@ async function playEpisode<Task, Output, Info>(
     latencyMs += sampled.latencyMs;
     if (!sampled.ok) {
       requestError = sampled.error;
+      if (sampled.error instanceof BudgetExceededError) budgetRefusal = sampled.error;
       throw sampled.error;
     }
     if (hit === undefined && key !== undefined && control.cache !== undefined) {
@@ -387,6 +392,8 @@ async function playEpisode<Task, Output, Info>(
     seed: episodeSeed,
   };
   if (threw) {
+    // Cut short by the budget, however the rollout passed the refusal on (rethrown, wrapped, or another error).
+    if (budgetRefusal !== undefined) return failed(common, 'request', budgetRefusal);
     return rolloutError === requestError ? failed(common, 'request', rolloutError) : failed(common, 'rollout', rolloutError);
   }
   try {

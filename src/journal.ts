@@ -102,6 +102,8 @@ const completionSchema = z.object({
   latencyMs: z.number(),
   /** How many completions the request that made this one returned: resuming tells a complete native-`n` request from a torn one. */
   requestCompletions: count.optional(),
+  /** How many completions that request asked for: one asked for several and answered with one means the server ignores `n`. */
+  requestAsked: count.optional(),
 });
 const iterationSchema = z.object({
   ...base,
@@ -427,6 +429,7 @@ export async function openJournal<Task, Output, Info>(
         costUsd: sampled.costUsd,
         latencyMs: sampled.latencyMs,
         requestCompletions: sampled.requestCompletions,
+        requestAsked: sampled.requestAsked,
       });
     },
   };
@@ -719,6 +722,7 @@ function restore<Task, Output, Info>(
     return {
       index: source.index,
       requestCompletions: completion?.requestCompletions,
+      requestAsked: completion?.requestAsked,
       completion: {
         ok: true,
         completion: { text: source.text, ...(parsed === undefined ? {} : { parsed }), ...(error === undefined ? {} : { error }) },
@@ -727,10 +731,15 @@ function restore<Task, Output, Info>(
         latencyMs: source.latencyMs,
         seed: source.seed,
         requestCompletions: completion?.requestCompletions ?? 1,
+        requestAsked: completion?.requestAsked ?? 1,
       },
     };
   }
-  return { trajectory: trajectoryOf<Task, Output, Info>(record, task, prompt), requestCompletions: completion?.requestCompletions };
+  return {
+    trajectory: trajectoryOf<Task, Output, Info>(record, task, prompt),
+    requestCompletions: completion?.requestCompletions,
+    requestAsked: completion?.requestAsked,
+  };
 }
 
 function trajectoryOf<Task, Output, Info>(record: JournalSample, task: Task, prompt: readonly Message[]): Trajectory<Task, Output, Info> {

@@ -103,7 +103,7 @@ export function fromCache(cached: CachedCompletion, fallbackSeed: number): Sampl
   const { seed, ...completion } = cached;
   // A store is outside pauper's hands (a file someone edited): a seed that is not one is not trusted.
   const requestSeed = Number.isInteger(seed) && (seed as number) >= 0 ? (seed as number) : fallbackSeed;
-  return { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: requestSeed, requestCompletions: 0 };
+  return { ok: true, completion, usage: zeroUsage, costUsd: 0, latencyMs: 0, seed: requestSeed, requestAsked: 0, requestCompletions: 0 };
 }
 
 /** Cached completions of a task's samples not restored from a journal. A cache hit costs nothing. */

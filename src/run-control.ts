@@ -58,6 +58,8 @@ export type Journaled<Task, Output, Info> = (
 ) & {
   /** How many completions its request returned, when the journal says (journals written since this field came). */
   readonly requestCompletions: number | undefined;
+  /** How many completions its request asked for, when the journal says. */
+  readonly requestAsked: number | undefined;
 };
 
 /** Counts of a resumed run. */

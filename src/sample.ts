@@ -42,6 +42,8 @@ interface SampleShare {
   readonly latencyMs: number;
   /** The seed sent with the request. */
   readonly seed: number;
+  /** How many completions the request that made this one asked for (0 from a cache). */
+  readonly requestAsked: number;
   /** How many completions the request that made this one returned (what it asked for, when it failed; 0 from a cache). */
   readonly requestCompletions: number;
 }
@@ -127,6 +129,7 @@ export async function sample(
           costUsd: 0,
           latencyMs: 0,
           seed: requestSeed,
+          requestAsked: count,
           requestCompletions: count,
         }));
       }
@@ -151,6 +154,7 @@ export async function sample(
           costUsd: 0,
           latencyMs,
           seed: requestSeed,
+          requestAsked: count,
           requestCompletions: count,
         }));
       }
@@ -167,7 +171,7 @@ export async function sample(
       );
       if (shares.length < count) options.onRequestError?.(missing, count - shares.length);
       while (shares.length < count) {
-        shares.push({ ok: false, error: missing, usage: zeroUsage, costUsd: 0, latencyMs, seed: requestSeed, requestCompletions: count });
+        shares.push({ ok: false, error: missing, usage: zeroUsage, costUsd: 0, latencyMs, seed: requestSeed, requestAsked: count, requestCompletions: count });
       }
       return shares;
     });
@@ -226,6 +230,7 @@ function share(response: SampleResponse, count: number, latencyMs: number, seed:
     costUsd,
     latencyMs,
     seed,
+    requestAsked: count,
     requestCompletions,
   }));
 }

@@ -150,22 +150,30 @@ describe('budgets', () => {
     expect(canonical(resumed)).toEqual(canonical(reference));
   });
 
-  it('ends normally when the budget cuts episodes short, however many it cuts: they are not errors', async () => {
-    const run = await iterate({
-      provider: scripted(['R'], { capabilities: { nativeN: false } }),
-      tasks: ['t0', 't1', 't2', 't3'],
-      rollout: async ({ act }) => {
-        for (let turn = 0; turn < 3; turn++) await act(`turn ${turn}`);
-        return 3;
-      },
-      samples: 8,
-      iterations: 3,
-      concurrency: 32,
-      maxErrors: 0,
-      budget: { maxSamples: 40 },
-    });
-    expect(run.stopped?.reason).toBe('maxSamples');
-    expect(run.trajectories.filter((trajectory) => !trajectory.ok).length).toBeGreaterThan(0);
+  it('ends normally when the budget cuts episodes short, however many it cuts and however the rollout passes the refusal on', async () => {
+    for (const wrap of [false, true]) {
+      const run = await iterate({
+        provider: scripted(['R'], { capabilities: { nativeN: false } }),
+        tasks: ['t0', 't1', 't2', 't3'],
+        rollout: async ({ act }) => {
+          for (let turn = 0; turn < 3; turn++) {
+            await act(`turn ${turn}`).catch((error: unknown) => {
+              throw wrap ? new Error('episode aborted', { cause: error }) : error;
+            });
+          }
+          return 3;
+        },
+        samples: 8,
+        iterations: 3,
+        concurrency: 32,
+        maxErrors: 0,
+        budget: { maxSamples: 40 },
+      });
+      expect(run.stopped?.reason).toBe('maxSamples');
+      const cut = run.trajectories.filter((trajectory) => !trajectory.ok);
+      expect(cut.length).toBeGreaterThan(0);
+      for (const trajectory of cut) expect(trajectory.failure.stage).toBe('request');
+    }
   });
 
   it('charges restored samples before a resumed task requests anything, so a resumed run never exceeds the budget', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AnySelector, IterateOptions, SampleRequest, ScriptedProvider } from 'pauper';
+import type { AnySelector, CachedCompletion, IterateOptions, ResponseCache, SampleRequest, ScriptedProvider } from 'pauper';
 import {
   ConfigError,
   fromFunction,
@@ -313,6 +313,24 @@ describe('journal: resume', () => {
     }
   });
 
+  it("resumes exactly when a cache held only some of a task's samples, so the rest went one request each", async () => {
+    // A cache filled by a run of iteration 0, less one entry (evicted, or a store that failed).
+    const full = new Map<string, CachedCompletion>();
+    await iterate(options(deterministic(), { cache: { get: (key) => full.get(key), set: (key, value) => void full.set(key, value) }, iterations: 0, evalTasks: [] }));
+    const partial = new Map([...full].filter(([, value]) => !(value.text.startsWith('a:') && value.text.endsWith(':0'))));
+    expect(partial.size).toBe(full.size - 1);
+    const cache = (): ResponseCache => ({ get: (key) => partial.get(key), set: () => {} });
+    const path = join(directory, 'partly-cached.jsonl');
+    const reference = await iterate(options(deterministic(), { cache: cache(), journal: path, concurrency: 1 }));
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    for (let keepLines = 1; keepLines < lines.length; keepLines += 2) {
+      const crashed = join(directory, `partly-cached-${keepLines}.jsonl`);
+      await writeFile(crashed, `${lines.slice(0, keepLines).join('\n')}\n`);
+      const resumed = await iterate(options(deterministic(), { cache: cache(), journal: crashed, resume: true, concurrency: 1 }));
+      expect(canonical(resumed)).toEqual(canonical(reference));
+    }
+  });
+
   it('makes no request when resuming a finished run, and can extend it by more iterations', async () => {
     const path = join(directory, 'done.jsonl');
     const reference = await iterate(options(deterministic(), { journal: path }));
@@ -477,6 +495,7 @@ describe('journal: values it cannot serialise, and write errors', () => {
         latencyMs: 1,
         seed: 3,
         requestCompletions: 2,
+        requestAsked: 2,
       });
     }
     const looped: unknown[] = [];

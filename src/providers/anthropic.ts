@@ -17,6 +17,7 @@ import { sdkTimeout } from './openai.js';
 import {
   compileSchema,
   createSecrets,
+  requestCredentials,
   estimateTokens,
   malformedResponse,
   missingPackage,
@@ -132,6 +133,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
     signal: AbortSignal | undefined,
   ): Promise<{ completion: Completion<Output>; usage: Usage; usageMissing: boolean; model: string }> => {
     const sdk = await client();
+    const sent = requestCredentials();
     const message = await transport.send(
       (attemptSignal) =>
         sdk.messages
@@ -139,12 +141,17 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
             signal: attemptSignal,
             maxRetries: 0,
             timeout: sdkTimeout(transport),
-            // Records the credentials each request really carried (an `apiKey` function's result
+            // Records the credentials the request really carried (an `apiKey` function's result
             // lives nowhere else), so an error echoing them can be scrubbed.
-            middleware: [recordCredentials(secrets)],
+            middleware: [recordCredentials(sent.observe)],
           })
           .then((response) => validateMessage(name, response)),
-      { provider: name, ...(signal === undefined ? {} : { signal }), estimatedTokens, secrets: secrets.list },
+      {
+        provider: name,
+        ...(signal === undefined ? {} : { signal }),
+        estimatedTokens,
+        secrets: () => [...secrets.list(), ...sent.values],
+      },
     );
     const responseModel = typeof message.model === 'string' ? message.model : model;
     const usageMissing = typeof message.usage !== 'object' || message.usage === null;
@@ -233,9 +240,9 @@ const missingUsageWarning =
   'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.';
 
 /** Per-request SDK middleware that records the credential headers a request is sent with. */
-function recordCredentials(secrets: Secrets): Middleware {
+function recordCredentials(observe: (headers: unknown) => void): Middleware {
   return (request, next) => {
-    secrets.observeHeaders(request.headers);
+    observe(request.headers);
     return next(request);
   };
 }

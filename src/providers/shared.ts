@@ -73,10 +73,8 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
 
 /** The secrets one provider's errors must never show; see `createSecrets`. */
 export interface Secrets {
-  /** Every secret known so far; called by the transport when it builds an error. */
+  /** Every secret known when an error is built; the transport calls it then. */
   readonly list: () => readonly string[];
-  /** Records the credential values of an outgoing request's headers (`Authorization`, `x-api-key`, `api-key`). */
-  readonly observeHeaders: (headers: unknown) => void;
 }
 
 /**
@@ -88,37 +86,49 @@ export interface Secrets {
 export function createSecrets(known: readonly (string | undefined)[], client?: object): Secrets {
   const fixed = new Set<string>();
   for (const key of known) if (typeof key === 'string' && key.trim() !== '') fixed.add(key);
-  // Credentials seen since: most recent last. Bounded, because an `apiKey` function may mint a
-  // token per request; the bound is far above the requests a provider has in flight at once.
-  const recent = new Map<string, true>();
-  const add = (value: unknown): void => {
+  // Credentials a client held when earlier errors were built: a key that rotated since may still
+  // be echoed by a request in flight. Bounded, because a key function may mint one per request.
+  const earlier = new Map<string, true>();
+  const remember = (value: unknown): void => {
     if (typeof value !== 'string' || value.trim() === '' || fixed.has(value)) return;
-    recent.delete(value);
-    recent.set(value, true);
-    if (recent.size > recentCredentials) recent.delete(recent.keys().next().value as string);
+    earlier.delete(value);
+    earlier.set(value, true);
+    if (earlier.size > earlierCredentials) earlier.delete(earlier.keys().next().value as string);
   };
   return {
     list: () => {
       if (client !== undefined) {
-        add((client as { apiKey?: unknown }).apiKey);
-        add((client as { authToken?: unknown }).authToken);
+        remember((client as { apiKey?: unknown }).apiKey);
+        remember((client as { authToken?: unknown }).authToken);
       }
-      return [...fixed, ...recent.keys()];
-    },
-    observeHeaders: (headers) => {
-      for (const name of CREDENTIAL_HEADERS) {
-        const value = headerValue(headers, name);
-        if (value === undefined) continue;
-        add(value);
-        const bearer = /^bearer\s+(.+)$/i.exec(value.trim());
-        if (bearer !== null) add(bearer[1]);
-      }
+      return [...fixed, ...earlier.keys()];
     },
   };
 }
 
-/** How many credentials seen on requests a provider remembers for redaction. */
-const recentCredentials = 1024;
+/** How many credentials read from a user's client a provider keeps redacting after they rotate. */
+const earlierCredentials = 256;
+
+/**
+ * The credentials one request carries, gathered from its headers as it is sent (every
+ * attempt): they are the surest secrets to scrub from that request's errors, and they
+ * are forgotten with the request.
+ */
+export function requestCredentials(): { readonly values: string[]; readonly observe: (headers: unknown) => void } {
+  const values: string[] = [];
+  return {
+    values,
+    observe: (headers) => {
+      for (const name of CREDENTIAL_HEADERS) {
+        const value = headerValue(headers, name);
+        if (value === undefined || values.includes(value)) continue;
+        values.push(value);
+        const bearer = /^bearer\s+(.+)$/i.exec(value.trim());
+        if (bearer?.[1] !== undefined) values.push(bearer[1]);
+      }
+    },
+  };
+}
 
 function headerValue(headers: unknown, name: string): string | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
