@@ -238,6 +238,17 @@ function requestTornAgain<Task, Output, Info>(
   }
 }
 
+/** Whether `error` is `cause`, or has it somewhere down its `cause` chain. */
+function causedBy(error: unknown, cause: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current !== undefined && current !== null && !seen.has(current); ) {
+    if (current === cause) return true;
+    seen.add(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function seedOf(journaled: Journaled<unknown, unknown, unknown>): number {
   return 'completion' in journaled ? journaled.completion.seed : journaled.trajectory.seed;
 }
@@ -392,8 +403,8 @@ async function playEpisode<Task, Output, Info>(
     seed: episodeSeed,
   };
   if (threw) {
-    // Cut short by the budget, however the rollout passed the refusal on (rethrown, wrapped, or another error).
-    if (budgetRefusal !== undefined) return failed(common, 'request', budgetRefusal);
+    // Cut short by the budget: the rollout rethrew the refusal, or wrapped it (its `cause` chain holds it).
+    if (budgetRefusal !== undefined && causedBy(rolloutError, budgetRefusal)) return failed(common, 'request', budgetRefusal);
     return rolloutError === requestError ? failed(common, 'request', rolloutError) : failed(common, 'rollout', rolloutError);
   }
   try {

@@ -176,7 +176,26 @@ describe('budgets', () => {
     }
   });
 
+  it("records the rollout's own error, and counts it, when a rollout caught the budget's refusal and then failed otherwise", async () => {
+    const run = iterate({
+      provider: scripted(['R'], { capabilities: { nativeN: false } }),
+      tasks: ['t0'],
+      rollout: async ({ act }) => {
+        const replies: (string | undefined)[] = [];
+        for (let turn = 0; turn < 3; turn++) replies.push(await act(`turn ${turn}`).catch(() => undefined));
+        return replies.map((reply) => reply!.length).reduce((sum, length) => sum + length, 0);
+      },
+      samples: 4,
+      iterations: 0,
+      concurrency: 1,
+      maxErrors: 0,
+      budget: { maxSamples: 6 },
+    });
+    await expect(run).rejects.toThrow(/rollout: Cannot read properties of undefined/);
+  });
+
   it('charges restored samples before a resumed task requests anything, so a resumed run never exceeds the budget', async () => {
+
     const path = join(await mkdtemp(join(tmpdir(), 'pauper-budget-')), 'retry.jsonl');
     // The fourth sample's request fails on the first run: resuming requests it again.
     let calls = 0;
