@@ -22,6 +22,7 @@ import { addUsage, zeroUsage, type Usage } from '../usage.js';
 import {
   compileSchema,
   createSecrets,
+  requestCredentials,
   estimateTokens,
   isStrictCompatible,
   malformedResponse,
@@ -102,6 +103,8 @@ export interface ChatCompletionsConfig<Output> {
   readonly model: string;
   readonly client: () => Promise<OpenAI>;
   readonly secrets: Secrets;
+  /** Starts recording the credentials one request carries, for a user's client that can do it. */
+  readonly tagRequest?: (() => RequestTag) | undefined;
   readonly transport: Transport;
   readonly logprobs: boolean;
   readonly schema: OutputSchema<Output> | undefined;
@@ -161,7 +164,7 @@ export interface OpenAIClientSettings {
 export function resolveOpenAIClient(
   options: Pick<OpenAIOptions, 'client' | 'apiKey' | 'baseURL' | 'timeout'>,
   settings: OpenAIClientSettings,
-): { client: () => Promise<OpenAI>; secrets: Secrets } {
+): { client: () => Promise<OpenAI>; secrets: Secrets; tagRequest?: () => RequestTag } {
   const { client } = options;
   if (client !== undefined) {
     if (typeof client !== 'object' || client === null || typeof client.chat?.completions?.create !== 'function') {
@@ -170,10 +173,13 @@ export function resolveOpenAIClient(
     }
     if (options.apiKey !== undefined) throw new ConfigError('apiKey', '[redacted]', 'nothing when `client` is given');
     if (options.baseURL !== undefined) throw new ConfigError('baseURL', options.baseURL, 'nothing when `client` is given');
+    // The key is read when an error is built: an `apiKey` function or Azure token provider sets it per request.
+    const secrets = createSecrets([], client);
+    const recording = recordingCopy(client);
+    if (recording !== undefined) return { client: () => Promise.resolve(recording.sdk), secrets, tagRequest: recording.tag };
     // Checked above to have chat.completions.create; responses are validated per request.
     const sdk = client as unknown as OpenAI;
-    // The key is read when an error is built: an `apiKey` function or Azure token provider sets it per request.
-    return { client: () => Promise.resolve(sdk), secrets: createSecrets([], client) };
+    return { client: () => Promise.resolve(sdk), secrets };
   }
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new ConfigError('apiKey', typeof options.apiKey === 'string' ? '' : typeof options.apiKey, 'a non-empty string');
@@ -212,6 +218,57 @@ export function resolveOpenAIClient(
   };
 }
 
+/** The credentials one request carried, gathered while it runs; `end` forgets them. */
+export interface RequestTag {
+  /** Request headers that let the client's fetch know the request (removed before sending). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly values: readonly string[];
+  readonly end: () => void;
+}
+
+const requestTagHeader = 'x-pauper-request';
+
+/**
+ * A copy of a user's SDK client (`withOptions`) whose fetch records the credentials
+ * each request really carries: an `apiKey` function or an Azure AD token provider may
+ * mint one per request, and the client holds only the latest, so a request still in
+ * flight could echo one no longer there. `undefined` for an object that cannot be copied.
+ */
+function recordingCopy(client: object): { sdk: OpenAI; tag: () => RequestTag } | undefined {
+  const source = client as { withOptions?: unknown; fetch?: unknown };
+  if (typeof source.withOptions !== 'function' || typeof source.fetch !== 'function') return undefined;
+  // Only the plain OpenAI class copies faithfully: an AzureOpenAI copy loses its deployment.
+  if (Object.getPrototypeOf(client)?.constructor?.name !== 'OpenAI') return undefined;
+  const inner = source.fetch as typeof fetch;
+  const open = new Map<string, string[]>();
+  const recordingFetch: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    const id = headers.get(requestTagHeader);
+    if (id === null) return inner(input, init);
+    headers.delete(requestTagHeader);
+    const sent = requestCredentials();
+    sent.observe(headers);
+    open.get(id)?.push(...sent.values);
+    return inner(input, { ...init, headers });
+  };
+  let sdk: OpenAI;
+  try {
+    sdk = (source.withOptions as (options: object) => OpenAI).call(client, { fetch: recordingFetch });
+  } catch {
+    return undefined;
+  }
+  let next = 0;
+  return {
+    sdk,
+    tag: () => {
+      const id = String(++next);
+      const values: string[] = [];
+      open.set(id, values);
+      return { headers: { [requestTagHeader]: id }, values, end: () => open.delete(id) };
+    },
+  };
+}
+
 /** The provider behind `openai` and `openaiCompatible`. */
 export function createChatCompletionsProvider<Output>(config: ChatCompletionsConfig<Output>): Provider<Output> {
   const { name, model, transport, secrets } = config;
@@ -228,18 +285,29 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     const client = await config.client();
     const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
     const body = buildBody(config, schema, request, n, seed);
-    const response = await transport.send(
-      (attemptSignal) =>
-        client.chat.completions
-          .create(body, { signal: attemptSignal, maxRetries: 0, timeout: sdkTimeout(transport) })
-          .then((completion) => validateCompletion(name, completion)),
-      {
-        provider: name,
-        ...(signal === undefined ? {} : { signal }),
-        estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
-        secrets: secrets.list,
-      },
-    );
+    const tag = config.tagRequest?.();
+    let response: ChatCompletion;
+    try {
+      response = await transport.send(
+        (attemptSignal) =>
+          client.chat.completions
+            .create(body, {
+              signal: attemptSignal,
+              maxRetries: 0,
+              timeout: sdkTimeout(transport),
+              ...(tag === undefined ? {} : { headers: tag.headers }),
+            })
+            .then((completion) => validateCompletion(name, completion)),
+        {
+          provider: name,
+          ...(signal === undefined ? {} : { signal }),
+          estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
+          secrets: tag === undefined ? secrets.list : () => [...secrets.list(), ...tag.values],
+        },
+      );
+    } finally {
+      tag?.end();
+    }
     const choices = [...response.choices].sort((a, b) => a.index - b.index).slice(0, n);
     const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
     // Some compatible servers omit `model`; the configured one then prices the usage.

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { Anthropic } from '@anthropic-ai/sdk';
 import { AzureOpenAI, OpenAI } from 'openai';
@@ -128,5 +130,53 @@ describe('keys a user-built client only learns per request', () => {
     expect(inspect(samples, { depth: 20 })).toMatch(/\[redacted\]/);
     expectNoToken(events);
     expectNoToken(outcome);
+  });
+});
+
+describe('an OpenAI client whose apiKey function mints a key per request', () => {
+  test('no minted key appears in any error, although the client holds only the latest one when errors are built', async () => {
+    // Answers 401 echoing the credential received; the first request's answer waits until the second
+    // request has arrived, so by then the client already holds the second key.
+    let arrived = 0;
+    const held: (() => void)[] = [];
+    const tagsSeen: unknown[] = [];
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        tagsSeen.push(request.headers['x-pauper-request']);
+        const answer = () => {
+          response.writeHead(401, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: { message: `invalid credential ${request.headers.authorization}`, type: 'auth' } }));
+        };
+        arrived++;
+        if (arrived === 1) held.push(answer);
+        else {
+          answer();
+          setTimeout(() => held.splice(0).forEach((release) => release()), 10);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      let minted = 0;
+      const client = new OpenAI({ apiKey: async () => `sk-minted-${++minted}-SECRET0123456789`, baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+      const provider = openai({ model: 'gpt-4.1-mini', client, maxRetries: 0 });
+      const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
+      const first = provider.sample(request, { n: 1 });
+      while (arrived < 1) await new Promise((resolve) => setTimeout(resolve, 2));
+      const results = await Promise.allSettled([first, provider.sample(request, { n: 1 })]);
+      const errors = results.map((result) => (result.status === 'rejected' ? (result.reason as Error) : undefined));
+      expect(errors.every((error) => error !== undefined)).toBe(true);
+      expect(minted).toBe(2);
+      for (const error of errors) {
+        expect(error?.message).toContain('[redacted]');
+        expect(`${error?.message} ${inspect(error, { depth: 8 })}`).not.toMatch(/sk-minted-\d/);
+      }
+      // The header pauper uses to tell requests apart never leaves the process.
+      expect(tagsSeen).toEqual([undefined, undefined]);
+    } finally {
+      server.close();
+    }
   });
 });
