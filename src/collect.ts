@@ -91,12 +91,12 @@ async function collectTask<Task, Output, Info>(
     taskTurns,
   };
   // A single-shot request failure is counted when it happens (see `requestFailed`), to stop a failing
-  // run promptly. An episode counts once, as a whole: its rollout may recover from a failed turn.
+  // run promptly. An episode counts once, as a whole: its rollout may recover from a failed turn; and
+  // an episode the budget cut short is no error (the run ends normally, with `stopped`).
+  const countsNow = (failure: Failure): boolean =>
+    settings.rollout === undefined ? failure.stage !== 'request' : !(failure.error instanceof BudgetExceededError);
   const record = (trajectory: Trajectory<Task, Output, Info>): Trajectory<Task, Output, Info> => {
-    // An episode the budget cut short is not an error: the run ends normally, with `stopped`.
-    if (!trajectory.ok && (settings.rollout !== undefined ? !refused(trajectory) : trajectory.failure.stage !== 'request')) {
-      control.fail(trajectory.failure);
-    }
+    if (!trajectory.ok && countsNow(trajectory.failure)) control.fail(trajectory.failure);
     control.emit({ type: 'sample', trajectory });
     return trajectory;
   };
@@ -187,7 +187,7 @@ function restoreTask<Task, Output, Info>(
     else if (found !== undefined) restored.set(index, found);
   }
   if (settings.rollout === undefined && settings.samples > 1) {
-    requestTornAgain(control, base, restored, settings.samples);
+    requestTornAgain(control, restored);
     // The run that wrote the journal switched to fan-out when a request for several completions
     // returned one (the server ignores `n`); the resumed run does so before its first request too.
     if ([...restored.values()].some((journaled) => (journaled.requestAsked ?? 0) > 1 && journaled.requestCompletions === 1)) {
@@ -213,26 +213,19 @@ function restoreTask<Task, Output, Info>(
  * tore its journaling (fewer of them journaled than it returned), every requested
  * sample of the task is dropped from `restored` to be requested again, so the
  * request repeats whole and the result is the same. Samples of requests for one
- * completion (fan-out, top-ups) stand alone, and a complete request's are all kept.
+ * completion (fan-out, top-ups) stand alone, and a complete request's are all kept;
+ * so are samples the journal has no request record of (cache hits).
  */
 function requestTornAgain<Task, Output, Info>(
   control: RunControl<Task, Output, Info>,
-  base: TaskBase<Task>,
   restored: Map<number, Journaled<Task, Output, Info>>,
-  samples: number,
 ): void {
-  const entries = [...restored.values()];
-  // Journals written before `requestAsked` existed: a sample with the task's seed came from
-  // the native request, which was assumed to have returned all `n`.
-  const known = entries.some((journaled) => journaled.requestAsked !== undefined);
-  const requested = (journaled: Journaled<Task, Output, Info>): boolean =>
-    known ? (journaled.requestAsked ?? 0) > 0 : seedOf(journaled) === base.seed;
-  const native = entries.filter((journaled) => (known ? (journaled.requestAsked ?? 0) > 1 : requested(journaled)));
+  const native = [...restored.values()].filter((journaled) => (journaled.requestAsked ?? 0) > 1);
   if (native.length === 0) return;
-  const returned = known ? Math.max(...native.map((journaled) => journaled.requestCompletions ?? 0)) : samples;
+  const returned = Math.max(...native.map((journaled) => journaled.requestCompletions ?? 0));
   if (native.length >= returned) return;
   for (const [index, journaled] of restored) {
-    if (!requested(journaled)) continue;
+    if ((journaled.requestAsked ?? 0) === 0) continue;
     restored.delete(index);
     control.resumed.requestedAgain++;
   }
@@ -247,10 +240,6 @@ function causedBy(error: unknown, cause: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
-}
-
-function seedOf(journaled: Journaled<unknown, unknown, unknown>): number {
-  return 'completion' in journaled ? journaled.completion.seed : journaled.trajectory.seed;
 }
 
 function refused(trajectory: Trajectory<unknown, unknown, unknown>): boolean {
@@ -327,7 +316,6 @@ async function playEpisode<Task, Output, Info>(
   const costs: (number | null)[] = [];
   let latencyMs = 0;
   let requestError: unknown;
-  let budgetRefusal: BudgetExceededError | undefined;
   const episodeSeed = deriveSeed(base.seed, index);
 
   const act = async (message: string, info?: unknown): Promise<string> => {
@@ -363,7 +351,6 @@ async function playEpisode<Task, Output, Info>(
     latencyMs += sampled.latencyMs;
     if (!sampled.ok) {
       requestError = sampled.error;
-      if (sampled.error instanceof BudgetExceededError) budgetRefusal = sampled.error;
       throw sampled.error;
     }
     if (hit === undefined && key !== undefined && control.cache !== undefined) {
@@ -404,7 +391,8 @@ async function playEpisode<Task, Output, Info>(
   };
   if (threw) {
     // Cut short by the budget: the rollout rethrew the refusal, or wrapped it (its `cause` chain holds it).
-    if (budgetRefusal !== undefined && causedBy(rolloutError, budgetRefusal)) return failed(common, 'request', budgetRefusal);
+    // Once the budget refuses a turn it refuses every later one, so the last failed turn holds the refusal.
+    if (requestError instanceof BudgetExceededError && causedBy(rolloutError, requestError)) return failed(common, 'request', requestError);
     return rolloutError === requestError ? failed(common, 'request', rolloutError) : failed(common, 'rollout', rolloutError);
   }
   try {

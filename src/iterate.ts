@@ -248,7 +248,7 @@ export interface ResolvedIterate<Task, Output, Info> extends ResolvedSampling<Ta
   readonly iterations: number;
   readonly select: Selector<Task, Output, Info>;
   readonly pool: PoolPolicy;
-  readonly journal: { readonly path: string; readonly resume: boolean; readonly config: () => JournalRunConfig } | undefined;
+  readonly journal: { readonly path: string; readonly resume: boolean; readonly config: JournalRunConfig } | undefined;
   readonly gate: RunBudgetGate | undefined;
   readonly targetReward: number | undefined;
   readonly patience: number | undefined;
@@ -285,11 +285,10 @@ export function resolveIterate<Task, Output, Info>(options: IterateOptions<Task,
   const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
   const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, gate, targetReward, patience };
   const path = options.journal;
-  // Built now, so tasks a journal cannot hold are a ConfigError from iterate() itself.
-  const config = path === undefined ? undefined : journalConfig(options, resolved);
   return {
     ...resolved,
-    journal: path === undefined || config === undefined ? undefined : { path, resume, config: () => config },
+    // Built now, so tasks a journal cannot hold are a ConfigError from iterate() itself.
+    journal: path === undefined ? undefined : { path, resume, config: journalConfig(options, resolved) },
   };
 }
 
@@ -350,7 +349,7 @@ async function* loop<Task, Output, Info>(
   const journal: OpenJournal<Task, Output, Info> | undefined =
     resolved.journal === undefined
       ? undefined
-      : await openJournal(resolved.journal.path, resolved.journal.resume, resolved.journal.config(), {
+      : await openJournal(resolved.journal.path, resolved.journal.resume, resolved.journal.config, {
           onWarning: (message) => warn(message),
         });
   const { onEvent } = resolved;

@@ -33,7 +33,14 @@ export function createSamplerState(): SamplerState {
 
 /** One completion with its share of the usage, or the failure of the request that should have produced it. */
 export type SampledCompletion =
-  | (SampleShare & { readonly ok: true; readonly completion: Completion })
+  | (SampleShare & {
+      readonly ok: true;
+      readonly completion: Completion;
+      /** How many completions the request that made this one asked for (0 from a cache). */
+      readonly requestAsked: number;
+      /** How many completions that request returned (0 from a cache). */
+      readonly requestCompletions: number;
+    })
   | (SampleShare & { readonly ok: false; readonly error: unknown });
 
 interface SampleShare {
@@ -42,10 +49,11 @@ interface SampleShare {
   readonly latencyMs: number;
   /** The seed sent with the request. */
   readonly seed: number;
-  /** How many completions the request that made this one asked for (0 from a cache). */
-  readonly requestAsked: number;
-  /** How many completions the request that made this one returned (what it asked for, when it failed; 0 from a cache). */
-  readonly requestCompletions: number;
+}
+
+/** `count` entries failed with `error`: a request that was refused or failed stands for each completion it should have made. */
+function failedShares(count: number, error: unknown, latencyMs: number, seed: number): SampledCompletion[] {
+  return Array.from({ length: count }, () => ({ ok: false as const, error, usage: zeroUsage, costUsd: 0, latencyMs, seed }));
 }
 
 /** Options of `sample`. */
@@ -121,17 +129,7 @@ export async function sample(
       if (count > 1 && !nativeN()) return 'fan-out';
       const ticket = options.gate?.admit(request, count);
       if (options.gate !== undefined && ticket === undefined) {
-        const refused = new BudgetExceededError('budget', 'The run budget does not admit this request.');
-        return Array.from({ length: count }, () => ({
-          ok: false as const,
-          error: refused,
-          usage: zeroUsage,
-          costUsd: 0,
-          latencyMs: 0,
-          seed: requestSeed,
-          requestAsked: count,
-          requestCompletions: count,
-        }));
+        return failedShares(count, new BudgetExceededError('budget', 'The run budget does not admit this request.'), 0, requestSeed);
       }
       const started = performance.now();
       let response: SampleResponse;
@@ -146,34 +144,19 @@ export async function sample(
         ticket?.settle(zeroUsage, 0, count);
         signal?.throwIfAborted();
         options.onRequestError?.(error, count);
-        const latencyMs = performance.now() - started;
-        return Array.from({ length: count }, () => ({
-          ok: false as const,
-          error,
-          usage: zeroUsage,
-          costUsd: 0,
-          latencyMs,
-          seed: requestSeed,
-          requestAsked: count,
-          requestCompletions: count,
-        }));
+        return failedShares(count, error, performance.now() - started, requestSeed);
       }
       for (const warning of response.warnings ?? []) warn(`${provider.name}: ${warning}`);
       const latencyMs = performance.now() - started;
-      const shares: SampledCompletion[] = share(response, count, latencyMs, requestSeed);
-      shares.forEach((completion, i) => {
-        if (completion.ok) options.onCompletion?.(firstIndex + i, completion);
-      });
-      if (topUp) return shares;
+      const shares = share(response, count, latencyMs, requestSeed);
+      shares.forEach((completion, i) => options.onCompletion?.(firstIndex + i, completion));
+      if (topUp || shares.length === count) return shares;
       const missing = new ProviderError(
         `${provider.name} returned ${response.completions.length} of ${count} completions.`,
         { provider: provider.name, isRetryable: false },
       );
-      if (shares.length < count) options.onRequestError?.(missing, count - shares.length);
-      while (shares.length < count) {
-        shares.push({ ok: false, error: missing, usage: zeroUsage, costUsd: 0, latencyMs, seed: requestSeed, requestAsked: count, requestCompletions: count });
-      }
-      return shares;
+      options.onRequestError?.(missing, count - shares.length);
+      return [...shares, ...failedShares(count - shares.length, missing, latencyMs, requestSeed)];
     });
 
   const single = async (index: number, requestSeed: number): Promise<SampledCompletion[]> => {

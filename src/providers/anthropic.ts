@@ -17,6 +17,7 @@ import { sdkTimeout } from './openai.js';
 import {
   compileSchema,
   createSecrets,
+  missingUsageWarning,
   requestCredentials,
   estimateTokens,
   malformedResponse,
@@ -112,7 +113,14 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   const { client, secrets } = resolveAnthropicClient(options);
   const transport = resolveTransport(options);
   const schema = compileSchema('schema', options.schema);
-  if (schema !== undefined && toAnthropicSchema(schema.jsonSchema) === undefined) {
+  // Each schema is transformed once, not per request.
+  const wireSchemas = new WeakMap<OutputSchema<unknown>, Record<string, unknown> | undefined>();
+  const wireSchemaOf = (outputSchema: OutputSchema<unknown> | undefined): Record<string, unknown> | undefined => {
+    if (outputSchema === undefined) return undefined;
+    if (!wireSchemas.has(outputSchema)) wireSchemas.set(outputSchema, toAnthropicSchema(outputSchema.jsonSchema));
+    return wireSchemas.get(outputSchema);
+  };
+  if (schema !== undefined && wireSchemaOf(schema) === undefined) {
     throw new ConfigError(
       'schema',
       options.schema,
@@ -150,7 +158,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
         provider: name,
         ...(signal === undefined ? {} : { signal }),
         estimatedTokens,
-        secrets: () => [...secrets.list(), ...sent.values],
+        secrets: () => [...secrets(), ...sent.values],
       },
     );
     const responseModel = typeof message.model === 'string' ? message.model : model;
@@ -173,7 +181,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const priceOptions = prices === undefined ? {} : { prices };
       if (n === 0) return { completions: [], usage: zeroUsage, costUsd: costOf(model, zeroUsage, priceOptions) };
       const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
-      const body = buildBody(model, request, maxTokens, requestSchema);
+      const body = buildBody(model, request, maxTokens, wireSchemaOf(requestSchema));
       const estimatedTokens = estimateTokens(request.messages, body.max_tokens, 1);
       const prefix = warmCache ? cachedPrefixKey(model, request) : undefined;
       const { values, errors } = await settle(
@@ -235,10 +243,6 @@ function cachedPrefixKey(model: string, request: SampleRequest): string | undefi
   return contentHash([model, prefix]);
 }
 
-/** The warning for a response without `usage` (some proxies omit it). */
-const missingUsageWarning =
-  'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.';
-
 /** Per-request SDK middleware that records the credential headers a request is sent with. */
 function recordCredentials(observe: (headers: unknown) => void): Middleware {
   return (request, next) => {
@@ -297,14 +301,15 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
 }
 
 /**
- * The wire request: system messages go to the top-level `system`, and the
- * last block of message `cachePrefixLength - 1` gets an ephemeral cache breakpoint.
+ * The wire request: system messages go to the top-level `system`, the last block
+ * of message `cachePrefixLength - 1` gets an ephemeral cache breakpoint, and a
+ * schema (already `toAnthropicSchema`'d) goes to `output_config.format`.
  */
 export function buildBody(
   model: string,
   request: SampleRequest,
   maxTokens: number,
-  schema: OutputSchema<unknown> | undefined,
+  wireSchema: Record<string, unknown> | undefined,
 ): MessageCreateParamsNonStreaming {
   const prefix = request.cachePrefixLength ?? 0;
   if (!Number.isInteger(prefix) || prefix < 0) {
@@ -329,7 +334,6 @@ export function buildBody(
   }
   const body: MessageCreateParamsNonStreaming = { model, max_tokens: request.maxTokens ?? maxTokens, messages };
   if (system.length > 0) body.system = system;
-  const wireSchema = schema === undefined ? undefined : toAnthropicSchema(schema.jsonSchema);
   if (wireSchema !== undefined) body.output_config = { format: { type: 'json_schema', schema: wireSchema } };
   return body;
 }

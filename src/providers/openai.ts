@@ -22,6 +22,7 @@ import { addUsage, zeroUsage, type Usage } from '../usage.js';
 import {
   compileSchema,
   createSecrets,
+  missingUsageWarning,
   requestCredentials,
   estimateTokens,
   isStrictCompatible,
@@ -302,7 +303,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
           provider: name,
           ...(signal === undefined ? {} : { signal }),
           estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
-          secrets: tag === undefined ? secrets.list : () => [...secrets.list(), ...tag.values],
+          secrets: tag === undefined ? secrets : () => [...secrets(), ...tag.values],
         },
       );
     } finally {
@@ -379,10 +380,6 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     },
   };
 }
-
-/** The warning for a response without `usage` (some proxies and compatible servers omit it). */
-const missingUsageWarning =
-  'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.';
 
 function response<Output>(
   completions: Completion<Output>[],

@@ -71,43 +71,28 @@ export function resolvePrices(prices: PriceTable | undefined): PriceTable | unde
 /** Request headers that carry credentials on the OpenAI, Azure OpenAI and Anthropic wires. */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
 
-/** The secrets one provider's errors must never show; see `createSecrets`. */
-export interface Secrets {
-  /** Every secret known when an error is built; the transport calls it then. */
-  readonly list: () => readonly string[];
-}
+/** The secrets one provider's errors must never show, listed when an error is built; see `createSecrets`. */
+export type Secrets = () => readonly string[];
 
 /**
  * The secrets of a provider: the keys it was given and, for a client the user
  * built, the string credentials that client holds when an error is built
  * (`apiKey`, `authToken`). They are read late on purpose: an `apiKey` function
  * or an Azure AD token provider fills `client.apiKey` only at the first request.
+ * What each request really sent is added per request (`requestCredentials`).
  */
 export function createSecrets(known: readonly (string | undefined)[], client?: object): Secrets {
-  const fixed = new Set<string>();
-  for (const key of known) if (typeof key === 'string' && key.trim() !== '') fixed.add(key);
-  // Credentials a client held when earlier errors were built: a key that rotated since may still
-  // be echoed by a request in flight. Bounded, because a key function may mint one per request.
-  const earlier = new Map<string, true>();
-  const remember = (value: unknown): void => {
-    if (typeof value !== 'string' || value.trim() === '' || fixed.has(value)) return;
-    earlier.delete(value);
-    earlier.set(value, true);
-    if (earlier.size > earlierCredentials) earlier.delete(earlier.keys().next().value as string);
-  };
-  return {
-    list: () => {
-      if (client !== undefined) {
-        remember((client as { apiKey?: unknown }).apiKey);
-        remember((client as { authToken?: unknown }).authToken);
-      }
-      return [...fixed, ...earlier.keys()];
-    },
+  const fixed = known.filter((key): key is string => typeof key === 'string' && key.trim() !== '');
+  if (client === undefined) return () => fixed;
+  return () => {
+    const held = [(client as { apiKey?: unknown }).apiKey, (client as { authToken?: unknown }).authToken];
+    return [...fixed, ...held.filter((value): value is string => typeof value === 'string' && value.trim() !== '')];
   };
 }
 
-/** How many credentials read from a user's client a provider keeps redacting after they rotate. */
-const earlierCredentials = 256;
+/** The warning for a response without `usage` (some proxies and compatible servers omit it). */
+export const missingUsageWarning =
+  'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.';
 
 /**
  * The credentials one request carries, gathered from its headers as it is sent (every
