@@ -1,9 +1,10 @@
 // The public surface of pauper, listed by name.
 
-export { iterate, iterateDefaults, Run } from './iterate.js';
-export type { IterateOptions, IterationResult, RunResult, StopReason } from './iterate.js';
+export { iterate, iterateDefaults, Run } from './loop/iterate.js';
+export type { IterateOptions } from './loop/iterate.js';
+export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
-export { readJournal, journalVersion, libraryVersion, JournalError, JournalMismatchError } from './journal.js';
+export { readJournal, journalVersion, libraryVersion, JournalError, JournalMismatchError } from './journal/journal.js';
 export type {
   Journal,
   JournalCompletion,
@@ -15,53 +16,59 @@ export type {
   JournalRunEnd,
   JournalRunStart,
   JournalSample,
-} from './journal.js';
-export type { ResumeCounts } from './run-control.js';
+} from './journal/journal.js';
 
-export type { Budget, BudgetName } from './budget.js';
+export type { Budget } from './run/budget.js';
 
-export { memoryCache, directoryCache, jsonlCache, cacheKey, CacheMissError } from './cache.js';
-export type { CachedCompletion, CacheKeyParts, ResponseCache } from './cache.js';
+export { memoryCache, directoryCache, jsonlCache, cacheKey, CacheMissError } from './run/response-cache.js';
+export type { CachedCompletion, CacheKeyParts, ResponseCache } from './run/response-cache.js';
 
-export { fineTuningRecords, writeFineTuningJsonl, writeTrajectoriesJsonl } from './export.js';
-export type { ExportSummary, FineTuningOptions, FineTuningRecord } from './export.js';
+export { fineTuningRecords, writeFineTuningJsonl, writeTrajectoriesJsonl } from './blocks/export.js';
+export type { ExportSummary, FineTuningOptions, FineTuningRecord } from './blocks/export.js';
 
-export { estimate } from './estimate.js';
-export type { Estimate, EstimateOptions, Range } from './estimate.js';
+export { estimate } from './loop/estimate.js';
+export type { Estimate, EstimateOptions, Range } from './loop/estimate.js';
 
-export { evaluate } from './evaluate.js';
-export type { EvaluateOptions, Evaluation } from './evaluate.js';
+export { evaluate } from './blocks/evaluate.js';
+export type { EvaluateOptions, Evaluation } from './blocks/evaluate.js';
 
-export { bestOfN } from './best-of-n.js';
-export type { BestOfN, BestOfNOptions } from './best-of-n.js';
+export { bestOfN } from './blocks/best-of-n.js';
+export type { BestOfN, BestOfNOptions } from './blocks/best-of-n.js';
 
-export { sample, createLimiter, createSamplerState, splitUsage } from './sample.js';
-export type { GateTicket, Limiter, RequestGate, SampledCompletion, SampleCallOptions, SamplerState } from './sample.js';
+export { sample, splitUsage } from './stages/plan.js';
+export type { SampleCallOptions } from './stages/plan.js';
+export { createLimiter } from './run/limit.js';
+export type { Limiter } from './run/limit.js';
+export { createSamplerState } from './run/control.js';
+export type { SamplerState } from './run/control.js';
+export type { GateTicket, RequestGate } from './run/budget.js';
+export type { SampledCompletion } from './providers/spec.js';
 
-export { score, checkRewardValue } from './reward.js';
-export type { RewardContext, RewardFunction, RewardValue, Sample, Score } from './reward.js';
+export { score, checkRewardValue } from './stages/score.js';
+export type { RewardContext, RewardFunction, RewardValue, Sample, Score } from './stages/score.js';
 
-export type { RolloutContext, RolloutFunction } from './episode.js';
+export type { RolloutContext, RolloutFunction } from './stages/episode.js';
 
-export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byReward, selectionPool, excludeTask } from './select.js';
-export type { AnySelector, Selector, SelectContext, PoolPolicy, TaskSelector } from './select.js';
+export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byReward, selectionPool, excludeTask } from './stages/select.js';
+export type { AnySelector, Selector, SelectContext, PoolPolicy, TaskSelector } from './stages/select.js';
 
-export { fewShotMessages, inlineBlock, estimateTokens, messagesTokens } from './fold.js';
-export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } from './fold.js';
+export { fewShotMessages, inlineBlock } from './stages/fold.js';
+export { estimateTokens, messagesTokens } from './core/tokens.js';
+export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } from './stages/fold.js';
 
-export { defaultPrompt, renderTask, withoutSystem } from './prompt.js';
-export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './prompt.js';
+export { defaultPrompt, renderTask, withoutSystem } from './stages/prompt.js';
+export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './stages/prompt.js';
 
-export { samplingDefaults } from './options.js';
-export type { SamplingOptions } from './options.js';
+export { samplingDefaults } from './blocks/options.js';
+export type { SamplingOptions } from './blocks/options.js';
 
-export { rewardStats, splitStats, quantile } from './stats.js';
-export type { RewardStats, SplitStats } from './stats.js';
+export { rewardStats, splitStats, quantile } from './blocks/stats.js';
 
-export { scoredOnly } from './trajectory.js';
-export type { Example, Failure, FailedTrajectory, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './trajectory.js';
 
-export type { RunEvent, EventListener } from './events.js';
+export { scoredOnly } from './core/trajectory.js';
+export type { Example, Failure, FailedTrajectory, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './core/trajectory.js';
+
+export type { RunEvent, EventListener } from './run/events.js';
 
 export type {
   Completion,
@@ -70,7 +77,7 @@ export type {
   SampleOptions,
   SampleRequest,
   SampleResponse,
-} from './provider.js';
+} from './providers/spec.js';
 
 export { openai } from './providers/openai.js';
 export type { OpenAIClient, OpenAIOptions } from './providers/openai.js';
@@ -79,10 +86,10 @@ export type { AnthropicClient, AnthropicOptions } from './providers/anthropic.js
 export { openaiCompatible } from './providers/openai-compatible.js';
 export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';
-export { createTransport, toProviderError, isRetryableStatus } from './transport.js';
-export type { RetryEvent, SendOptions, Transport, TransportOptions } from './transport.js';
-export { batchPriceMultiplier, costOf, defaultPrices, findPrice } from './pricing.js';
-export type { CostOptions, ModelPrice, PriceTable } from './pricing.js';
+export { createTransport, toProviderError, isRetryableStatus } from './providers/transport.js';
+export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport.js';
+export { batchPriceMultiplier, costOf, defaultPrices, findPrice } from './core/pricing.js';
+export type { CostOptions, ModelPrice, PriceTable } from './core/pricing.js';
 export { fromFunction } from './providers/function.js';
 export type { FromFunctionOptions, FunctionContext, FunctionResult } from './providers/function.js';
 export { scripted } from './providers/scripted.js';
@@ -90,17 +97,17 @@ export type { ScriptedCall, ScriptedContext, ScriptedOptions, ScriptedProvider }
 export { inContextLearner } from './providers/in-context-learner.js';
 export type { InContextLearnerOptions } from './providers/in-context-learner.js';
 
-export { parseOutput } from './schema.js';
-export type { InferOutput, StandardSchemaV1 } from './schema.js';
+export { parseOutput } from './core/schema.js';
+export type { InferOutput, StandardSchemaV1 } from './core/schema.js';
 
-export { user, assistant, system } from './messages.js';
-export type { Message, Role } from './messages.js';
+export { user, assistant, system } from './core/messages.js';
+export type { Message, Role } from './core/messages.js';
 
-export { addUsage, totalTokens, zeroUsage } from './usage.js';
-export type { Usage } from './usage.js';
+export { addUsage, totalTokens, zeroUsage } from './core/usage.js';
+export type { Usage } from './core/usage.js';
 
-export { createRng, deriveSeed, randomInt } from './random.js';
-export type { Rng } from './random.js';
+export { createRng, deriveSeed, randomInt } from './core/random.js';
+export type { Rng } from './core/random.js';
 
 export {
   PauperError,
@@ -110,4 +117,4 @@ export {
   RewardError,
   TooManyErrorsError,
   BudgetExceededError,
-} from './errors.js';
+} from './core/errors.js';

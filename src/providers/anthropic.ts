@@ -7,11 +7,11 @@ import type {
   Usage as WireUsage,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ZodType } from 'zod';
-import { ConfigError } from '../errors.js';
-import { costOf, findModelEntry } from '../pricing.js';
-import type { Completion, Provider, SampleOptions, SampleRequest, SampleResponse } from '../provider.js';
-import { addUsage, zeroUsage, type Usage } from '../usage.js';
-import { contentHash } from '../fingerprint.js';
+import { ConfigError } from '../core/errors.js';
+import { costOf, findModelEntry } from '../core/pricing.js';
+import type { Completion, Provider, SampleOptions, SampleRequest, SampleResponse } from './spec.js';
+import { addUsage, zeroUsage, type Usage } from '../core/usage.js';
+import { contentHash } from '../core/fingerprint.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import { sdkTimeout } from './openai.js';
 import {

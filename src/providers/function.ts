@@ -1,7 +1,7 @@
-import { ConfigError } from '../errors.js';
-import type { Completion, Provider, ProviderCapabilities, SampleRequest } from '../provider.js';
-import type { Usage } from '../usage.js';
-import { addUsage, zeroUsage } from '../usage.js';
+import { ConfigError } from '../core/errors.js';
+import type { Completion, Provider, ProviderCapabilities, SampleRequest } from './spec.js';
+import type { Usage } from '../core/usage.js';
+import { addUsage, zeroUsage } from '../core/usage.js';
 
 /** What a wrapped function may return for one completion. */
 export type FunctionResult = string | (Completion & { readonly usage?: Usage; readonly costUsd?: number | null });

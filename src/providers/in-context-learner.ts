@@ -1,9 +1,9 @@
-import { ConfigError } from '../errors.js';
-import { estimateTokens } from '../fold.js';
-import type { Message } from '../messages.js';
-import type { Provider } from '../provider.js';
-import type { Rng } from '../random.js';
-import { createRng, deriveSeed, randomInt } from '../random.js';
+import { ConfigError } from '../core/errors.js';
+import { estimateTokens } from '../core/tokens.js';
+import type { Message } from '../core/messages.js';
+import type { Provider } from './spec.js';
+import type { Rng } from '../core/random.js';
+import { createRng, deriveSeed, randomInt } from '../core/random.js';
 
 /** Options of `inContextLearner`. */
 export interface InContextLearnerOptions {

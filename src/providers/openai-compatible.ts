@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
-import { ConfigError } from '../errors.js';
-import type { Provider } from '../provider.js';
+import { ConfigError } from '../core/errors.js';
+import type { Provider } from './spec.js';
 import { createChatCompletionsProvider, resolveOpenAIClient } from './openai.js';
 import {
   compileSchema,

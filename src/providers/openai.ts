@@ -5,9 +5,9 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { ZodType } from 'zod';
-import { ConfigError } from '../errors.js';
-import type { Message } from '../messages.js';
-import { costOf, type PriceTable } from '../pricing.js';
+import { ConfigError } from '../core/errors.js';
+import type { Message } from '../core/messages.js';
+import { costOf, type PriceTable } from '../core/pricing.js';
 import type {
   Completion,
   Provider,
@@ -15,10 +15,10 @@ import type {
   SampleOptions,
   SampleRequest,
   SampleResponse,
-} from '../provider.js';
-import { deriveSeed, hash32 } from '../random.js';
-import type { Transport } from '../transport.js';
-import { addUsage, zeroUsage, type Usage } from '../usage.js';
+} from './spec.js';
+import { deriveSeed, hash32 } from '../core/random.js';
+import type { Transport } from './transport.js';
+import { addUsage, zeroUsage, type Usage } from '../core/usage.js';
 import {
   compileSchema,
   createSecrets,

@@ -1,6 +1,6 @@
-import { ConfigError } from '../errors.js';
-import type { Provider, ProviderCapabilities, SampleRequest } from '../provider.js';
-import { estimateTokens } from '../fold.js';
+import { ConfigError } from '../core/errors.js';
+import type { Provider, ProviderCapabilities, SampleRequest } from './spec.js';
+import { estimateTokens } from '../core/tokens.js';
 
 /** One recorded call to a scripted provider. */
 export interface ScriptedCall {

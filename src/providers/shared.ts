@@ -1,10 +1,10 @@
 import { toJSONSchema, type ZodType } from 'zod';
-import { ConfigError, ProviderError } from '../errors.js';
-import type { Message } from '../messages.js';
-import { mergePrices, type PriceTable } from '../pricing.js';
-import type { SampleOptions } from '../provider.js';
-import { parseOutput } from '../schema.js';
-import { createTransport, type Transport, type TransportOptions } from '../transport.js';
+import { ConfigError, ProviderError } from '../core/errors.js';
+import type { Message } from '../core/messages.js';
+import { mergePrices, type PriceTable } from '../core/pricing.js';
+import type { SampleOptions } from './spec.js';
+import { parseOutput } from '../core/schema.js';
+import { createTransport, type Transport, type TransportOptions } from './transport.js';
 
 /** Call mechanics every SDK-backed provider accepts. */
 export interface ProviderTransportOptions {

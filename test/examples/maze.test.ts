@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { createRng, randomInt } from '../../src/random.js';
+import { createRng, randomInt } from '../../src/core/random.js';
 import {
   COIN_REWARD,
   MOVES,

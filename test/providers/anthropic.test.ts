@@ -2,10 +2,10 @@ import { inspect } from 'node:util';
 import { Anthropic } from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, expectTypeOf, test, vi } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, ProviderError } from '../../src/errors.js';
-import type { Message } from '../../src/messages.js';
+import { ConfigError, ProviderError } from '../../src/core/errors.js';
+import type { Message } from '../../src/core/messages.js';
 import { anthropic } from '../../src/providers/anthropic.js';
-import { createTransport } from '../../src/transport.js';
+import { createTransport } from '../../src/providers/transport.js';
 import { startAnthropicServer } from '../servers/anthropic-server.js';
 import { serverPool, type ServerOptions, type TestServer } from '../servers/common.js';
 

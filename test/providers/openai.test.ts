@@ -2,12 +2,12 @@ import { inspect } from 'node:util';
 import { OpenAI } from 'openai';
 import { afterEach, describe, expect, expectTypeOf, test, vi } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, ProviderError } from '../../src/errors.js';
-import type { Message } from '../../src/messages.js';
-import { costOf } from '../../src/pricing.js';
-import { createRng } from '../../src/random.js';
+import { ConfigError, ProviderError } from '../../src/core/errors.js';
+import type { Message } from '../../src/core/messages.js';
+import { costOf } from '../../src/core/pricing.js';
+import { createRng } from '../../src/core/random.js';
 import { openai } from '../../src/providers/openai.js';
-import { createTransport } from '../../src/transport.js';
+import { createTransport } from '../../src/providers/transport.js';
 import { serverPool, type Fault, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
 

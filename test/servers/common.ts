@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRng } from '../../src/random.js';
+import { createRng } from '../../src/core/random.js';
 
 /**
  * A scripted misbehaviour for one request.

@@ -1,0 +1,208 @@
+import type { ResponseCache } from '../run/response-cache.js';
+import { resolveCache } from '../run/response-cache.js';
+import type { CollectSettings } from '../stages/collect.js';
+import type { RunCache } from '../run/response-cache.js';
+import type { RolloutFunction } from '../stages/episode.js';
+import { ConfigError } from '../core/errors.js';
+import type { EventListener } from '../run/events.js';
+import type { Folder } from '../stages/fold.js';
+import type { PromptBuilder, TaskRenderer } from '../stages/prompt.js';
+import { defaultPrompt } from '../stages/prompt.js';
+import type { Provider } from '../providers/spec.js';
+import type { RewardFunction } from '../stages/score.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
+import type { Split } from '../core/trajectory.js';
+
+/**
+ * How samples are produced and scored. Shared by `iterate`, `evaluate` and
+ * `bestOfN`. Give exactly one of `reward` (single-shot) and `rollout` (multi-turn).
+ */
+export interface SamplingOptions<Task, Output = string, Info = undefined> {
+  /** The model. */
+  readonly provider: Provider;
+  /** Scores one single-shot sample: a finite number, or `{ score, info }`. */
+  readonly reward?: RewardFunction<Task, Output, Info>;
+  /** Plays one multi-turn episode and returns its reward (instead of `reward`). */
+  readonly rollout?: RolloutFunction<Task, Info>;
+  /** Output schema (zod 4 or any Standard Schema); a parse failure is a failed sample. @default none: the output is the text */
+  readonly schema?: StandardSchemaV1<unknown, Output>;
+  /** System prompt for the default prompt builder. @default none */
+  readonly system?: string;
+  /**
+   * The task's own user turn(s) for the default prompt builder.
+   * @default a string task as it is, anything else as JSON; nothing with `rollout` (its `act` sends the turns)
+   */
+  readonly render?: TaskRenderer<Task>;
+  /** How kept examples enter the prompt. @default fewShotMessages() */
+  readonly fold?: Folder<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>;
+  /** Replaces the default prompt builder (`system`, `fold`, `render`) entirely. */
+  readonly prompt?: PromptBuilder<Task, Output, Info>;
+  /** Samples (or episodes) per task per iteration. @default 4 */
+  readonly samples?: number;
+  /** Sampling temperature, 0 to 2. @default the provider's default (1 for OpenAI and the offline learner); not sent when omitted */
+  readonly temperature?: number;
+  /** Upper bound on completion tokens per request. @default the provider's default */
+  readonly maxTokens?: number;
+  /** A task's id, used by `excludeOwnTask`, `perTask` and the journal. @default `task.id` when it is a string or number, else `<split>/<index>` */
+  readonly taskId?: (task: Task, index: number) => string;
+  /** Keep a task's own trajectories out of its prompt (learn to generalise rather than to solve a fixed set). @default false */
+  readonly excludeOwnTask?: boolean;
+
+  /** Most requests in flight at once, across all tasks, samples and held-out evaluation. @default 8 */
+  readonly concurrency?: number;
+  /** Seed for every random choice: request seeds, stochastic selection, rollout RNGs. An integer from 0 to 2^32 - 1. @default 0 */
+  readonly seed?: number;
+  /** Aborts the run: it rejects with the signal's reason and starts no new request. */
+  readonly signal?: AbortSignal;
+  /** Most reward function calls in flight at once (for scorers that run code in a sandbox or call a judge model). @default Infinity */
+  readonly rewardConcurrency?: number;
+  /** Failed samples tolerated before the run stops with `TooManyErrorsError`. @default 25 */
+  readonly maxErrors?: number;
+  /** Receives progress events (see `RunEvent`). @default none */
+  readonly onEvent?: EventListener<Task, Output, Info>;
+  /**
+   * Response cache: a `ResponseCache` (e.g. `memoryCache()`), or a path (`.jsonl` for one file,
+   * anything else for a directory). Keyed by provider, model, messages, parameters, iteration and sample index.
+   * @default none
+   */
+  readonly cache?: ResponseCache | string;
+  /** Answer only from `cache`: a sample not in it throws `CacheMissError` instead of calling the model. @default false */
+  readonly replay?: boolean;
+}
+
+/** The defaults, filled in one place. */
+export const samplingDefaults = {
+  samples: 4,
+  concurrency: 8,
+  seed: 0,
+  maxErrors: 25,
+  excludeOwnTask: false,
+} as const;
+
+/** Sampling options after validation, with defaults filled in. */
+export interface ResolvedSampling<Task, Output, Info> {
+  readonly settings: CollectSettings<Task, Output, Info>;
+  readonly concurrency: number;
+  readonly rewardConcurrency: number;
+  readonly maxErrors: number;
+  readonly signal: AbortSignal | undefined;
+  readonly onEvent: EventListener<Task, Output, Info> | undefined;
+  readonly cache: RunCache | undefined;
+}
+
+/** Validates sampling options (throwing `ConfigError` naming the option) and fills in defaults. */
+export function resolveSampling<Task, Output, Info>(
+  options: SamplingOptions<Task, Output, Info>,
+): ResolvedSampling<Task, Output, Info> {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
+  const provider = options.provider as unknown;
+  if (typeof provider !== 'object' || provider === null || typeof (provider as Provider).sample !== 'function') {
+    throw new ConfigError('provider', provider, 'a Provider such as openai({ model }) or fromFunction(fn)');
+  }
+  if (options.reward === undefined && options.rollout === undefined) {
+    throw new ConfigError('reward', options.reward, 'a reward function (sample, context) => number, or a `rollout` function');
+  }
+  if (options.reward !== undefined && options.rollout !== undefined) {
+    throw new ConfigError('rollout', options.rollout, 'either `reward` or `rollout`, not both');
+  }
+  optionalFunction('reward', options.reward);
+  optionalFunction('rollout', options.rollout);
+  optionalFunction('render', options.render);
+  optionalFunction('fold', options.fold);
+  optionalFunction('prompt', options.prompt);
+  optionalFunction('taskId', options.taskId);
+  optionalFunction('onEvent', options.onEvent);
+  if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
+    throw new ConfigError('schema', options.schema, 'a zod 4 schema or another Standard Schema validator');
+  }
+  if (options.schema !== undefined && options.rollout !== undefined) {
+    throw new ConfigError('schema', options.schema, 'no schema with `rollout` (parse replies inside the rollout)');
+  }
+  if (options.system !== undefined && typeof options.system !== 'string') {
+    throw new ConfigError('system', options.system, 'a string');
+  }
+  if (options.prompt !== undefined && (options.system !== undefined || options.render !== undefined || options.fold !== undefined)) {
+    throw new ConfigError('prompt', options.prompt, '`prompt` alone: it replaces `system`, `render` and `fold`; fold inside it instead');
+  }
+  const samples = integer('samples', options.samples ?? samplingDefaults.samples, 1);
+  const temperature = options.temperature;
+  if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
+    throw new ConfigError('temperature', temperature, 'a number from 0 to 2');
+  }
+  const maxTokens = options.maxTokens === undefined ? undefined : integer('maxTokens', options.maxTokens, 1);
+  const concurrency = integer('concurrency', options.concurrency ?? samplingDefaults.concurrency, 1);
+  const rewardConcurrency = options.rewardConcurrency ?? Number.POSITIVE_INFINITY;
+  if (rewardConcurrency !== Number.POSITIVE_INFINITY) integer('rewardConcurrency', rewardConcurrency, 1);
+  const seed = options.seed ?? samplingDefaults.seed;
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new ConfigError('seed', seed, 'an integer from 0 to 2^32 - 1');
+  const maxErrors = options.maxErrors ?? samplingDefaults.maxErrors;
+  if (maxErrors !== Number.POSITIVE_INFINITY) integer('maxErrors', maxErrors, 0);
+  const excludeOwnTask = options.excludeOwnTask ?? samplingDefaults.excludeOwnTask;
+  if (typeof excludeOwnTask !== 'boolean') throw new ConfigError('excludeOwnTask', excludeOwnTask, 'true or false');
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new ConfigError('signal', options.signal, 'an AbortSignal');
+  }
+  const store = resolveCache(options.cache);
+  const replay = options.replay ?? false;
+  if (typeof replay !== 'boolean') throw new ConfigError('replay', replay, 'true or false');
+  if (replay && store === undefined) throw new ConfigError('replay', replay, 'a `cache` to replay from');
+  const userTaskId = options.taskId;
+  const taskId = (task: Task, index: number, split: Split): string =>
+    userTaskId === undefined ? defaultTaskId(task, index, split) : userTaskId(task, index);
+  const prompt =
+    options.prompt ??
+    defaultPrompt<Task, Output, Info>({
+      system: options.system,
+      render: options.render ?? (options.rollout === undefined ? undefined : () => []),
+      fold: options.fold,
+    });
+  return {
+    settings: {
+      provider: options.provider,
+      reward: options.reward,
+      rollout: options.rollout,
+      schema: options.schema,
+      prompt,
+      samples,
+      temperature,
+      maxTokens,
+      taskId,
+      excludeOwnTask,
+      seed: seed >>> 0,
+    },
+    concurrency,
+    rewardConcurrency,
+    maxErrors,
+    signal: options.signal,
+    onEvent: options.onEvent,
+    cache: store === undefined ? undefined : { store, replay },
+  };
+}
+
+function defaultTaskId(task: unknown, index: number, split: Split): string {
+  if (typeof task === 'object' && task !== null && 'id' in task) {
+    const id = (task as { id: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') return String(id);
+  }
+  return `${split}/${index}`;
+}
+
+/** Checks that a count is an integer of at least `minimum`. */
+export function integer(option: string, value: unknown, minimum: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+    throw new ConfigError(option, value, `an integer of at least ${minimum}`);
+  }
+  return value;
+}
+
+/** Checks that an optional option is a function. */
+export function optionalFunction(option: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigError(option, value, 'a function');
+}
+
+/** Checks that tasks are a non-empty array. */
+export function taskList<Task>(option: string, value: readonly Task[] | undefined, allowEmpty: boolean): readonly Task[] {
+  if (!Array.isArray(value)) throw new ConfigError(option, value, 'an array of tasks');
+  if (!allowEmpty && value.length === 0) throw new ConfigError(option, value, 'at least one task');
+  return value;
+}

@@ -1,0 +1,54 @@
+import type { RewardStats, SplitStats } from '../core/results.js';
+import type { Trajectory } from '../core/trajectory.js';
+import { addUsage } from '../core/usage.js';
+
+
+
+/** Summarises the rewards of some trajectories; failed ones count only in `failed`. */
+export function rewardStats(trajectories: readonly Trajectory<unknown, unknown, unknown>[]): RewardStats {
+  const rewards = trajectories.flatMap((trajectory) => (trajectory.ok ? [trajectory.reward] : [])).sort((a, b) => a - b);
+  const empty = rewards.length === 0;
+  return {
+    samples: trajectories.length,
+    scored: rewards.length,
+    failed: trajectories.length - rewards.length,
+    mean: empty ? null : rewards.reduce((sum, reward) => sum + reward, 0) / rewards.length,
+    median: empty ? null : quantile(rewards, 0.5),
+    min: empty ? null : (rewards[0] ?? null),
+    max: empty ? null : (rewards[rewards.length - 1] ?? null),
+    p10: empty ? null : quantile(rewards, 0.1),
+    p90: empty ? null : quantile(rewards, 0.9),
+  };
+}
+
+/** `rewardStats` plus usage, cost and the given wall time. */
+export function splitStats(
+  trajectories: readonly Trajectory<unknown, unknown, unknown>[],
+  wallTimeMs: number,
+): SplitStats {
+  return {
+    ...rewardStats(trajectories),
+    usage: addUsage(...trajectories.map((trajectory) => trajectory.usage)),
+    costUsd: sumCost(trajectories.map((trajectory) => trajectory.costUsd)),
+    wallTimeMs,
+  };
+}
+
+/** Sum of costs; `null` as soon as one is unknown. */
+export function sumCost(costs: readonly (number | null)[]): number | null {
+  let total = 0;
+  for (const cost of costs) {
+    if (cost === null) return null;
+    total += cost;
+  }
+  return total;
+}
+
+/** Quantile of sorted values with linear interpolation (the R-7 / numpy default). */
+export function quantile(sorted: readonly number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const low = sorted[below] ?? Number.NaN;
+  const high = sorted[Math.min(below + 1, sorted.length - 1)] ?? low;
+  return low + (high - low) * (position - below);
+}

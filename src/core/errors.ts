@@ -1,0 +1,139 @@
+import type { IterationResult } from './results.js';
+
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Base class of every error pauper throws. */
+export class PauperError extends Error {
+  override name = 'PauperError';
+}
+
+/** An option was missing or invalid. Thrown before any work starts. */
+export class ConfigError extends PauperError {
+  override name = 'ConfigError';
+  /** The option's name, e.g. `samples` or `provider.model`. */
+  readonly option: string;
+  /** The value given. */
+  readonly value: unknown;
+
+  constructor(option: string, value: unknown, expected: string) {
+    super(`Invalid option \`${option}\`: expected ${expected}, got ${describe(value)}.`);
+    this.option = option;
+    this.value = value;
+  }
+}
+
+/** Options for `ProviderError`. */
+export interface ProviderErrorOptions {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly isRetryable: boolean;
+  readonly provider: string;
+  readonly cause?: unknown;
+}
+
+/** A model request failed: HTTP status, connection error, timeout or malformed response. */
+export class ProviderError extends PauperError {
+  override name = 'ProviderError';
+  /** HTTP status, when there was a response. */
+  readonly status: number | undefined;
+  /** Response headers, when there was a response. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whether the transport layer retries this error. */
+  readonly isRetryable: boolean;
+  /** Provider family that failed. */
+  readonly provider: string;
+
+  constructor(message: string, options: ProviderErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+    this.headers = options.headers ?? {};
+    this.isRetryable = options.isRetryable;
+    this.provider = options.provider;
+  }
+}
+
+/** A completion could not be parsed into the output type. */
+export class ParseError extends PauperError {
+  override name = 'ParseError';
+  /** The text that failed to parse. */
+  readonly text: string;
+
+  constructor(message: string, text: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.text = text;
+  }
+}
+
+/** The reward function threw, or returned something that is not a finite number. */
+export class RewardError extends PauperError {
+  override name = 'RewardError';
+  /** The sample being scored (its output text). */
+  readonly sample: unknown;
+
+  constructor(message: string, sample: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.sample = sample;
+  }
+}
+
+/** More samples failed than `maxErrors` allows. Carries every failure so far. */
+export class TooManyErrorsError extends PauperError {
+  override name = 'TooManyErrorsError';
+  /** The failure reasons, in the order they happened. */
+  readonly failures: readonly string[];
+  /**
+   * The iterations `iterate()` completed before it stopped, with their trajectories:
+   * what was paid for is not lost. Empty from `evaluate` and `bestOfN`. The task, output
+   * and info types are the run's; narrow them with
+   * `error.completedIterations as readonly IterationResult<Task, Output, Info>[]`.
+   */
+  readonly completedIterations: readonly IterationResult<unknown, unknown, unknown>[];
+  /** The `maxErrors` the run allowed. */
+  readonly maxErrors: number;
+
+  constructor(
+    maxErrors: number,
+    failures: readonly string[],
+    completedIterations: readonly IterationResult<unknown, unknown, unknown>[] = [],
+  ) {
+    super(
+      `${failures.length} ${failures.length === 1 ? 'sample' : 'samples'} failed, more than maxErrors (${maxErrors}). ` +
+        `First failure: ${(failures[0] ?? 'none').replace(/\.$/, '')}. Fix the cause, or raise \`maxErrors\`.`,
+    );
+    this.failures = failures;
+    this.maxErrors = maxErrors;
+    this.completedIterations = completedIterations;
+  }
+}
+
+/**
+ * A request was refused because it could have crossed a budget: the error of each failed
+ * entry `sample()` returns for a request its `gate` refused (never sent, never charged).
+ * `iterate()` does not throw it: its budget ends the run normally, with `result.stopped`.
+ */
+export class BudgetExceededError extends PauperError {
+  override name = 'BudgetExceededError';
+  /** Which budget: `maxCostUsd`, `maxSamples` or `maxTokens`, or `'budget'` when the gate did not say. */
+  readonly budget: string;
+
+  constructor(budget: string, message: string) {
+    super(message);
+    this.budget = budget;
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    const json = JSON.stringify(value);
+    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  } catch {
+    return 'an object';
+  }
+}

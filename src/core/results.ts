@@ -1,0 +1,93 @@
+import type { Example, Trajectory } from './trajectory.js';
+import type { Usage } from './usage.js';
+
+// The shapes a run reports. They live here, at the bottom, so that errors, events and
+// the journal can name them without importing the loop that produces them.
+
+/** Which budget stopped a run (see `Budget`). */
+export type BudgetName = 'maxCostUsd' | 'maxSamples' | 'maxTokens';
+
+/** Reward statistics of a set of trajectories. Reward fields are `null` when nothing was scored. */
+export interface RewardStats {
+  /** Trajectories counted, scored or failed. */
+  readonly samples: number;
+  readonly scored: number;
+  readonly failed: number;
+  readonly mean: number | null;
+  readonly median: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+  /** 10th percentile (linear interpolation between order statistics). */
+  readonly p10: number | null;
+  /** 90th percentile. */
+  readonly p90: number | null;
+}
+
+/** Reward statistics plus what producing the trajectories cost. */
+export interface SplitStats extends RewardStats {
+  readonly usage: Usage;
+  /** `null` when any sample's price was unknown. */
+  readonly costUsd: number | null;
+  /** Wall time from the first request to the last reward, in milliseconds. */
+  readonly wallTimeMs: number;
+}
+
+/** Counts of a resumed run. */
+export interface ResumeCounts {
+  /** Samples taken from the journal instead of being requested. */
+  restored: number;
+  /** Journaled samples requested again because only part of their native-`n` request was journaled. */
+  requestedAgain: number;
+  /** Journaled samples made with a prompt the resumed run no longer builds; sampled again. */
+  stale: number;
+  /** Journaled completions scored without a request: a crash interrupted their scoring, or their parsing or scoring had failed. */
+  rescored: number;
+}
+
+/** Why a run ended before its last iteration. */
+export interface StopReason {
+  /** The budget that would have been exceeded, or the early-stop rule that fired. */
+  readonly reason: BudgetName | 'targetReward' | 'patience';
+  /** The last iteration of the run (a budget stop may leave it with fewer samples than planned). */
+  readonly iteration: number;
+  /** What happened, in words. */
+  readonly message: string;
+}
+
+/** What one iteration produced. */
+export interface IterationResult<Task, Output = string, Info = undefined> {
+  /** 0 is the zero-shot baseline. */
+  readonly iteration: number;
+  /** The examples this iteration's prompts were built with (none at iteration 0). */
+  readonly examples: readonly Example<Task, Output, Info>[];
+  /** The kept set chosen after this iteration: the next iteration's examples. */
+  readonly kept: readonly Example<Task, Output, Info>[];
+  readonly train: SplitStats;
+  /** Held-out statistics; `undefined` without `evalTasks`. */
+  readonly eval: SplitStats | undefined;
+  /** This iteration's trajectories, training then held-out, each ordered by task and sample index. */
+  readonly trajectories: readonly Trajectory<Task, Output, Info>[];
+  readonly usage: Usage;
+  /** `null` when any sample's price was unknown. */
+  readonly costUsd: number | null;
+  readonly wallTimeMs: number;
+}
+
+/** What a whole run produced. */
+export interface RunResult<Task, Output = string, Info = undefined> {
+  readonly iterations: readonly IterationResult<Task, Output, Info>[];
+  /** The highest-reward training trajectory of the run (the earliest among equals); `undefined` when nothing was scored. */
+  readonly best: Example<Task, Output, Info> | undefined;
+  /** The final kept set: fold it into prompts to use what the run learned. */
+  readonly examples: readonly Example<Task, Output, Info>[];
+  /** Every trajectory of every iteration, training and held-out, failed ones included. */
+  readonly trajectories: readonly Trajectory<Task, Output, Info>[];
+  readonly usage: Usage;
+  readonly costUsd: number | null;
+  readonly wallTimeMs: number;
+  readonly seed: number;
+  /** Why the run ended early; `undefined` when it ran every iteration. */
+  readonly stopped: StopReason | undefined;
+  /** What resuming from the journal restored; `undefined` unless the run resumed a journal. */
+  readonly resumed: Readonly<ResumeCounts> | undefined;
+}

@@ -1,0 +1,142 @@
+import { ConfigError } from '../core/errors.js';
+import { messagesTokens } from '../core/tokens.js';
+import type { IterateOptions } from './iterate.js';
+import { resolveIterate } from './iterate.js';
+import type { Message } from '../core/messages.js';
+import { integer } from '../blocks/options.js';
+import { costOf, mergePrices } from '../core/pricing.js';
+import { withoutSystem } from '../stages/prompt.js';
+import type { Example } from '../core/trajectory.js';
+import type { Usage } from '../core/usage.js';
+import { zeroUsage } from '../core/usage.js';
+
+/** Options of `estimate`: the run's options plus what a dry run cannot know. */
+export interface EstimateOptions<Task, Output = string, Info = undefined> extends IterateOptions<Task, Output, Info> {
+  /** Expected completion tokens per sample (per turn of an episode): the low end. @default a quarter of `maxTokens`, or 256 without it */
+  readonly outputTokens?: number;
+  /** Examples folded into each prompt after iteration 0, for the high end. @default `keep` (4) */
+  readonly examplesPerPrompt?: number;
+  /** Model turns per episode with `rollout`. @default 1 */
+  readonly turnsPerEpisode?: number;
+}
+
+/** A low and a high figure. */
+export interface Range {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** What a run would use, worked out without calling the model. */
+export interface Estimate {
+  /** Model requests (a native-`n` request counts once). */
+  readonly requests: number;
+  /** Samples (completions, or episodes with `rollout`). */
+  readonly samples: number;
+  /** Prompt tokens: low with zero-shot prompts throughout, high with `examplesPerPrompt` full-length examples from iteration 1. */
+  readonly inputTokens: Range;
+  /** Completion tokens: low at `outputTokens` per completion, high at `maxTokens`. */
+  readonly outputTokens: Range;
+  /** Cost in US dollars from the price table (no prompt-cache discount); `null` when the model has no price. */
+  readonly costUsd: Range | null;
+  /** What the figures assume, in words. */
+  readonly assumptions: readonly string[];
+}
+
+/**
+ * A dry run: how many requests and samples a run would make and roughly what
+ * it would use and cost, from the prompts it would build (tokens estimated at
+ * four characters a token) and the price table. Calls no model.
+ * @example
+ * const { requests, costUsd } = estimate({ provider, tasks, reward, samples: 8, iterations: 4, maxTokens: 200 });
+ */
+export function estimate<Task, Output = string, Info = undefined>(options: EstimateOptions<Task, Output, Info>): Estimate {
+  const resolved = resolveIterate(options);
+  const { settings } = resolved;
+  const assumptions: string[] = [];
+  const maxTokens = settings.maxTokens;
+  const expected =
+    options.outputTokens === undefined
+      ? maxTokens === undefined
+        ? 256
+        : Math.max(1, Math.round(maxTokens / 4))
+      : integer('outputTokens', options.outputTokens, 1);
+  let ceiling = maxTokens ?? expected * 4;
+  if (maxTokens === undefined) assumptions.push(`no maxTokens: the high end assumes ${ceiling} completion tokens (4 × outputTokens)`);
+  ceiling = Math.max(ceiling, expected);
+  const examplesPerPrompt =
+    options.examplesPerPrompt === undefined
+      ? (options.keep ?? 4)
+      : integer('examplesPerPrompt', options.examplesPerPrompt, 0);
+  const turns = options.turnsPerEpisode === undefined ? 1 : integer('turnsPerEpisode', options.turnsPerEpisode, 1);
+  if (options.turnsPerEpisode !== undefined && settings.rollout === undefined) {
+    throw new ConfigError('turnsPerEpisode', options.turnsPerEpisode, 'nothing without `rollout`');
+  }
+  const prices = options.prices === undefined ? undefined : mergePrices(options.prices);
+  const rounds = resolved.iterations + 1;
+  const nativeN = settings.provider.capabilities.nativeN && settings.rollout === undefined && settings.samples > 1;
+  const requestsPerTask = settings.rollout === undefined ? (nativeN ? 1 : settings.samples) : settings.samples * turns;
+  const allTasks = [...resolved.tasks, ...resolved.evalTasks];
+
+  // Stand-in examples as long as the folder will see them: a task's turns and a full-length answer.
+  const filler = 'x'.repeat(ceiling * 4);
+  const examples: Example<Task, Output, Info>[] = Array.from({ length: examplesPerPrompt }, (_, index) => {
+    const task = resolved.tasks[index % resolved.tasks.length] as Task;
+    const turns: Message[] = [...withoutSystem(settings.prompt(task, [])), { role: 'assistant', content: filler }];
+    return {
+      id: `estimate/${index}`,
+      split: 'train',
+      iteration: 0,
+      taskIndex: index % resolved.tasks.length,
+      taskId: `estimate/${index}`,
+      index: 0,
+      task,
+      prompt: [],
+      turns,
+      text: filler,
+      steps: [],
+      usage: zeroUsage,
+      costUsd: 0,
+      latencyMs: 0,
+      seed: 0,
+      ok: true,
+      output: filler as Output,
+      reward: 0,
+      info: undefined,
+    };
+  });
+
+  let inputLow = 0;
+  let inputHigh = 0;
+  for (const task of allTasks) {
+    const zeroShot = messagesTokens(settings.prompt(task, []));
+    const folded = messagesTokens(settings.prompt(task, examples));
+    // Each turn of an episode resends the conversation so far: the earlier turns and replies.
+    const perSample = (prompt: number, reply: number): number => {
+      let total = 0;
+      for (let turn = 0; turn < turns; turn++) total += prompt + turn * (reply + 8);
+      return total;
+    };
+    const requestsInput = (prompt: number, reply: number): number =>
+      settings.rollout === undefined ? requestsPerTask * prompt : settings.samples * perSample(prompt, reply);
+    inputLow += rounds * requestsInput(zeroShot, expected);
+    inputHigh += requestsInput(zeroShot, ceiling) + resolved.iterations * requestsInput(folded, ceiling);
+  }
+  if (settings.rollout !== undefined) assumptions.push(`${turns} model turn(s) per episode; the environment's own messages are not counted`);
+  assumptions.push('tokens estimated at four characters a token; prompt-cache discounts not applied');
+
+  const samples = allTasks.length * settings.samples * rounds;
+  const completions = samples * (settings.rollout === undefined ? 1 : turns);
+  const outputTokens = { low: completions * expected, high: completions * ceiling };
+  const inputTokens = { low: inputLow, high: inputHigh };
+  const usage = (input: number, output: number): Usage => ({ ...zeroUsage, inputTokens: input, outputTokens: output });
+  const low = costOf(settings.provider.model, usage(inputTokens.low, outputTokens.low), prices === undefined ? {} : { prices });
+  const high = costOf(settings.provider.model, usage(inputTokens.high, outputTokens.high), prices === undefined ? {} : { prices });
+  return {
+    requests: allTasks.length * requestsPerTask * rounds,
+    samples,
+    inputTokens,
+    outputTokens,
+    costUsd: low === null || high === null ? null : { low, high },
+    assumptions,
+  };
+}

@@ -1,0 +1,115 @@
+import type { StandardSchemaV1 } from '../core/schema.js';
+import type { Message } from '../core/messages.js';
+import type { Usage } from '../core/usage.js';
+
+/** What a provider can do natively. The loop plans requests around it. */
+export interface ProviderCapabilities {
+  /** One request returns N completions (prompt tokens billed once). */
+  readonly nativeN: boolean;
+  /** The request's `temperature` is honoured. */
+  readonly temperature: boolean;
+  /** The request's `seed` is honoured (best effort on hosted APIs). */
+  readonly seed: boolean;
+  /** The provider caches a stable prompt prefix (see `SampleRequest.cachePrefixLength`). */
+  readonly promptCaching: boolean;
+  /** A batch API exists for this provider. */
+  readonly batch: boolean;
+}
+
+/** One model call: the conversation so far and the sampling parameters. */
+export interface SampleRequest {
+  readonly messages: readonly Message[];
+  /** Sampling temperature; omitted means the provider's default. */
+  readonly temperature?: number;
+  /** Seed for providers that honour one. */
+  readonly seed?: number;
+  /** Upper bound on completion tokens. */
+  readonly maxTokens?: number;
+  /**
+   * How many leading messages form the stable prefix (system prompt and folded
+   * examples). Providers with prompt caching put a cache breakpoint after it.
+   */
+  readonly cachePrefixLength?: number;
+  /**
+   * The run's output schema. Providers with structured output constrain decoding to it
+   * when it is a zod object schema and they were given no schema of their own.
+   */
+  readonly schema?: StandardSchemaV1;
+}
+
+/** Call mechanics for one `Provider.sample` call. */
+export interface SampleOptions {
+  /** Number of completions wanted. */
+  readonly n: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One completion. `Parsed` is the type a structured-output provider parses `text` into. */
+export interface Completion<Parsed = unknown> {
+  readonly text: string;
+  /** The value a structured-output provider parsed from `text`, if any. */
+  readonly parsed?: Parsed;
+  /**
+   * Why generation stopped, in the provider's own words (not normalised across providers):
+   * - `openai`, `openaiCompatible`: `stop`, `length` (hit `maxTokens`), `content_filter`,
+   *   `tool_calls`, `function_call`; a compatible server may send others (vLLM: `abort`).
+   * - `anthropic`: `end_turn`, `max_tokens` (hit `maxTokens`), `stop_sequence`, `refusal`,
+   *   `tool_use`, `pause_turn`, `model_context_window_exceeded`.
+   * - `inContextLearner`: always `stop`; `fromFunction` and `scripted`: whatever the function returns.
+   * Absent when the response carried none.
+   */
+  readonly finishReason?: string;
+  /** Mean token log-probability, when the provider returned logprobs. */
+  readonly logprob?: number;
+  /**
+   * Set when the completion must not be scored: the model refused (Anthropic
+   * `stop_reason: 'refusal'`, OpenAI `message.refusal`; `text` keeps any partial
+   * output), or the text does not match the provider's schema. The sample fails at the parse stage.
+   */
+  readonly error?: string;
+}
+
+/** What `Provider.sample` returns. */
+export interface SampleResponse<Parsed = unknown> {
+  /** Up to `n` completions; fewer when the provider returned fewer (the loop fetches the rest). */
+  readonly completions: readonly Completion<Parsed>[];
+  /** Usage of every request this call made. */
+  readonly usage: Usage;
+  /** Cost in US dollars, or `null` when the model's price is unknown or a response carried no `usage` (a warning says so). */
+  readonly costUsd: number | null;
+  /** Parameters the provider ignored or changed, in words. */
+  readonly warnings?: readonly string[];
+}
+
+/**
+ * The model interface. Implementations are factory functions (`openai`,
+ * `anthropic`, `fromFunction`, ...); the loop only ever calls `sample`.
+ */
+export interface Provider<Parsed = unknown> {
+  /** Provider family, e.g. `openai`, `anthropic`, `function`. */
+  readonly name: string;
+  /** Model name as sent to the API. */
+  readonly model: string;
+  readonly capabilities: ProviderCapabilities;
+  sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Parsed>>;
+}
+
+/** One completion with its share of the usage, or the failure of the request that should have produced it. */
+export type SampledCompletion =
+  | (SampleShare & {
+      readonly ok: true;
+      readonly completion: Completion;
+      /** How many completions the request that made this one asked for (0 from a cache). */
+      readonly requestAsked: number;
+      /** How many completions that request returned (0 from a cache). */
+      readonly requestCompletions: number;
+    })
+  | (SampleShare & { readonly ok: false; readonly error: unknown });
+
+interface SampleShare {
+  readonly usage: Usage;
+  readonly costUsd: number | null;
+  readonly latencyMs: number;
+  /** The seed sent with the request. */
+  readonly seed: number;
+}

@@ -1,0 +1,168 @@
+import { ConfigError } from '../core/errors.js';
+import type { SampleRequest } from '../providers/spec.js';
+import type { ModelPrice, PriceTable } from '../core/pricing.js';
+import { costOf, findPrice, mergePrices } from '../core/pricing.js';
+import type { BudgetName } from '../core/results.js';
+import type { Usage } from '../core/usage.js';
+
+/** Decides whether a request may start, e.g. under a budget (see `budget.ts`). */
+export interface RequestGate {
+  /** Reserves what the request may cost; `undefined` refuses it (and every later one). */
+  admit(request: SampleRequest, completions: number): GateTicket | undefined;
+}
+
+/** An admitted request's reservation, settled with what it really used. */
+export interface GateTicket {
+  /** Replaces the reservation with what the request used (zero when it failed) and the samples it accounts for. */
+  settle(usage: Usage, costUsd: number | null, samples: number): void;
+}
+
+/** A request gate that also accounts for samples restored from a journal. */
+export interface BudgetGate extends RequestGate {
+  /** Counts restored samples against the budgets. */
+  charge(usage: Usage, costUsd: number | null, samples: number): void;
+}
+
+/**
+ * Limits on what a whole run may use, restored samples of a resumed run
+ * included. The run never starts a request whose worst case could cross one;
+ * it then finishes the requests in flight and ends early with `result.stopped`.
+ */
+export interface Budget {
+  /** Most US dollars the run may spend. Needs a completion limit (`maxTokens`) and a price for the model. @default no limit */
+  readonly maxCostUsd?: number;
+  /** Most samples (completions or episodes' requests' completions) the run may request. @default no limit */
+  readonly maxSamples?: number;
+  /** Most tokens, prompt plus completion, the run may use. Needs a completion limit (`maxTokens`). @default no limit */
+  readonly maxTokens?: number;
+}
+
+
+/** A gate that refuses the first request that could cross a budget, and every one after it. */
+export interface RunBudgetGate extends BudgetGate {
+  /** Set once a request was refused: which budget, and why in words. */
+  readonly exhausted: { readonly budget: BudgetName; readonly message: string } | undefined;
+}
+
+/** What a budget gate needs to bound a request. */
+export interface BudgetContext {
+  /** The provider's model, priced with `prices`. */
+  readonly model: string;
+  /** The completion token limit of every request (the `maxTokens` sampling option). */
+  readonly completionTokens: number | undefined;
+  /** Prices that extend `defaultPrices`. */
+  readonly prices: PriceTable | undefined;
+}
+
+/** Validates `budget` (a `ConfigError` names the bad field) and builds its gate; `undefined` without limits. */
+export function createBudgetGate(budget: Budget | undefined, context: BudgetContext): RunBudgetGate | undefined {
+  if (budget === undefined) return undefined;
+  if (typeof budget !== 'object' || budget === null) throw new ConfigError('budget', budget, 'an object { maxCostUsd, maxSamples, maxTokens }');
+  const limits: Partial<Record<BudgetName, number>> = {};
+  if (budget.maxCostUsd !== undefined) {
+    if (typeof budget.maxCostUsd !== 'number' || !Number.isFinite(budget.maxCostUsd) || budget.maxCostUsd <= 0) {
+      throw new ConfigError('budget.maxCostUsd', budget.maxCostUsd, 'a positive number of US dollars');
+    }
+    limits.maxCostUsd = budget.maxCostUsd;
+  }
+  for (const name of ['maxSamples', 'maxTokens'] as const) {
+    const value = budget[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new ConfigError(`budget.${name}`, value, 'an integer of at least 1');
+    }
+    limits[name] = value;
+  }
+  if (Object.keys(limits).length === 0) return undefined;
+  const completionTokens = context.completionTokens;
+  const bounded = limits.maxCostUsd !== undefined ? 'maxCostUsd' : limits.maxTokens !== undefined ? 'maxTokens' : undefined;
+  if (bounded !== undefined && completionTokens === undefined) {
+    throw new ConfigError('maxTokens', undefined, `a completion token limit: \`budget.${bounded}\` needs one to bound what a request can use`);
+  }
+  const prices = context.prices === undefined ? undefined : mergePrices(context.prices);
+  const price = findPrice(context.model, prices);
+  if (limits.maxCostUsd !== undefined && price === undefined) {
+    throw new ConfigError('prices', context.model, `a price for model "${context.model}": \`budget.maxCostUsd\` needs one to bound what a request can cost`);
+  }
+  return budgetGate(limits, completionTokens ?? 0, price, (usage) => costOf(context.model, usage, prices === undefined ? {} : { prices }));
+}
+
+interface Amounts {
+  costUsd: number;
+  samples: number;
+  tokens: number;
+}
+
+function budgetGate(
+  limits: Partial<Record<BudgetName, number>>,
+  completionTokens: number,
+  price: ModelPrice | undefined,
+  priceUsage: (usage: Usage) => number | null,
+): RunBudgetGate {
+  const spent: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
+  const reserved: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
+  // Prompt tokens per byte of message text (plus framing); starts at the byte-level bound of 1.
+  let tokensPerByte = 1;
+  let exhausted: RunBudgetGate['exhausted'];
+  const add = (target: Amounts, amounts: Amounts, sign: 1 | -1): void => {
+    target.costUsd += sign * amounts.costUsd;
+    target.samples += sign * amounts.samples;
+    target.tokens += sign * amounts.tokens;
+  };
+  const spend = (usage: Usage, costUsd: number | null, samples: number): void => {
+    add(spent, { costUsd: costUsd ?? priceUsage(usage) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
+  };
+  const fields: Record<BudgetName, keyof Amounts> = { maxCostUsd: 'costUsd', maxSamples: 'samples', maxTokens: 'tokens' };
+
+  return {
+    get exhausted() {
+      return exhausted;
+    },
+    charge: spend,
+    admit(request: SampleRequest, completions: number): GateTicket | undefined {
+      if (exhausted !== undefined) return undefined;
+      const bytes = promptBytes(request);
+      const inputTokens = Math.ceil(bytes * tokensPerByte);
+      const outputTokens = completions * completionTokens;
+      const worst: Amounts = {
+        samples: completions,
+        tokens: inputTokens + outputTokens,
+        costUsd:
+          price === undefined
+            ? 0
+            : (inputTokens * Math.max(price.input, price.cacheWrite) + outputTokens * price.output) / 1_000_000,
+      };
+      for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
+        const field = fields[name];
+        if (spent[field] + reserved[field] + worst[field] > limit) {
+          exhausted = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
+          return undefined;
+        }
+      }
+      add(reserved, worst, 1);
+      return {
+        settle(usage, costUsd, samples) {
+          add(reserved, worst, -1);
+          spend(usage, costUsd, samples);
+          // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
+          if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
+        },
+      };
+    },
+  };
+}
+
+/** UTF-8 bytes of the messages plus 8 per message for the chat framing: no tokenizer makes more tokens than that. */
+export function promptBytes(request: SampleRequest): number {
+  let bytes = 0;
+  for (const message of request.messages) bytes += Buffer.byteLength(message.content, 'utf8') + 8;
+  return Math.max(1, bytes);
+}
+
+function exhaustedMessage(name: BudgetName, limit: number, used: number, next: number): string {
+  const format = (value: number): string => (name === 'maxCostUsd' ? `$${value.toFixed(4)}` : String(Math.ceil(value)));
+  return (
+    `budget.${name} (${format(limit)}) could be exceeded by the next request: ${format(used)} spent or in flight, ` +
+    `up to ${format(next)} more; no new request was started.`
+  );
+}

@@ -1,0 +1,105 @@
+import { setMaxListeners } from 'node:events';
+import { messageOf, TooManyErrorsError } from '../core/errors.js';
+import type { EventListener } from './events.js';
+
+import type { RunCache } from './response-cache.js';
+import type { RunJournal } from '../journal/journal.js';
+import type { BudgetGate } from './budget.js';
+import type { Limiter } from './limit.js';
+import { createLimiter } from './limit.js';
+import type { ResumeCounts } from '../core/results.js';
+import type { Failure } from '../core/trajectory.js';
+
+/**
+ * What sampling remembers across calls within a run: whether the provider
+ * turned out to ignore native `n`, and which warnings were already given.
+ */
+export interface SamplerState {
+  fanOut: boolean;
+  readonly warned: Set<string>;
+}
+
+/** A fresh sampler state for one run. */
+export function createSamplerState(): SamplerState {
+  return { fanOut: false, warned: new Set() };
+}
+
+/** Run-wide mechanics shared by every collect call of one run. */
+export interface RunControl<Task, Output, Info> {
+  /** Aborts on the user's signal or when `maxErrors` is exceeded. */
+  readonly signal: AbortSignal;
+  readonly limit: Limiter;
+  /** Bounds reward function calls in flight (`rewardConcurrency`). */
+  readonly rewardLimit: Limiter;
+  readonly state: SamplerState;
+  readonly emit: EventListener<Task, Output, Info>;
+  /** Counts a failure; stops the run once more than `maxErrors` have occurred. */
+  readonly fail: (failure: Failure) => void;
+  /** Stops all work of the run with a reason (the first reason wins). */
+  readonly stop: (reason: unknown) => void;
+  /** The run's journal: records completions as they arrive, and rebuilds journaled samples on resume. @default none */
+  readonly journal: RunJournal | undefined;
+  /** What resuming restored and what it had to sample again. */
+  readonly resumed: ResumeCounts;
+  /** Admits requests under the run's budgets. @default none */
+  readonly gate: BudgetGate | undefined;
+  /** The response cache. @default none */
+  readonly cache: RunCache | undefined;
+}
+
+/** Builds the run-wide mechanics: one limiter, one error budget, one stop signal. */
+export function createRunControl<Task, Output, Info>(options: {
+  readonly concurrency: number;
+  readonly rewardConcurrency?: number | undefined;
+  readonly maxErrors: number;
+  readonly signal: AbortSignal | undefined;
+  readonly onEvent: EventListener<Task, Output, Info> | undefined;
+  readonly journal?: RunJournal | undefined;
+  readonly gate?: BudgetGate | undefined;
+  readonly cache?: RunCache | undefined;
+}): RunControl<Task, Output, Info> {
+  const stop = new AbortController();
+  const failures: string[] = [];
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
+  // Every waiting request (backoff, rate limit, queue) listens to the run's signal; thousands may wait at once.
+  setMaxListeners(0, signal);
+  return {
+    signal,
+    limit: createLimiter(options.concurrency),
+    rewardLimit: rewardLimiter(options.rewardConcurrency, signal),
+    state: createSamplerState(),
+    emit: options.onEvent ?? (() => {}),
+    journal: options.journal,
+    resumed: { restored: 0, requestedAgain: 0, stale: 0, rescored: 0 },
+    gate: options.gate,
+    cache: options.cache,
+    stop: (reason) => {
+      if (!stop.signal.aborted) stop.abort(reason);
+    },
+    fail: (failure) => {
+      failures.push(`${failure.stage}: ${failure.message}`);
+      if (failures.length > options.maxErrors && !stop.signal.aborted) {
+        stop.abort(new TooManyErrorsError(options.maxErrors, [...failures]));
+      }
+    },
+  };
+}
+
+/** Bounds reward calls in flight; a call not yet started when the run stops never starts. */
+function rewardLimiter(concurrency: number | undefined, signal: AbortSignal): Limiter {
+  const checked: Limiter = (work) => {
+    signal.throwIfAborted();
+    return work();
+  };
+  if (concurrency === undefined || concurrency === Number.POSITIVE_INFINITY) return checked;
+  const limit = createLimiter(concurrency);
+  return (work) => limit(() => checked(work));
+}
+
+/** Counts each completion a failed request should have produced as one failure, at once. */
+export function requestFailed(control: { readonly fail: (failure: Failure) => void }) {
+  return (error: unknown, completions: number): void => {
+    for (let i = 0; i < completions; i++) control.fail({ stage: 'request', message: messageOf(error), error });
+  };
+}
+

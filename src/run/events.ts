@@ -1,0 +1,26 @@
+import type { IterationResult, RunResult } from '../core/results.js';
+import type { Example, Trajectory } from '../core/trajectory.js';
+
+/** What a run reports through `onEvent`, in order. */
+export type RunEvent<Task, Output = string, Info = unknown> =
+  | {
+      readonly type: 'run-start';
+      readonly seed: number;
+      readonly iterations: number;
+      readonly tasks: number;
+      readonly evalTasks: number;
+      readonly samples: number;
+    }
+  | { readonly type: 'iteration-start'; readonly iteration: number; readonly examples: readonly Example<Task, Output, Info>[] }
+  | {
+      readonly type: 'sample';
+      readonly trajectory: Trajectory<Task, Output, Info>;
+      /** `true` when a resumed run took the sample from its journal instead of requesting it. */
+      readonly restored?: boolean;
+    }
+  | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'iteration-end'; readonly result: IterationResult<Task, Output, Info> }
+  | { readonly type: 'run-end'; readonly result: RunResult<Task, Output, Info> };
+
+/** Receives run events. Must not throw; it is called synchronously. */
+export type EventListener<Task, Output = string, Info = unknown> = (event: RunEvent<Task, Output, Info>) => void;

@@ -1,0 +1,104 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError } from '../../src/core/errors.js';
+import { batchPriceMultiplier, costOf, defaultPrices, findPrice, type ModelPrice } from '../../src/core/pricing.js';
+import { zeroUsage, type Usage } from '../../src/core/usage.js';
+
+function usage(fields: Partial<Usage>): Usage {
+  return { ...zeroUsage, requests: 1, ...fields };
+}
+
+describe('costOf', () => {
+  test('bills input and output at the model rates', () => {
+    const cost = costOf('gpt-4o-mini', usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 }));
+    expect(cost).toBeCloseTo(0.15 + 0.6, 12);
+  });
+
+  test('cached prompt tokens are part of inputTokens and billed at the cached rate only', () => {
+    const cost = costOf('gpt-4o', usage({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 500 }));
+    expect(cost).toBeCloseTo((600 * 2.5 + 400 * 1.25 + 500 * 10) / 1e6, 12);
+  });
+
+  test('Anthropic cache writes are billed at the write rate, reads at the read rate', () => {
+    const cost = costOf(
+      'claude-sonnet-4-5',
+      usage({ inputTokens: 1000, cachedInputTokens: 200, cacheWriteTokens: 300, outputTokens: 100 }),
+    );
+    expect(cost).toBeCloseTo((500 * 3 + 200 * 0.3 + 300 * 3.75 + 100 * 15) / 1e6, 12);
+  });
+
+  test('reasoning tokens are billed once, as part of outputTokens', () => {
+    const withReasoning = costOf('o4-mini', usage({ inputTokens: 10, outputTokens: 100, reasoningTokens: 80 }));
+    const without = costOf('o4-mini', usage({ inputTokens: 10, outputTokens: 100 }));
+    expect(withReasoning).toBe(without);
+  });
+
+  test('an unknown model costs null, never 0', () => {
+    expect(costOf('llama-3.1-8b-instruct', usage({ inputTokens: 100, outputTokens: 100 }))).toBeNull();
+    expect(costOf('llama-3.1-8b-instruct', zeroUsage)).toBeNull();
+    expect(costOf('gpt-4o', zeroUsage)).toBe(0);
+  });
+
+  test('batch usage costs the batch multiplier times the regular price', () => {
+    const regular = costOf('claude-haiku-4-5', usage({ inputTokens: 5000, cacheWriteTokens: 1000, outputTokens: 700 }));
+    const batch = costOf('claude-haiku-4-5', usage({ inputTokens: 5000, cacheWriteTokens: 1000, outputTokens: 700 }), {
+      batch: true,
+    });
+    expect(batchPriceMultiplier).toBe(0.5);
+    expect(batch).toBeCloseTo((regular ?? Number.NaN) * 0.5, 15);
+  });
+
+  test('prices given per run override and extend the table, dated ids included', () => {
+    const custom: ModelPrice = { input: 1, cachedInput: 0.5, cacheWrite: 1, output: 2 };
+    const prices = { 'gpt-4o': custom, 'my-model': custom };
+    const tokens = usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
+    expect(costOf('gpt-4o-2024-08-06', tokens, { prices })).toBeCloseTo(3, 12);
+    expect(costOf('my-model', tokens, { prices })).toBeCloseTo(3, 12);
+    expect(costOf('gpt-4o-mini', tokens, { prices })).toBeCloseTo(0.75, 12);
+    expect(costOf('my-model', tokens)).toBeNull();
+  });
+
+  test('an invalid price is a ConfigError naming the entry', () => {
+    const prices = { 'my-model': { input: 1, cachedInput: 1, cacheWrite: 1, output: -2 } };
+    expect(() => costOf('my-model', zeroUsage, { prices })).toThrow(ConfigError);
+    expect(() => costOf('my-model', zeroUsage, { prices })).toThrow(/`prices\.my-model\.output`/);
+  });
+});
+
+describe('findPrice', () => {
+  test('dated snapshots match their base id, the longest base winning', () => {
+    expect(findPrice('gpt-4o-mini-2024-07-18')).toBe(defaultPrices['gpt-4o-mini']);
+    expect(findPrice('gpt-4o-2024-08-06')).toBe(defaultPrices['gpt-4o']);
+    expect(findPrice('gpt-4.1-nano-2025-04-14')).toBe(defaultPrices['gpt-4.1-nano']);
+    expect(findPrice('claude-sonnet-4-20250514')).toBe(defaultPrices['claude-sonnet-4']);
+    expect(findPrice('claude-opus-4-1-20250805')).toBe(defaultPrices['claude-opus-4-1']);
+    expect(findPrice('claude-3-5-haiku-20241022')).toBe(defaultPrices['claude-3-5-haiku']);
+    expect(findPrice('claude-3-5-haiku-latest')).toBe(defaultPrices['claude-3-5-haiku']);
+  });
+
+  test('an exact entry beats its base (gpt-4o-2024-05-13 has its own price)', () => {
+    expect(findPrice('gpt-4o-2024-05-13')?.input).toBe(5);
+    expect(findPrice('gpt-4o-2024-11-20')?.input).toBe(2.5);
+  });
+
+  test('a different model sharing a prefix does not borrow its price', () => {
+    expect(findPrice('claude-opus-4-5-20251101')?.input).toBe(5);
+    expect(findPrice('claude-opus-4-20250514')?.input).toBe(15);
+    expect(findPrice('gpt-5-codex')).toBeUndefined();
+    expect(findPrice('gpt-4o-audio-preview')).toBeUndefined();
+  });
+
+  test('every listed model has prices in the expected order', () => {
+    const required = [
+      'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3', 'o4-mini', 'gpt-5', 'gpt-5-mini',
+      'gpt-5-nano', 'claude-opus-4', 'claude-opus-4-1', 'claude-sonnet-4', 'claude-sonnet-4-5', 'claude-3-5-haiku',
+      'claude-haiku-4-5',
+    ];
+    for (const model of required) {
+      const price = findPrice(model);
+      expect(price, model).toBeDefined();
+      expect(price?.cachedInput, model).toBeLessThanOrEqual(price?.input ?? 0);
+      expect(price?.cacheWrite, model).toBeGreaterThanOrEqual(price?.input ?? Number.POSITIVE_INFINITY);
+      expect(price?.output, model).toBeGreaterThan(price?.input ?? Number.POSITIVE_INFINITY);
+    }
+  });
+});
