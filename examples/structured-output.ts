@@ -12,7 +12,7 @@
  * Run: npx tsx examples/structured-output.ts
  */
 import { z } from 'zod';
-import { createRng, deriveSeed, fromFunction, iterate, type SampleRequest, type Split } from 'pauper';
+import { createRng, fromFunction, iterate, type SampleRequest, type Split } from 'pauper';
 
 const Meeting = z.object({
   person: z.string().min(1),
@@ -59,8 +59,8 @@ const guesses = [
  * It does not know "noon".
  */
 const standIn = fromFunction(
-  (sampleRequest: SampleRequest, { index }) => {
-    const rng = createRng(deriveSeed(sampleRequest.seed ?? 0, index));
+  (sampleRequest: SampleRequest) => {
+    const rng = createRng(sampleRequest.seed ?? 0);
     const messages = sampleRequest.messages;
     const text = messages.at(-1)?.content ?? '';
     const person = /with (\p{Lu}\p{L}+)/u.exec(text)?.[1] ?? '';

@@ -35,8 +35,8 @@ export type { EvaluateOptions, Evaluation } from './blocks/evaluate.js';
 export { bestOfN } from './blocks/best-of-n.js';
 export type { BestOfN, BestOfNOptions } from './blocks/best-of-n.js';
 
-export { sample, splitUsage } from './stages/plan.js';
-export type { SampleCallOptions } from './stages/plan.js';
+export { sample, splitUsage } from './stages/sample.js';
+export type { SampleCallOptions } from './stages/sample.js';
 export { createLimiter } from './run/limit.js';
 export type { Limiter } from './run/limit.js';
 export { createSamplerState } from './run/control.js';

@@ -1,5 +1,5 @@
-import type { Example } from 'pauper';
-import { zeroUsage } from 'pauper';
+import type { Completion, Example, Provider, SampleCallOptions, SampleRequest, Usage } from 'pauper';
+import { addUsage, sample, zeroUsage } from 'pauper';
 
 /** A scored trajectory with only the fields a test cares about set. */
 export function example(
@@ -34,4 +34,31 @@ export function example(
     info: undefined,
     ...fields,
   };
+}
+
+/** What `sampleMany` gathered: the shape of one provider response, for N requests planned by `sample`. */
+export interface SampledMany<Parsed> {
+  readonly completions: Completion<Parsed>[];
+  readonly usage: Usage;
+  readonly costUsd: number | null;
+  /** Warnings `sample` passed on (each prefixed with the provider's name). */
+  readonly warnings: string[];
+  /** The errors of failed requests, one per completion they should have made. */
+  readonly failures: unknown[];
+}
+
+/** N completions from any provider through the request planner (`sample`), summed up like one response. */
+export async function sampleMany<Parsed>(
+  provider: Provider<Parsed>,
+  request: SampleRequest,
+  n: number,
+  options: Omit<SampleCallOptions, 'n'> = {},
+): Promise<SampledMany<Parsed>> {
+  const warnings: string[] = [];
+  const sampled = await sample(provider, request, { ...options, n, onWarning: (message) => warnings.push(message) });
+  const completions = sampled.flatMap((entry) => (entry.ok ? [entry.completion as Completion<Parsed>] : []));
+  const failures = sampled.flatMap((entry) => (entry.ok ? [] : [entry.error]));
+  const costs = sampled.map((entry) => entry.costUsd);
+  const costUsd = costs.includes(null) ? null : costs.reduce<number>((sum, cost) => sum + (cost ?? 0), 0);
+  return { completions, usage: addUsage(...sampled.map((entry) => entry.usage)), costUsd, warnings, failures };
 }

@@ -10,7 +10,7 @@ import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { costOf, findModelEntry } from '../core/pricing.js';
 import type { Completion, Provider, SampleOptions, SampleRequest, SampleResponse } from './spec.js';
-import { addUsage, zeroUsage, type Usage } from '../core/usage.js';
+import { zeroUsage, type Usage } from '../core/usage.js';
 import { contentHash } from '../core/fingerprint.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import { sdkTimeout } from './openai.js';
@@ -24,12 +24,10 @@ import {
   missingPackage,
   optionalString,
   parseCompletion,
-  partialFailureWarning,
   requireString,
   resolvePrices,
   resolveTransport,
   schemaFor,
-  settle,
   validateSampleOptions,
   type OutputSchema,
   type ProviderTransportOptions,
@@ -171,12 +169,14 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
     };
   };
 
+  const capabilities = Object.freeze({ nativeN: false, temperature: false, seed: false, promptCaching: true, batch: true });
   return {
     name,
     model,
-    capabilities: Object.freeze({ nativeN: false, temperature: false, seed: false, promptCaching: true, batch: true }),
+    capabilities,
+    // One request, one completion: N samples are N requests, planned by `sample`.
     async sample(request: SampleRequest, sampleOptions: SampleOptions): Promise<SampleResponse<Output>> {
-      validateSampleOptions(sampleOptions);
+      validateSampleOptions(sampleOptions, name, capabilities);
       const { n, signal } = sampleOptions;
       const priceOptions = prices === undefined ? {} : { prices };
       if (n === 0) return { completions: [], usage: zeroUsage, costUsd: costOf(model, zeroUsage, priceOptions) };
@@ -184,24 +184,20 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const body = buildBody(model, request, maxTokens, wireSchemaOf(requestSchema));
       const estimatedTokens = estimateTokens(request.messages, body.max_tokens, 1);
       const prefix = warmCache ? cachedPrefixKey(model, request) : undefined;
-      const { values, errors } = await settle(
-        Array.from({ length: n }, () => warmer.send(prefix, signal, () => call(body, requestSchema, estimatedTokens, signal))),
-      );
+      const result = await warmer.send(prefix, signal, () => call(body, requestSchema, estimatedTokens, signal));
       const warnings: string[] = [];
-      const failures = partialFailureWarning(errors, n, signal);
-      if (failures !== undefined) warnings.push(failures);
       if (request.temperature !== undefined && !temperatureWarned) {
         temperatureWarned = true;
         warnings.push('the Messages API of @anthropic-ai/sdk 1.x has no `temperature`; it was ignored.');
       }
-      const usage = addUsage(...values.map((value) => value.usage));
-      const usageMissing = values.some((value) => value.usageMissing);
-      if (usageMissing) warnings.push(missingUsageWarning);
-      const costUsd = usageMissing
+      if (result.usageMissing) warnings.push(missingUsageWarning);
+      const costUsd = result.usageMissing
         ? null
-        : (costOf(model, usage, priceOptions) ?? costOf(values[0]?.model ?? model, usage, priceOptions));
-      const completions = values.map((value) => value.completion);
-      return warnings.length === 0 ? { completions, usage, costUsd } : { completions, usage, costUsd, warnings };
+        : (costOf(model, result.usage, priceOptions) ?? costOf(result.model, result.usage, priceOptions));
+      const completions = [result.completion];
+      return warnings.length === 0
+        ? { completions, usage: result.usage, costUsd }
+        : { completions, usage: result.usage, costUsd, warnings };
     },
   };
 }

@@ -1,7 +1,8 @@
 import { ConfigError } from '../core/errors.js';
 import type { Completion, Provider, ProviderCapabilities, SampleRequest } from './spec.js';
 import type { Usage } from '../core/usage.js';
-import { addUsage, zeroUsage } from '../core/usage.js';
+import { zeroUsage } from '../core/usage.js';
+import { validateSampleOptions } from './shared.js';
 
 /** What a wrapped function may return for one completion. */
 export type FunctionResult = string | (Completion & { readonly usage?: Usage; readonly costUsd?: number | null });
@@ -18,13 +19,12 @@ export interface FromFunctionOptions {
 
 /** The context a wrapped function receives. */
 export interface FunctionContext {
-  /** Which of the `n` completions this call produces. */
-  readonly index: number;
   readonly signal: AbortSignal | undefined;
 }
 
 /**
- * Wraps any async function as a provider: one call per completion. Use it for
+ * Wraps any async function as a provider: one call per completion (N samples are N calls,
+ * planned by `sample`, and so by `iterate`). Use it for
  * a local model, another SDK, or a program standing in for a model.
  *
  * @example
@@ -43,34 +43,20 @@ export function fromFunction(
     batch: false,
   };
   const costPerCall = options.costPerCall ?? null;
+  const name = options.name ?? 'function';
   return {
-    name: options.name ?? 'function',
+    name,
     model: options.model ?? 'function',
     capabilities,
-    async sample(request, { n, signal }) {
-      const results = await Promise.all(
-        Array.from({ length: n }, async (_, index) => {
-          signal?.throwIfAborted();
-          return generate(request, { index, signal });
-        }),
-      );
-      const completions: Completion[] = [];
-      const usages: Usage[] = [];
-      let costUsd: number | null = 0;
-      for (const result of results) {
-        if (typeof result === 'string') {
-          completions.push({ text: result });
-          usages.push({ ...zeroUsage, requests: 1 });
-          costUsd = costUsd === null || costPerCall === null ? null : costUsd + costPerCall;
-        } else {
-          const { usage, costUsd: cost, ...completion } = result;
-          completions.push(completion);
-          usages.push(usage ?? { ...zeroUsage, requests: 1 });
-          const callCost = cost === undefined ? costPerCall : cost;
-          costUsd = costUsd === null || callCost === null ? null : costUsd + callCost;
-        }
-      }
-      return { completions, usage: addUsage(...usages), costUsd };
+    async sample(request, options) {
+      validateSampleOptions(options, name, capabilities);
+      const { n, signal } = options;
+      if (n === 0) return { completions: [], usage: zeroUsage, costUsd: 0 };
+      signal?.throwIfAborted();
+      const result = await generate(request, { signal });
+      if (typeof result === 'string') return { completions: [{ text: result }], usage: { ...zeroUsage, requests: 1 }, costUsd: costPerCall };
+      const { usage, costUsd, ...completion } = result;
+      return { completions: [completion], usage: usage ?? { ...zeroUsage, requests: 1 }, costUsd: costUsd === undefined ? costPerCall : costUsd };
     },
   };
 }

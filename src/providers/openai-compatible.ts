@@ -29,11 +29,10 @@ export interface OpenAICompatibleOptions<Output = unknown> extends ProviderTrans
    */
   readonly name?: string;
   /**
-   * Whether to ask for `n` completions in one request. A response with exactly
-   * one choice for `n > 1` means the server ignores `n`: from then on
-   * `capabilities.nativeN` is false and `n > 1` is one request per completion.
-   * A short response of several choices is returned as it is (the loop tops it
-   * up) and native `n` stays on. `false` fans out from the start.
+   * Whether one request may ask for `n` completions (`capabilities.nativeN`). With `true`,
+   * a server that answers `n > 1` with one choice is detected by the request planner
+   * (`sample`, and so `iterate`), which fetches the rest one request each and fans out for
+   * the rest of the run. `false` fans out from the start.
    * @default true
    */
   readonly nativeN?: boolean;
@@ -94,7 +93,6 @@ export function openaiCompatible<Output = unknown>(options: OpenAICompatibleOpti
     prices: resolvePrices(options.prices),
     maxTokensField,
     promptCacheKey: false,
-    nativeN: nativeN ? 'detect' : 'never',
     capabilities: Object.freeze({ nativeN, temperature: true, seed: true, promptCaching: true, batch: false }),
   });
 }

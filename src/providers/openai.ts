@@ -16,9 +16,9 @@ import type {
   SampleRequest,
   SampleResponse,
 } from './spec.js';
-import { deriveSeed, hash32 } from '../core/random.js';
+import { hash32 } from '../core/random.js';
 import type { Transport } from './transport.js';
-import { addUsage, zeroUsage, type Usage } from '../core/usage.js';
+import { zeroUsage, type Usage } from '../core/usage.js';
 import {
   compileSchema,
   createSecrets,
@@ -30,12 +30,10 @@ import {
   missingPackage,
   optionalString,
   parseCompletion,
-  partialFailureWarning,
   requireString,
   resolvePrices,
   schemaFor,
   resolveTransport,
-  settle,
   validateBoolean,
   validateSampleOptions,
   type OutputSchema,
@@ -114,8 +112,6 @@ export interface ChatCompletionsConfig<Output> {
   readonly maxTokensField: MaxTokensField;
   /** Send a `prompt_cache_key` derived from the cached prefix (OpenAI routes equal keys to warm caches). */
   readonly promptCacheKey: boolean;
-  /** `native`: trust `n`; `detect`: fan out when a response has fewer choices, from then on; `never`: always fan out. */
-  readonly nativeN: 'native' | 'detect' | 'never';
   readonly capabilities: ProviderCapabilities;
 }
 
@@ -145,7 +141,6 @@ export function openai<Output = unknown>(options: OpenAIOptions<Output>): Provid
     prices: resolvePrices(options.prices),
     maxTokensField: 'max_completion_tokens',
     promptCacheKey: true,
-    nativeN: 'native',
     capabilities: Object.freeze({ nativeN: true, temperature: true, seed: true, promptCaching: true, batch: true }),
   });
 }
@@ -273,110 +268,60 @@ function recordingCopy(client: object): { sdk: OpenAI; tag: () => RequestTag } |
 /** The provider behind `openai` and `openaiCompatible`. */
 export function createChatCompletionsProvider<Output>(config: ChatCompletionsConfig<Output>): Provider<Output> {
   const { name, model, transport, secrets } = config;
-  // Lifetime memory: a server that ignored `n` once is not asked for native `n` again.
-  let fanOut = config.nativeN === 'never';
   const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
 
-  const call = async (
-    request: SampleRequest,
-    n: number,
-    seed: number | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<{ completions: Completion<Output>[]; usage: Usage; usageMissing: boolean; model: string }> => {
-    const client = await config.client();
-    const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
-    const body = buildBody(config, schema, request, n, seed);
-    const tag = config.tagRequest?.();
-    let response: ChatCompletion;
-    try {
-      response = await transport.send(
-        (attemptSignal) =>
-          client.chat.completions
-            .create(body, {
-              signal: attemptSignal,
-              maxRetries: 0,
-              timeout: sdkTimeout(transport),
-              ...(tag === undefined ? {} : { headers: tag.headers }),
-            })
-            .then((completion) => validateCompletion(name, completion)),
-        {
-          provider: name,
-          ...(signal === undefined ? {} : { signal }),
-          estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
-          secrets: tag === undefined ? secrets : () => [...secrets(), ...tag.values],
-        },
-      );
-    } finally {
-      tag?.end();
-    }
-    const choices = [...response.choices].sort((a, b) => a.index - b.index).slice(0, n);
-    const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
-    // Some compatible servers omit `model`; the configured one then prices the usage.
-    return {
-      completions,
-      usage: usageOf(response),
-      usageMissing: typeof response.usage !== 'object' || response.usage === null,
-      model: typeof response.model === 'string' ? response.model : model,
-    };
-  };
-
-  const fanOutCalls = async (
-    request: SampleRequest,
-    count: number,
-    offset: number,
-    signal: AbortSignal | undefined,
-  ): Promise<{ completions: Completion<Output>[]; usage: Usage; usageMissing: boolean; warning: string | undefined; model: string }> => {
-    const { values, errors } = await settle(
-      Array.from({ length: count }, (_, index) =>
-        call(request, 1, request.seed === undefined ? undefined : deriveSeed(request.seed, 'choice', offset + index), signal),
-      ),
-    );
-    const warning = partialFailureWarning(errors, count, signal);
-    return {
-      completions: values.flatMap((value) => value.completions),
-      usage: addUsage(...values.map((value) => value.usage)),
-      usageMissing: values.some((value) => value.usageMissing),
-      warning,
-      model: values[0]?.model ?? model,
-    };
-  };
-
-  const priced = (result: { usage: Usage; usageMissing: boolean; model: string }, warnings: string[]): number | null => {
-    if (result.usageMissing) {
+  const priced = (usage: Usage, usageMissing: boolean, responseModel: string, warnings: string[]): number | null => {
+    if (usageMissing) {
       warnings.push(missingUsageWarning);
       return null;
     }
     const options = config.prices === undefined ? {} : { prices: config.prices };
-    return costOf(model, result.usage, options) ?? costOf(result.model, result.usage, options);
+    return costOf(model, usage, options) ?? costOf(responseModel, usage, options);
   };
 
-  const detected = Object.freeze({ ...config.capabilities, nativeN: false });
   return {
     name,
     model,
-    // Once the server is known to ignore `n`, say so: the loop then sends one request per
-    // sample through its own concurrency limit instead of this provider fanning out inside one slot.
-    get capabilities() {
-      return fanOut ? detected : config.capabilities;
-    },
+    capabilities: config.capabilities,
+    // One request for `n` choices. A short response is returned as it is: the request planner
+    // tops it up, and a server that answers `n > 1` with one choice is fanned out from then on.
     async sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Output>> {
-      validateSampleOptions(options);
+      validateSampleOptions(options, name, config.capabilities);
       const { n, signal } = options;
       const warnings: string[] = [];
-      if (n === 0) {
-        return { completions: [], usage: zeroUsage, costUsd: priced({ usage: zeroUsage, usageMissing: false, model }, warnings) };
+      if (n === 0) return { completions: [], usage: zeroUsage, costUsd: priced(zeroUsage, false, model, warnings) };
+      const client = await config.client();
+      const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
+      const body = buildBody(config, schema, request, n);
+      const tag = config.tagRequest?.();
+      let completion: ChatCompletion;
+      try {
+        completion = await transport.send(
+          (attemptSignal) =>
+            client.chat.completions
+              .create(body, {
+                signal: attemptSignal,
+                maxRetries: 0,
+                timeout: sdkTimeout(transport),
+                ...(tag === undefined ? {} : { headers: tag.headers }),
+              })
+              .then((created) => validateCompletion(name, created)),
+          {
+            provider: name,
+            ...(signal === undefined ? {} : { signal }),
+            estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
+            secrets: tag === undefined ? secrets : () => [...secrets(), ...tag.values],
+          },
+        );
+      } finally {
+        tag?.end();
       }
-      if (n > 1 && fanOut) {
-        const result = await fanOutCalls(request, n, 0, signal);
-        if (result.warning !== undefined) warnings.push(result.warning);
-        return response(result.completions, result.usage, priced(result, warnings), warnings);
-      }
-      const first = await call(request, n, request.seed, signal);
-      // A short response is returned as it is: the loop's `sample` fetches the rest, one request
-      // each, under the run's concurrency limit and budget. One choice for n > 1 means the server
-      // ignores `n` (Ollama): from then on `capabilities.nativeN` is false and n > 1 fans out here.
-      if (config.nativeN === 'detect' && n > 1 && first.completions.length === 1) fanOut = true;
-      return response(first.completions, first.usage, priced(first, warnings), warnings);
+      const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
+      const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
+      const usageMissing = typeof completion.usage !== 'object' || completion.usage === null;
+      // Some compatible servers omit `model`; the configured one then prices the usage.
+      const responseModel = typeof completion.model === 'string' ? completion.model : model;
+      return response(completions, usageOf(completion), priced(usageOf(completion), usageMissing, responseModel, warnings), warnings);
     },
   };
 }
@@ -395,7 +340,6 @@ function buildBody<Output>(
   schema: OutputSchema<Output> | undefined,
   request: SampleRequest,
   n: number,
-  seed: number | undefined,
 ): ChatCompletionCreateParamsNonStreaming {
   const body: ChatCompletionCreateParamsNonStreaming = {
     model: config.model,
@@ -403,7 +347,7 @@ function buildBody<Output>(
   };
   if (n !== 1) body.n = n;
   if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (seed !== undefined) body.seed = seed;
+  if (request.seed !== undefined) body.seed = request.seed;
   if (request.maxTokens !== undefined) body[config.maxTokensField] = request.maxTokens;
   if (config.logprobs) body.logprobs = true;
   if (schema !== undefined) {

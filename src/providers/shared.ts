@@ -2,7 +2,7 @@ import { toJSONSchema, type ZodType } from 'zod';
 import { ConfigError, ProviderError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import { mergePrices, type PriceTable } from '../core/pricing.js';
-import type { SampleOptions } from './spec.js';
+import type { ProviderCapabilities, SampleOptions } from './spec.js';
 import { parseOutput } from '../core/schema.js';
 import { createTransport, type Transport, type TransportOptions } from './transport.js';
 
@@ -142,9 +142,20 @@ export function validateBoolean(option: string, value: unknown, fallback: boolea
   return value;
 }
 
-/** Validates `n` and the signal of one `sample` call. */
-export function validateSampleOptions(options: SampleOptions): void {
+/**
+ * Validates `n` and the signal of one request. A provider without native `n` makes one
+ * completion per request; N of them are the request planner's job (`sample`).
+ */
+export function validateSampleOptions(options: SampleOptions, provider: string, capabilities: ProviderCapabilities): void {
   if (!Number.isInteger(options.n) || options.n < 0) throw new ConfigError('n', options.n, 'an integer >= 0');
+  if (options.n > 1 && !capabilities.nativeN) {
+    throw new ConfigError(
+      'n',
+      options.n,
+      `at most 1: ${provider} makes one completion per request (capabilities.nativeN is false); ` +
+        `call sample(provider, request, { n: ${options.n} }) to get ${options.n}`,
+    );
+  }
   options.signal?.throwIfAborted();
 }
 
@@ -230,35 +241,6 @@ export function isStrictCompatible(schema: unknown): boolean {
     if (!properties.every((property) => required.includes(property))) return false;
   }
   return Object.values(record).every(isStrictCompatible);
-}
-
-/** Results of promises that may fail independently: the values in order, and the failures. */
-export async function settle<T>(promises: readonly Promise<T>[]): Promise<{ values: T[]; errors: unknown[] }> {
-  const results = await Promise.allSettled(promises);
-  const values: T[] = [];
-  const errors: unknown[] = [];
-  for (const result of results) {
-    if (result.status === 'fulfilled') values.push(result.value);
-    else errors.push(result.reason);
-  }
-  return { values, errors };
-}
-
-/**
- * Outcome of N independent requests: throws the first failure when all
- * failed (or `signal.reason` on abort), else a warning naming the failures.
- */
-export function partialFailureWarning(
-  errors: readonly unknown[],
-  total: number,
-  signal: AbortSignal | undefined,
-): string | undefined {
-  signal?.throwIfAborted();
-  if (errors.length === 0) return undefined;
-  if (errors.length === total) throw errors[0];
-  const first = errors[0];
-  const reason = first instanceof Error ? first.message : String(first);
-  return `${errors.length} of ${total} requests failed and returned no completion (first failure: ${reason}).`;
 }
 
 /** A retryable error for a response the SDK accepted but that lacks what we need. */

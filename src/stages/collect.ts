@@ -14,7 +14,7 @@ import type { Journaled } from '../journal/journal.js';
 import type { RunControl } from '../run/control.js';
 import { requestFailed } from '../run/control.js';
 import type { SampledCompletion } from '../providers/spec.js';
-import { sample } from './plan.js';
+import { sample } from './sample.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { parseOutput } from '../core/schema.js';
 import { excludeTask } from './select.js';

@@ -6,6 +6,7 @@ import { ConfigError, ProviderError } from '../../src/core/errors.js';
 import type { Message } from '../../src/core/messages.js';
 import { anthropic } from '../../src/providers/anthropic.js';
 import { createTransport } from '../../src/providers/transport.js';
+import { sampleMany } from '../helpers.js';
 import { startAnthropicServer } from '../servers/anthropic-server.js';
 import { serverPool, type ServerOptions, type TestServer } from '../servers/common.js';
 
@@ -33,10 +34,10 @@ const examplePrompt: Message[] = [
 ];
 
 describe('anthropic', () => {
-  test('n = 8 is eight requests, each for one completion', async () => {
+  test('n = 8 is eight requests, each for one completion, planned by sample()', async () => {
     const target = await server({ responder: ({ requestNumber }) => `answer ${requestNumber}` });
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
-    const response = await provider.sample(ask('go'), { n: 8 });
+    const response = await sampleMany(provider, ask('go'), 8);
     expect(target.requestCount).toBe(8);
     expect(response.usage.requests).toBe(8);
     expect(new Set(response.completions.map((completion) => completion.text)).size).toBe(8);
@@ -44,6 +45,14 @@ describe('anthropic', () => {
       expect(request.body).toEqual({ model: 'claude-haiku-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'go' }] });
     }
     expect(provider.capabilities).toMatchObject({ nativeN: false, temperature: false, seed: false, promptCaching: true });
+  });
+
+  test('asked directly for n > 1, it sends nothing and says to call sample()', async () => {
+    const target = await server();
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
+    await expect(provider.sample(ask('go'), { n: 8 })).rejects.toThrow(ConfigError);
+    await expect(provider.sample(ask('go'), { n: 8 })).rejects.toThrow(/one completion per request.*sample\(provider, request, \{ n: 8 \}\)/);
+    expect(target.requestCount).toBe(0);
   });
 
   test('system goes top-level and the cache breakpoint ends the example prefix', async () => {
@@ -120,7 +129,7 @@ describe('anthropic', () => {
     test('is written by every request sent together when warmCache is off, as the API does', async () => {
       const target = await server({ latencyMs: 30 });
       const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url, warmCache: false });
-      const response = await provider.sample({ messages: longPrompt('maze B'), cachePrefixLength: 3 }, { n: 4 });
+      const response = await sampleMany(provider, { messages: longPrompt('maze B'), cachePrefixLength: 3 }, 4);
       const tokens = await prefixTokens(await server());
       expect(response.usage.cacheWriteTokens).toBe(4 * tokens);
       expect(response.usage.cachedInputTokens).toBe(0);
@@ -129,7 +138,7 @@ describe('anthropic', () => {
     test('with warmCache, n = 4 writes the prefix once and reads it three times', async () => {
       const target = await server({ latencyMs: 30 });
       const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });
-      const response = await provider.sample({ messages: longPrompt('maze B'), cachePrefixLength: 3 }, { n: 4 });
+      const response = await sampleMany(provider, { messages: longPrompt('maze B'), cachePrefixLength: 3 }, 4);
       const tokens = await prefixTokens(await server());
       expect(response.usage.cacheWriteTokens).toBe(tokens);
       expect(response.usage.cachedInputTokens).toBe(3 * tokens);
@@ -139,7 +148,7 @@ describe('anthropic', () => {
       for (const model of ['claude-haiku-4-5', 'claude-haiku-4-5-20251001', 'claude-next-model']) {
         const target = await server({ latencyMs: 30 });
         const provider = anthropic({ model, apiKey: KEY, baseURL: target.url });
-        const response = await provider.sample({ messages: longPrompt('maze B'), cachePrefixLength: 3 }, { n: 4 });
+        const response = await sampleMany(provider, { messages: longPrompt('maze B'), cachePrefixLength: 3 }, 4);
         expect(response.usage.cachedInputTokens).toBe(0);
         expect(response.usage.cacheWriteTokens).toBe(4 * (await prefixTokens(await server())));
       }
@@ -148,7 +157,7 @@ describe('anthropic', () => {
     test('too short to be cached is never held back', async () => {
       const target = await server({ latencyMs: 30 });
       const provider = anthropic({ model: 'claude-sonnet-4', apiKey: KEY, baseURL: target.url });
-      const response = await provider.sample({ messages: examplePrompt, cachePrefixLength: 3 }, { n: 4 });
+      const response = await sampleMany(provider, { messages: examplePrompt, cachePrefixLength: 3 }, 4);
       // All four went together: none arrived after another's response, so each wrote the prefix.
       expect(target.requestCount).toBe(4);
       expect(response.usage.cachedInputTokens).toBe(0);
@@ -159,10 +168,10 @@ describe('anthropic', () => {
   test('temperature is not sent and is reported once as ignored', async () => {
     const target = await server();
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url });
-    const first = await provider.sample({ ...ask('hi'), temperature: 0.9 }, { n: 2 });
-    const second = await provider.sample({ ...ask('hi'), temperature: 0.9 }, { n: 2 });
-    expect(first.warnings).toEqual([expect.stringMatching(/temperature.*ignored/)]);
-    expect(second.warnings).toBeUndefined();
+    const first = await sampleMany(provider, { ...ask('hi'), temperature: 0.9 }, 2);
+    const second = await sampleMany(provider, { ...ask('hi'), temperature: 0.9 }, 2);
+    expect(first.warnings).toEqual([expect.stringMatching(/^anthropic: .*temperature.*ignored/)]);
+    expect(second.warnings).toEqual([]);
     expect(target.requests.every((request) => !('temperature' in (request.body as object)))).toBe(true);
   });
 
@@ -189,8 +198,10 @@ describe('anthropic', () => {
   test('400 is not retried: one request per sample', async () => {
     const target = await server({ faults: () => ({ kind: 'status', status: 400, message: 'messages: roles must alternate' }) });
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ maxRetries: 5 }) });
-    const error = await provider.sample(ask('hi'), { n: 2 }).catch((caught: unknown) => caught);
+    const { failures } = await sampleMany(provider, ask('hi'), 2);
     expect(target.requestCount).toBe(2);
+    expect(failures).toHaveLength(2);
+    const error = failures[0];
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 400, isRetryable: false, provider: 'anthropic' });
     expect((error as Error).message).toBe(
@@ -206,13 +217,14 @@ describe('anthropic', () => {
     expect(target.requestCount).toBe(2);
   });
 
-  test('some of N requests failing returns the rest with a warning; all failing rejects', async () => {
+  test('one of N requests failing leaves the other completions and one failure with its reason', async () => {
     const target = await server({ faults: { 2: { kind: 'status', status: 422, message: 'scripted rejection' } } });
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast() });
-    const response = await provider.sample(ask('hi'), { n: 3 });
+    const response = await sampleMany(provider, ask('hi'), 3);
     expect(response.completions).toHaveLength(2);
     expect(response.usage.requests).toBe(2);
-    expect(response.warnings).toEqual([expect.stringMatching(/1 of 3 requests failed.*422.*scripted rejection/)]);
+    expect(response.failures).toHaveLength(1);
+    expect(String(response.failures[0])).toMatch(/422.*scripted rejection/);
   });
 
   test('abort mid-flight rejects with the signal reason', async () => {
@@ -221,7 +233,7 @@ describe('anthropic', () => {
     const controller = new AbortController();
     const reason = new Error('cancelled by user');
     setTimeout(() => controller.abort(reason), 50);
-    await expect(provider.sample(ask('hi'), { n: 3, signal: controller.signal })).rejects.toBe(reason);
+    await expect(sampleMany(provider, ask('hi'), 3, { signal: controller.signal })).rejects.toBe(reason);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(target.requestCount).toBe(3);
   });
@@ -250,7 +262,7 @@ describe('anthropic', () => {
     const target = await server({ responder: ({ requestNumber }) => answers[requestNumber - 1] ?? '' });
     const schema = z.object({ moves: z.string() });
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, schema, transport: fast({ concurrency: 1 }) });
-    const response = await provider.sample(ask('solve'), { n: 2 });
+    const response = await sampleMany(provider, ask('solve'), 2);
     expect(body(target).output_config).toEqual({
       format: {
         type: 'json_schema',
@@ -285,7 +297,7 @@ describe('anthropic wire edge cases', () => {
     const target = await server({ responder: ({ requestNumber }) => answers[requestNumber - 1] ?? '' });
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ concurrency: 1 }) });
     // The run's schema (as iterate() passes it), not a provider option.
-    const response = await provider.sample({ ...ask('Lunch with Ana on Friday at 1pm?'), schema: Meeting }, { n: 2 });
+    const response = await sampleMany(provider, { ...ask('Lunch with Ana on Friday at 1pm?'), schema: Meeting }, 2);
     expect(target.requestCount).toBe(2);
     expect(body(target).output_config).toEqual({
       format: {
@@ -334,7 +346,7 @@ describe('anthropic wire edge cases', () => {
   test('a refusal that carries partial text is a failed completion that keeps the text', async () => {
     const target = await server({ faults: { 1: { kind: 'refusal', text: '{"moves": "UUD' } } });
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ concurrency: 1 }) });
-    const response = await provider.sample(ask('solve'), { n: 2 });
+    const response = await sampleMany(provider, ask('solve'), 2);
     expect(response.completions[0]).toEqual({
       text: '{"moves": "UUD',
       finishReason: 'refusal',
@@ -348,12 +360,12 @@ describe('anthropic wire edge cases', () => {
     const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast({ concurrency: 1 }) });
     const priced = await provider.sample(ask('hi'), { n: 1 });
     expect(priced.costUsd).toBeGreaterThan(0);
-    const unpriced = await provider.sample(ask('hi'), { n: 2 });
+    const unpriced = await sampleMany(provider, ask('hi'), 2);
     expect(target.requestCount).toBe(3);
     expect(unpriced.completions).toHaveLength(2);
     expect(unpriced.usage.requests).toBe(2);
     expect(unpriced.costUsd).toBeNull();
-    expect(unpriced.warnings).toEqual([expect.stringMatching(/no `usage`.*cost is null/)]);
+    expect(unpriced.warnings).toEqual([expect.stringMatching(/^anthropic: .*no `usage`.*cost is null/)]);
   });
 });
 

@@ -4,7 +4,8 @@ import type { Message } from '../../src/core/messages.js';
 import { openaiCompatible } from '../../src/providers/openai-compatible.js';
 import { createTransport } from '../../src/providers/transport.js';
 import { createSamplerState } from '../../src/run/control.js';
-import { sample } from '../../src/stages/plan.js';
+import { sample } from '../../src/stages/sample.js';
+import { sampleMany } from '../helpers.js';
 import { serverPool, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
 
@@ -34,7 +35,7 @@ describe('openaiCompatible', () => {
     expect(response.costUsd).toBeNull();
   });
 
-  test('a server that ignores n: the short response is returned, and nativeN turns false', async () => {
+  test('a server that ignores n: the short response is returned as it is, one request', async () => {
     const target = await server({ ignoreN: true });
     const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2', name: 'ollama' });
     expect(provider.capabilities.nativeN).toBe(true);
@@ -42,14 +43,18 @@ describe('openaiCompatible', () => {
     expect(first.completions).toHaveLength(1);
     expect(target.requestCount).toBe(1);
     expect(bodies(target)[0]).toMatchObject({ n: 4, seed: 7 });
-    // The loop reads this to send one request per sample through its own concurrency limit and budget.
-    expect(provider.capabilities.nativeN).toBe(false);
-    // A direct caller asking for n > 1 from now on gets a fan-out with distinct seeds.
-    const second = await provider.sample({ ...ask('maze'), seed: 7 }, { n: 3 });
-    expect(second.completions).toHaveLength(3);
-    expect(target.requestCount).toBe(4);
+    // The provider plans nothing: detecting that n is ignored, and fanning out, is the planner's job.
+    expect(provider.capabilities.nativeN).toBe(true);
+  });
+
+  test('through sample(): a server that ignores n gets the rest one request each, with distinct seeds', async () => {
+    const target = await server({ ignoreN: true });
+    const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2', name: 'ollama' });
+    const response = await sampleMany(provider, { ...ask('maze'), seed: 7 }, 3, { seed: 7 });
+    expect(response.completions).toHaveLength(3);
+    expect(target.requestCount).toBe(3);
     expect(bodies(target).slice(1).every((body) => !('n' in body))).toBe(true);
-    expect(new Set(bodies(target).slice(1).map((body) => body.seed)).size).toBe(3);
+    expect(new Set(bodies(target).map((body) => body.seed)).size).toBe(3);
   });
 
   test('through sample(): the rest is fetched one request each, warned once, remembered for the run', async () => {
@@ -91,23 +96,28 @@ describe('openaiCompatible', () => {
     const target = await server();
     const provider = openaiCompatible({ baseURL: target.url, model: 'm', nativeN: false });
     expect(provider.capabilities.nativeN).toBe(false);
-    const response = await provider.sample(ask('x'), { n: 3 });
+    const response = await sampleMany(provider, ask('x'), 3);
     expect(target.requestCount).toBe(3);
-    expect(response.warnings).toBeUndefined();
+    expect(response.warnings).toEqual([]);
     expect(bodies(target).every((body) => !('n' in body))).toBe(true);
+    // Asked directly for several, it sends nothing and points to sample().
+    await expect(provider.sample(ask('x'), { n: 3 })).rejects.toThrow(/one completion per request/);
+    expect(target.requestCount).toBe(3);
   });
 
-  test('a failed fan-out request leaves fewer completions and a warning with its reason', async () => {
+  test('a failed fan-out request leaves the other completions and its failure with the reason', async () => {
     const target = await server({ ignoreN: true, faults: { 3: { kind: 'status', status: 404, message: 'model not found' } } });
     const provider = openaiCompatible({
       baseURL: target.url,
       model: 'm',
       transport: createTransport({ retryDelay: 1, concurrency: 1 }),
     });
-    await provider.sample(ask('detect'), { n: 2 });
-    const response = await provider.sample(ask('x'), { n: 3 });
+    const state = createSamplerState();
+    await sampleMany(provider, ask('detect'), 2, { state });
+    const response = await sampleMany(provider, ask('x'), 3, { state });
     expect(response.completions).toHaveLength(2);
-    expect(response.warnings).toEqual([expect.stringMatching(/1 of 3 requests failed.*HTTP 404.*model not found/)]);
+    expect(response.failures).toHaveLength(1);
+    expect(String(response.failures[0])).toMatch(/HTTP 404.*model not found/);
   });
 
   test('an API key is sent when given', async () => {

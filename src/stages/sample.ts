@@ -1,0 +1,155 @@
+import { BudgetExceededError, ProviderError } from '../core/errors.js';
+import type { Usage } from '../core/usage.js';
+import { zeroUsage } from '../core/usage.js';
+import type { Provider, SampledCompletion, SampleRequest, SampleResponse } from '../providers/spec.js';
+import type { RequestGate } from '../run/budget.js';
+import type { SamplerState } from '../run/control.js';
+import { createSamplerState } from '../run/control.js';
+import type { Limiter } from '../run/limit.js';
+import type { PlannedRequest } from './plan.js';
+import { oneEach, planRequests, topUp } from './plan.js';
+
+/** Options of `sample`. */
+export interface SampleCallOptions {
+  /** Completions wanted. */
+  readonly n: number;
+  /** The task's seed; each request's seed follows from it (see `requestSeed`). @default 0 */
+  readonly seed?: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Shared concurrency limit. @default no limit */
+  readonly limit?: Limiter;
+  /** Run-scoped memory (see `SamplerState`). @default a fresh state */
+  readonly state?: SamplerState;
+  /** Called once per distinct warning (a provider ignoring `n`, a parameter dropped). */
+  readonly onWarning?: (message: string) => void;
+  /** Called as soon as a request fails, with the number of completions it should have produced. */
+  readonly onRequestError?: (error: unknown, completions: number) => void;
+  /**
+   * Called with each completion and its index as soon as its request returns, before
+   * the other requests of the call finish: the moment to journal what was paid for.
+   */
+  readonly onCompletion?: (index: number, completion: SampledCompletion & { readonly ok: true }) => void;
+  /**
+   * Completion indices already at hand (restored from a journal or a cache): they get no
+   * request, and the result holds only the others, in index order. When some are at hand,
+   * the rest are fetched one request each. @default none
+   */
+  readonly skip?: ReadonlySet<number> | undefined;
+  /** Admits each request before it is sent (budgets); a refused request yields entries failed with `BudgetExceededError`. @default every request admitted */
+  readonly gate?: RequestGate | undefined;
+}
+
+/**
+ * Gets exactly `n` completions for one prompt from any provider: carries out the
+ * request planner's plan (one native-`n` request where the provider has native `n`,
+ * one request per completion otherwise) and its top-up when a provider returns fewer
+ * than asked. A failed request yields failed entries (never fewer than `n`); an abort
+ * rejects with the signal's reason and starts no new request.
+ * @example
+ * const completions = await sample(anthropic({ model: 'claude-haiku-4-5' }), { messages: [user('Hi')] }, { n: 4 });
+ */
+export async function sample(provider: Provider, request: SampleRequest, options: SampleCallOptions): Promise<SampledCompletion[]> {
+  const seed = options.seed ?? 0;
+  const sampler = createSampler(provider, request, options);
+  const plan = planRequests({ n: options.n, seed, nativeN: sampler.nativeN(), skip: options.skip });
+  return (await Promise.all(plan.map(sampler.carryOut))).flat();
+}
+
+/** Carries out planned requests of one prompt under the run's limit, gate and memory. */
+function createSampler(provider: Provider, request: SampleRequest, options: SampleCallOptions) {
+  const { signal } = options;
+  const seed = options.seed ?? 0;
+  const limit = options.limit ?? ((work) => work());
+  const state = options.state ?? createSamplerState();
+  const warn = (message: string): void => {
+    if (state.warned.has(message)) return;
+    state.warned.add(message);
+    options.onWarning?.(message);
+  };
+  const nativeN = (): boolean => provider.capabilities.nativeN && !state.fanOut;
+
+  /** One request: its completions, `'short'` with them when a request for several returned fewer, or `'fan-out'` unsent. */
+  const send = (planned: PlannedRequest) =>
+    limit(async (): Promise<SampledCompletion[] | { readonly short: SampledCompletion[] } | 'fan-out'> => {
+      signal?.throwIfAborted();
+      const count = planned.indices.length;
+      // Native `n` turned out not to work while this request waited for a slot.
+      if (count > 1 && !nativeN()) return 'fan-out';
+      const ticket = options.gate?.admit(request, count);
+      if (options.gate !== undefined && ticket === undefined) {
+        return failedShares(count, new BudgetExceededError('budget', 'The run budget does not admit this request.'), 0, planned.seed);
+      }
+      const started = performance.now();
+      let response: SampleResponse;
+      try {
+        response = await provider.sample({ ...request, seed: planned.seed }, signal === undefined ? { n: count } : { n: count, signal });
+        // A short response's missing completions are charged when the top-up requests them.
+        ticket?.settle(response.usage, response.costUsd, count > 1 ? Math.min(count, response.completions.length) : count);
+      } catch (error) {
+        ticket?.settle(zeroUsage, 0, count);
+        signal?.throwIfAborted();
+        options.onRequestError?.(error, count);
+        return failedShares(count, error, performance.now() - started, planned.seed);
+      }
+      for (const warning of response.warnings ?? []) warn(`${provider.name}: ${warning}`);
+      const latencyMs = performance.now() - started;
+      const shares = share(response, count, latencyMs, planned.seed);
+      shares.forEach((completion, i) => options.onCompletion?.(planned.indices[i] ?? i, completion));
+      if (shares.length === count) return shares;
+      if (count > 1) return { short: shares };
+      const missing = new ProviderError(`${provider.name} returned ${response.completions.length} of ${count} completions.`, {
+        provider: provider.name,
+        isRetryable: false,
+      });
+      options.onRequestError?.(missing, count - shares.length);
+      return [...shares, ...failedShares(count - shares.length, missing, latencyMs, planned.seed)];
+    });
+
+  const carryOut = async (planned: PlannedRequest): Promise<SampledCompletion[]> => {
+    const result = await send(planned);
+    if (result === 'fan-out') return (await Promise.all(oneEach(planned.indices, seed).map(carryOut))).flat();
+    if (Array.isArray(result)) return result;
+    const next = topUp(planned, result.short.length, seed, provider.name);
+    if (next.ignoresN) state.fanOut = true;
+    warn(next.warning);
+    return [...result.short, ...(await Promise.all(next.requests.map(carryOut))).flat()];
+  };
+
+  return { nativeN, carryOut };
+}
+
+/** `count` entries failed with `error`: a request that was refused or failed stands for each completion it should have made. */
+function failedShares(count: number, error: unknown, latencyMs: number, seed: number): SampledCompletion[] {
+  return Array.from({ length: count }, () => ({ ok: false as const, error, usage: zeroUsage, costUsd: 0, latencyMs, seed }));
+}
+
+/** Splits a response's usage and cost over its completions, so sums stay exact. */
+function share(response: SampleResponse, count: number, latencyMs: number, seed: number): (SampledCompletion & { readonly ok: true })[] {
+  const parts = Math.max(1, response.completions.length);
+  const requestCompletions = Math.min(count, response.completions.length);
+  const usages = splitUsage(response.usage, parts);
+  const costUsd = response.costUsd === null ? null : response.costUsd / parts;
+  return response.completions.slice(0, count).map((completion, i) => ({
+    ok: true as const,
+    completion,
+    usage: usages[i] ?? zeroUsage,
+    costUsd,
+    latencyMs,
+    seed,
+    requestAsked: count,
+    requestCompletions,
+  }));
+}
+
+/** Splits usage into `parts` shares whose sum is the whole (remainders go to the first shares). */
+export function splitUsage(usage: Usage, parts: number): Usage[] {
+  const split = (total: number, i: number): number => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+  return Array.from({ length: parts }, (_, i) => ({
+    requests: split(usage.requests, i),
+    inputTokens: split(usage.inputTokens, i),
+    cachedInputTokens: split(usage.cachedInputTokens, i),
+    cacheWriteTokens: split(usage.cacheWriteTokens, i),
+    outputTokens: split(usage.outputTokens, i),
+    reasoningTokens: split(usage.reasoningTokens, i),
+  }));
+}
