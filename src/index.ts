@@ -45,9 +45,8 @@ export type { GateTicket, RequestGate } from './run/budget.js';
 export type { SampledCompletion } from './providers/spec.js';
 
 export { score, checkRewardValue } from './stages/score.js';
-export type { RewardContext, RewardFunction, RewardValue, Sample, Score } from './stages/score.js';
+export type { RewardContext, RewardFunction, RewardValue, RolloutContext, RolloutFunction, Sample, Score } from './core/reward.js';
 
-export type { RolloutContext, RolloutFunction } from './stages/episode.js';
 
 export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byReward, selectionPool, excludeTask } from './stages/select.js';
 export type { AnySelector, Selector, SelectContext, PoolPolicy, TaskSelector } from './stages/select.js';

@@ -1,15 +1,15 @@
 import type { ResponseCache } from '../run/response-cache.js';
 import { resolveCache } from '../run/response-cache.js';
-import type { CollectSettings } from '../stages/collect.js';
+import type { CollectSettings } from '../stages/task.js';
 import type { RunCache } from '../run/response-cache.js';
-import type { RolloutFunction } from '../stages/episode.js';
+import type { RewardFunction, RolloutFunction } from '../core/reward.js';
 import { ConfigError } from '../core/errors.js';
 import type { EventListener } from '../run/events.js';
 import type { Folder } from '../stages/fold.js';
 import type { PromptBuilder, TaskRenderer } from '../stages/prompt.js';
-import { defaultPrompt } from '../stages/prompt.js';
+import { defaultPrompt, withoutSystem } from '../stages/prompt.js';
+import type { Message } from '../core/messages.js';
 import type { Provider } from '../providers/spec.js';
-import type { RewardFunction } from '../stages/score.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Split } from '../core/trajectory.js';
 
@@ -159,6 +159,7 @@ export function resolveSampling<Task, Output, Info>(
   return {
     settings: {
       provider: options.provider,
+      taskTurns: taskTurnsOf(prompt),
       reward: options.reward,
       rollout: options.rollout,
       schema: options.schema,
@@ -205,4 +206,21 @@ export function taskList<Task>(option: string, value: readonly Task[] | undefine
   if (!Array.isArray(value)) throw new ConfigError(option, value, 'an array of tasks');
   if (!allowEmpty && value.length === 0) throw new ConfigError(option, value, 'at least one task');
   return value;
+}
+
+/**
+ * A task's own turns: its prompt with no examples and no system message. Built once per
+ * task and split for the settings' lifetime (one run), not once per iteration.
+ */
+function taskTurnsOf<Task, Output, Info>(prompt: PromptBuilder<Task, Output, Info>) {
+  const built = new Map<string, readonly Message[]>();
+  return (task: Task, taskIndex: number, split: Split): readonly Message[] => {
+    const key = `${split}/${taskIndex}`;
+    let turns = built.get(key);
+    if (turns === undefined) {
+      turns = withoutSystem(prompt(task, []));
+      built.set(key, turns);
+    }
+    return turns;
+  };
 }

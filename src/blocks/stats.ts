@@ -1,3 +1,4 @@
+import { sumCost } from '../core/pricing.js';
 import type { RewardStats, SplitStats } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
 import { addUsage } from '../core/usage.js';
@@ -34,15 +35,6 @@ export function splitStats(
   };
 }
 
-/** Sum of costs; `null` as soon as one is unknown. */
-export function sumCost(costs: readonly (number | null)[]): number | null {
-  let total = 0;
-  for (const cost of costs) {
-    if (cost === null) return null;
-    total += cost;
-  }
-  return total;
-}
 
 /** Quantile of sorted values with linear interpolation (the R-7 / numpy default). */
 export function quantile(sorted: readonly number[], q: number): number {

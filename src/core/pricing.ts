@@ -148,3 +148,13 @@ export function mergePrices(prices: PriceTable, option = 'prices'): PriceTable {
   }
   return { ...defaultPrices, ...prices };
 }
+
+/** Sum of costs; `null` as soon as one is unknown. */
+export function sumCost(costs: readonly (number | null)[]): number | null {
+  let total = 0;
+  for (const cost of costs) {
+    if (cost === null) return null;
+    total += cost;
+  }
+  return total;
+}

@@ -1,21 +1,138 @@
-import type { Rng } from '../core/random.js';
-import type { RewardContext, RewardValue } from './score.js';
-
-/** What a rollout function gets: the task, a way to talk to the model, a seeded RNG and the run's signal. */
-export interface RolloutContext<Task> extends RewardContext<Task> {
-  /**
-   * Sends one user turn and resolves with the model's reply; the conversation
-   * accumulates. `info` is recorded with the step (e.g. the environment's state).
-   */
-  act(message: string, info?: unknown): Promise<string>;
-  /** Seeded per episode: use it for any randomness in the environment. */
-  readonly rng: Rng;
-}
+import { BudgetExceededError } from '../core/errors.js';
+import type { Message } from '../core/messages.js';
+import { createRng, deriveSeed } from '../core/random.js';
+import type { Step, Trajectory } from '../core/trajectory.js';
+import type { Usage } from '../core/usage.js';
+import { addUsage, zeroUsage } from '../core/usage.js';
+import { fromCache, keyOf, readCached, storeCached } from '../run/cache-lookups.js';
+import type { RunControl } from '../run/control.js';
+import { CacheMissError } from '../run/response-cache.js';
+import { sumCost } from '../core/pricing.js';
+import type { RewardValue, RolloutFunction } from '../core/reward.js';
+import { checkRewardValue } from './score.js';
+import { sample } from './sample.js';
+import type { CollectSettings, TaskBase } from './task.js';
+import { failed, identity, rewardContext } from './task.js';
 
 /**
- * Plays one multi-turn episode and returns its reward. The whole conversation
- * becomes the trajectory, and can be folded into later prompts as an example.
+ * Plays one episode: the rollout's `act` sends each turn through the request planner
+ * (`sample`, n = 1) under the run's limit and budget, reading and filling the response
+ * cache; the whole conversation is the trajectory. Failures are recorded by stage: a turn's
+ * request (the budget's refusal included), the rollout itself, or its returned reward.
  */
-export type RolloutFunction<Task, Info = unknown> = (
-  context: RolloutContext<Task>,
-) => RewardValue<Info> | Promise<RewardValue<Info>>;
+export async function playEpisode<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  rollout: RolloutFunction<Task, Info>,
+  base: TaskBase<Task>,
+  index: number,
+): Promise<Trajectory<Task, Output, Info>> {
+  const episodeSeed = deriveSeed(base.seed, index);
+  const conversation = createConversation(settings, control, base, index, episodeSeed);
+  let value: unknown;
+  let rolloutError: unknown;
+  let threw = false;
+  try {
+    value = await rollout({ ...rewardContext(control.signal, base, index), act: conversation.act, rng: createRng(episodeSeed) });
+  } catch (error) {
+    threw = true;
+    rolloutError = error;
+  }
+  control.signal.throwIfAborted();
+  const { steps, turns, usages, costs, latencyMs, requestError } = conversation;
+  const text = steps.at(-1)?.reply ?? '';
+  const common = {
+    ...identity(base, index),
+    turns,
+    text,
+    steps,
+    usage: addUsage(zeroUsage, ...usages),
+    costUsd: sumCost(costs),
+    latencyMs: latencyMs(),
+    seed: episodeSeed,
+  };
+  if (threw) {
+    const turnError = requestError();
+    // Cut short by the budget: the rollout rethrew the refusal, or wrapped it (its `cause` chain holds it).
+    // Once the budget refuses a turn it refuses every later one, so the last failed turn holds the refusal.
+    if (turnError instanceof BudgetExceededError && causedBy(rolloutError, turnError)) return failed(common, 'request', turnError);
+    return rolloutError === turnError ? failed(common, 'request', rolloutError) : failed(common, 'rollout', rolloutError);
+  }
+  try {
+    const result = checkRewardValue(value as RewardValue<Info>, text);
+    return { ...common, ok: true, output: text as Output, reward: result.reward, info: result.info };
+  } catch (error) {
+    return failed(common, 'reward', error);
+  }
+}
+
+/** An episode's conversation so far, and the `act` that extends it by one turn. */
+function createConversation<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  index: number,
+  episodeSeed: number,
+) {
+  const messages: Message[] = [...base.request.messages];
+  const turns: Message[] = [...base.taskTurns];
+  const steps: Step[] = [];
+  const usages: Usage[] = [];
+  const costs: (number | null)[] = [];
+  let latencyMs = 0;
+  let requestError: unknown;
+
+  const act = async (message: string, info?: unknown): Promise<string> => {
+    const userTurn: Message = { role: 'user', content: message };
+    const sent = [...messages, userTurn];
+    const key = control.cache === undefined ? undefined : keyOf(settings, base, sent, index);
+    const hit = key === undefined || control.cache === undefined ? undefined : await readCached(control, control.cache, key);
+    if (hit === undefined && control.cache?.replay === true && key !== undefined) {
+      const miss = new CacheMissError({ key, taskId: base.taskId, split: base.split, iteration: base.iteration, index, step: steps.length });
+      // Stop the run, not only this episode: a rollout must not be able to swallow a replay miss.
+      control.stop(miss);
+      throw miss;
+    }
+    const [sampled] =
+      hit === undefined
+        ? await sample(settings.provider, { ...base.request, messages: sent }, {
+            n: 1,
+            seed: deriveSeed(episodeSeed, steps.length),
+            signal: control.signal,
+            limit: control.limit,
+            state: control.state,
+            onWarning: (warning) => control.emit({ type: 'warning', message: warning }),
+            gate: control.gate,
+          })
+        : [fromCache(hit, episodeSeed)];
+    if (sampled === undefined) throw new Error('sample returned no completion');
+    usages.push(sampled.usage);
+    costs.push(sampled.costUsd);
+    latencyMs += sampled.latencyMs;
+    if (!sampled.ok) {
+      requestError = sampled.error;
+      throw sampled.error;
+    }
+    if (hit === undefined && key !== undefined && control.cache !== undefined) {
+      await storeCached(control, control.cache, key, sampled.completion, sampled.seed);
+    }
+    const reply = sampled.completion.text;
+    messages.push(userTurn, { role: 'assistant', content: reply });
+    turns.push(userTurn, { role: 'assistant', content: reply });
+    steps.push(info === undefined ? { message, reply } : { message, reply, info });
+    return reply;
+  };
+
+  return { act, steps, turns, usages, costs, latencyMs: () => latencyMs, requestError: () => requestError };
+}
+
+/** Whether `error` is `cause`, or has it somewhere down its `cause` chain. */
+function causedBy(error: unknown, cause: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current !== undefined && current !== null && !seen.has(current); ) {
+    if (current === cause) return true;
+    seen.add(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,43 +1,11 @@
 import { messageOf, RewardError } from '../core/errors.js';
-import type { Message } from '../core/messages.js';
-import type { Split } from '../core/trajectory.js';
-
-/** What a reward function sees of one sample. */
-export interface Sample<Task, Output = string> {
-  readonly task: Task;
-  /** The final assistant text. */
-  readonly text: string;
-  /** The parsed output (the text itself when there is no schema). */
-  readonly output: Output;
-  /** The task's own conversation, user and assistant turns. */
-  readonly turns: readonly Message[];
-}
-
-/** Where a sample stands in the run; handed to reward functions and rollouts. */
-export interface RewardContext<Task> {
-  readonly task: Task;
-  readonly iteration: number;
-  /** Sample index within the task. */
-  readonly index: number;
-  readonly split: Split;
-  /** Aborts when the run is aborted; pass it to anything slow. */
-  readonly signal: AbortSignal;
-}
-
-/** A reward: a finite number, or a score with free-form info kept in the log. */
-export type RewardValue<Info = unknown> = number | { readonly score: number; readonly info?: Info };
-
-/** The user's scorer. May be async. */
-export type RewardFunction<Task, Output = string, Info = unknown> = (
-  sample: Sample<Task, Output>,
-  context: RewardContext<Task>,
-) => RewardValue<Info> | Promise<RewardValue<Info>>;
-
-/** A normalised reward. */
-export interface Score<Info> {
-  readonly reward: number;
-  readonly info: Info | undefined;
-}
+import { parseOutput } from '../core/schema.js';
+import type { RewardContext, RewardFunction, RewardValue, Sample, Score } from '../core/reward.js';
+import type { Trajectory } from '../core/trajectory.js';
+import type { SampledCompletion } from '../providers/spec.js';
+import type { RunControl } from '../run/control.js';
+import type { CollectSettings, TaskBase } from './task.js';
+import { failed, identity, rewardContext } from './task.js';
 
 /**
  * Runs a reward function on one sample and validates what it returns.
@@ -76,4 +44,48 @@ function describeReward(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'object' && value !== null && 'score' in value) return `{ score: ${String(value.score)} }`;
   return value === undefined ? 'undefined' : typeof value;
+}
+
+/**
+ * One single-shot sample from its completion: parsed with the run's schema and scored by
+ * its reward function, or failed at the stage that went wrong (request, parse, reward).
+ */
+export async function scoreCompletion<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  sampled: SampledCompletion,
+  index: number,
+): Promise<Trajectory<Task, Output, Info>> {
+  const text = sampled.ok ? sampled.completion.text : '';
+  const common = {
+    ...identity(base, index),
+    turns: sampled.ok ? [...base.taskTurns, { role: 'assistant' as const, content: text }] : [...base.taskTurns],
+    text,
+    steps: [],
+    usage: sampled.usage,
+    costUsd: sampled.costUsd,
+    latencyMs: sampled.latencyMs,
+    seed: sampled.seed,
+  };
+  if (!sampled.ok) return failed(common, 'request', sampled.error);
+  if (sampled.completion.error !== undefined) return failed(common, 'parse', new Error(sampled.completion.error));
+
+  let output: Output;
+  try {
+    output = settings.schema === undefined ? (text as Output) : await parseOutput(settings.schema, text, sampled.completion.parsed);
+  } catch (error) {
+    return failed(common, 'parse', error);
+  }
+  const reward = settings.reward;
+  if (reward === undefined) throw new TypeError('collect needs `reward` or `rollout`');
+  let result: Score<Info>;
+  try {
+    const sampleValue: Sample<Task, Output> = { task: base.task, text, output, turns: common.turns };
+    result = await control.rewardLimit(() => score(reward, sampleValue, rewardContext(control.signal, base, index)));
+  } catch (error) {
+    control.signal.throwIfAborted();
+    return failed(common, 'reward', error);
+  }
+  return { ...common, ok: true, output, reward: result.reward, info: result.info };
 }

@@ -1,0 +1,106 @@
+import { messageOf } from '../core/errors.js';
+import type { Message } from '../core/messages.js';
+import { deriveSeed } from '../core/random.js';
+import type { Example, Failure, Split, Trajectory } from '../core/trajectory.js';
+import type { Provider, SampleRequest } from '../providers/spec.js';
+import type { PromptBuilder } from './prompt.js';
+import type { RewardContext, RewardFunction, RolloutFunction } from '../core/reward.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
+import { excludeTask } from './select.js';
+
+/** How samples are produced and scored; resolved from the user's options. */
+export interface CollectSettings<Task, Output, Info> {
+  readonly provider: Provider;
+  readonly reward: RewardFunction<Task, Output, Info> | undefined;
+  readonly rollout: RolloutFunction<Task, Info> | undefined;
+  readonly schema: StandardSchemaV1<unknown, Output> | undefined;
+  readonly prompt: PromptBuilder<Task, Output, Info>;
+  /** The task's own turns: its prompt with no examples and no system message (built once per task). */
+  readonly taskTurns: (task: Task, taskIndex: number, split: Split) => readonly Message[];
+  readonly samples: number;
+  readonly temperature: number | undefined;
+  readonly maxTokens: number | undefined;
+  readonly taskId: (task: Task, index: number, split: Split) => string;
+  readonly excludeOwnTask: boolean;
+  readonly seed: number;
+}
+
+/** Where the trajectories being collected stand in the run. */
+export interface CollectPosition {
+  readonly split: Split;
+  readonly iteration: number;
+}
+
+/** One task of one collect call: its prompt, request and seed, shared by its samples. */
+export interface TaskBase<Task> {
+  readonly task: Task;
+  readonly taskIndex: number;
+  readonly taskId: string;
+  readonly prompt: readonly Message[];
+  readonly split: Split;
+  readonly iteration: number;
+  readonly seed: number;
+  readonly request: SampleRequest;
+  readonly taskTurns: readonly Message[];
+}
+
+/** Builds a task's prompt (its own examples left out with `excludeOwnTask`), request and seed. */
+export function taskBase<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  task: Task,
+  taskIndex: number,
+  examples: readonly Example<Task, Output, Info>[],
+  position: CollectPosition,
+): TaskBase<Task> {
+  const taskId = settings.taskId(task, taskIndex, position.split);
+  const shown = settings.excludeOwnTask ? excludeTask(examples, taskId) : examples;
+  const prompt = settings.prompt(task, shown);
+  const taskTurns = settings.taskTurns(task, taskIndex, position.split);
+  const request: SampleRequest = {
+    messages: prompt,
+    cachePrefixLength: Math.max(0, prompt.length - taskTurns.length),
+    ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
+    ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
+    // Providers with structured output decode against the run's schema.
+    ...(settings.schema === undefined ? {} : { schema: settings.schema }),
+  };
+  return {
+    task,
+    taskIndex,
+    taskId,
+    prompt,
+    split: position.split,
+    iteration: position.iteration,
+    seed: deriveSeed(settings.seed, position.split, position.iteration, taskIndex),
+    request,
+    taskTurns,
+  };
+}
+
+/** The fields that name sample `index` of a task. */
+export function identity<Task>(base: TaskBase<Task>, index: number) {
+  return {
+    id: `${base.split}/${base.iteration}/${base.taskIndex}/${index}`,
+    split: base.split,
+    iteration: base.iteration,
+    taskIndex: base.taskIndex,
+    taskId: base.taskId,
+    index,
+    task: base.task,
+    prompt: base.prompt,
+  };
+}
+
+/** What a reward function or rollout is told about sample `index`. */
+export function rewardContext<Task>(signal: AbortSignal, base: TaskBase<Task>, index: number): RewardContext<Task> {
+  return { task: base.task, iteration: base.iteration, index, split: base.split, signal };
+}
+
+/** A failed trajectory from the fields every trajectory has. */
+export function failed<Task, Common extends Omit<Trajectory<Task>, 'ok' | 'reward' | 'failure' | 'output' | 'info'>>(
+  common: Common,
+  stage: Failure['stage'],
+  error: unknown,
+): Common & { ok: false; reward: null; failure: Failure } {
+  return { ...common, ok: false, reward: null, failure: { stage, message: messageOf(error), error } };
+}
