@@ -1,7 +1,9 @@
 // The public surface of pauper, listed by name.
 
-export { iterate, iterateDefaults, Run } from './loop/iterate.js';
-export type { IterateOptions } from './loop/iterate.js';
+export { iterate } from './loop/iterate.js';
+export { iterateDefaults } from './loop/options.js';
+export type { IterateOptions } from './loop/options.js';
+export { Run } from './loop/run.js';
 export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
 export { readJournal, journalVersion, libraryVersion, JournalError, JournalMismatchError } from './journal/journal.js';

@@ -1,12 +1,13 @@
-import { collect } from '../stages/collect.js';
-import { createRunControl } from '../run/control.js';
-import type { SamplingOptions } from './options.js';
-import { integer, resolveSampling } from './options.js';
-import { byReward } from '../stages/select.js';
+import type { ResumeCounts, StopReason } from '../core/results.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
+import { collect } from '../stages/collect.js';
+import { byReward } from '../stages/select.js';
+import type { SamplingOptions } from './options.js';
+import { integer, resolveSampling } from './options.js';
+import { runStandalone } from './standalone.js';
 
-/** Options of `bestOfN`: N is `samples`. */
+/** Options of `bestOfN`: N is `samples`. With `journal`, `budget` and `cache` it runs on the same machinery as `iterate`. */
 export interface BestOfNOptions<Task, Output = string, Info = undefined> extends SamplingOptions<Task, Output, Info> {
   readonly task: Task;
   /** Examples to fold into the prompt. @default none */
@@ -19,8 +20,12 @@ export interface BestOfNOptions<Task, Output = string, Info = undefined> extends
 export interface BestOfN<Task, Output = string, Info = undefined> {
   /** The highest-reward sample; `undefined` when every sample failed. */
   readonly best: Example<Task, Output, Info> | undefined;
-  /** All N samples, failed ones included, in sample order. */
+  /** All N samples, failed ones included, in sample order (fewer when the budget stopped it). */
   readonly trajectories: readonly Trajectory<Task, Output, Info>[];
+  /** Why it took fewer than N samples (a budget); `undefined` when it took them all. */
+  readonly stopped: StopReason | undefined;
+  /** What resuming from `journal` restored; `undefined` unless it resumed one. */
+  readonly resumed: Readonly<ResumeCounts> | undefined;
 }
 
 /**
@@ -34,14 +39,11 @@ export async function bestOfN<Task, Output = string, Info = undefined>(
   options: BestOfNOptions<Task, Output, Info>,
 ): Promise<BestOfN<Task, Output, Info>> {
   const resolved = resolveSampling(options);
-  const control = createRunControl(resolved);
-  try {
-    const trajectories = await collect(resolved.settings, control, [options.task], options.examples ?? [], {
-      split: 'train',
-      iteration: integer('iteration', options.iteration ?? 0, 0),
-    });
-    return { best: scoredOnly(trajectories).sort(byReward)[0], trajectories };
-  } finally {
-    control.stop(new Error('bestOfN finished'));
-  }
+  const iteration = integer('iteration', options.iteration ?? 0, 0);
+  const examples = options.examples ?? [];
+  const scope = { entry: 'bestOfN', tasks: [options.task], split: 'train', examples, iteration } as const;
+  const { trajectories, stopped, resumed } = await runStandalone(options, resolved, scope, (control) =>
+    collect(resolved.settings, control, [options.task], examples, { split: 'train', iteration }),
+  );
+  return { best: scoredOnly(trajectories).sort(byReward)[0], trajectories, stopped, resumed };
 }

@@ -1,12 +1,12 @@
+import type { ResumeCounts, SplitStats, StopReason } from '../core/results.js';
+import type { Example, Trajectory } from '../core/trajectory.js';
 import { collect } from '../stages/collect.js';
-import { createRunControl } from '../run/control.js';
 import type { SamplingOptions } from './options.js';
 import { integer, resolveSampling, taskList } from './options.js';
-import type { SplitStats } from '../core/results.js';
+import { runStandalone } from './standalone.js';
 import { splitStats } from './stats.js';
-import type { Example, Trajectory } from '../core/trajectory.js';
 
-/** Options of `evaluate`. */
+/** Options of `evaluate`. With `journal`, `budget` and `cache` it runs on the same machinery as `iterate`. */
 export interface EvaluateOptions<Task, Output = string, Info = undefined> extends SamplingOptions<Task, Output, Info> {
   /** The tasks to evaluate. */
   readonly tasks: readonly Task[];
@@ -20,6 +20,10 @@ export interface EvaluateOptions<Task, Output = string, Info = undefined> extend
 export interface Evaluation<Task, Output = string, Info = undefined> {
   readonly trajectories: readonly Trajectory<Task, Output, Info>[];
   readonly stats: SplitStats;
+  /** Why it took fewer samples than planned (a budget); `undefined` when it took them all. */
+  readonly stopped: StopReason | undefined;
+  /** What resuming from `journal` restored; `undefined` unless it resumed one. */
+  readonly resumed: Readonly<ResumeCounts> | undefined;
 }
 
 /**
@@ -34,15 +38,12 @@ export async function evaluate<Task, Output = string, Info = undefined>(
 ): Promise<Evaluation<Task, Output, Info>> {
   const resolved = resolveSampling(options);
   const tasks = taskList('tasks', options.tasks, false);
-  const control = createRunControl(resolved);
+  const iteration = integer('iteration', options.iteration ?? 0, 0);
+  const examples = options.examples ?? [];
   const started = performance.now();
-  try {
-    const trajectories = await collect(resolved.settings, control, tasks, options.examples ?? [], {
-      split: 'eval',
-      iteration: integer('iteration', options.iteration ?? 0, 0),
-    });
-    return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
-  } finally {
-    control.stop(new Error('evaluate finished'));
-  }
+  const scope = { entry: 'evaluate', tasks, split: 'eval', examples, iteration } as const;
+  const { trajectories, stopped, resumed } = await runStandalone(options, resolved, scope, (control) =>
+    collect(resolved.settings, control, tasks, examples, { split: 'eval', iteration }),
+  );
+  return { trajectories, stats: splitStats(trajectories, performance.now() - started), stopped, resumed };
 }

@@ -12,6 +12,10 @@ import type { Message } from '../core/messages.js';
 import type { Provider } from '../providers/spec.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Split } from '../core/trajectory.js';
+import { contentHash } from '../core/fingerprint.js';
+import type { PriceTable } from '../core/pricing.js';
+import type { Budget, RunBudgetGate } from '../run/budget.js';
+import { createBudgetGate } from '../run/budget.js';
 
 /**
  * How samples are produced and scored. Shared by `iterate`, `evaluate` and
@@ -68,6 +72,18 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
   readonly cache?: ResponseCache | string;
   /** Answer only from `cache`: a sample not in it throws `CacheMissError` instead of calling the model. @default false */
   readonly replay?: boolean;
+  /** Path of a JSONL journal that records every sample as it happens (see `readJournal`). @default none */
+  readonly journal?: string;
+  /**
+   * Continue the run recorded in `journal`: journaled samples are not requested again and the
+   * result equals an uninterrupted run's. Refused when the options differ. A missing journal starts a new run.
+   * @default false
+   */
+  readonly resume?: boolean;
+  /** Limits on the run's cost, samples and tokens; when the next request could cross one, the run ends early. @default no limits */
+  readonly budget?: Budget;
+  /** Prices that extend `defaultPrices` to bound request cost under `budget.maxCostUsd` (the provider prices actual usage). @default defaultPrices */
+  readonly prices?: PriceTable;
 }
 
 /** The defaults, filled in one place. */
@@ -88,6 +104,10 @@ export interface ResolvedSampling<Task, Output, Info> {
   readonly signal: AbortSignal | undefined;
   readonly onEvent: EventListener<Task, Output, Info> | undefined;
   readonly cache: RunCache | undefined;
+  /** The budget's gate; `undefined` without limits. */
+  readonly gate: RunBudgetGate | undefined;
+  /** The journal path and whether to resume it; `undefined` without a journal. */
+  readonly journal: { readonly path: string; readonly resume: boolean } | undefined;
 }
 
 /** Validates sampling options (throwing `ConfigError` naming the option) and fills in defaults. */
@@ -95,57 +115,17 @@ export function resolveSampling<Task, Output, Info>(
   options: SamplingOptions<Task, Output, Info>,
 ): ResolvedSampling<Task, Output, Info> {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
-  const provider = options.provider as unknown;
-  if (typeof provider !== 'object' || provider === null || typeof (provider as Provider).sample !== 'function') {
-    throw new ConfigError('provider', provider, 'a Provider such as openai({ model }) or fromFunction(fn)');
-  }
-  if (options.reward === undefined && options.rollout === undefined) {
-    throw new ConfigError('reward', options.reward, 'a reward function (sample, context) => number, or a `rollout` function');
-  }
-  if (options.reward !== undefined && options.rollout !== undefined) {
-    throw new ConfigError('rollout', options.rollout, 'either `reward` or `rollout`, not both');
-  }
-  optionalFunction('reward', options.reward);
-  optionalFunction('rollout', options.rollout);
-  optionalFunction('render', options.render);
-  optionalFunction('fold', options.fold);
-  optionalFunction('prompt', options.prompt);
-  optionalFunction('taskId', options.taskId);
-  optionalFunction('onEvent', options.onEvent);
-  if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
-    throw new ConfigError('schema', options.schema, 'a zod 4 schema or another Standard Schema validator');
-  }
-  if (options.schema !== undefined && options.rollout !== undefined) {
-    throw new ConfigError('schema', options.schema, 'no schema with `rollout` (parse replies inside the rollout)');
-  }
-  if (options.system !== undefined && typeof options.system !== 'string') {
-    throw new ConfigError('system', options.system, 'a string');
-  }
-  if (options.prompt !== undefined && (options.system !== undefined || options.render !== undefined || options.fold !== undefined)) {
-    throw new ConfigError('prompt', options.prompt, '`prompt` alone: it replaces `system`, `render` and `fold`; fold inside it instead');
-  }
+  checkCallbacks(options);
   const samples = integer('samples', options.samples ?? samplingDefaults.samples, 1);
   const temperature = options.temperature;
   if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
     throw new ConfigError('temperature', temperature, 'a number from 0 to 2');
   }
   const maxTokens = options.maxTokens === undefined ? undefined : integer('maxTokens', options.maxTokens, 1);
-  const concurrency = integer('concurrency', options.concurrency ?? samplingDefaults.concurrency, 1);
-  const rewardConcurrency = options.rewardConcurrency ?? Number.POSITIVE_INFINITY;
-  if (rewardConcurrency !== Number.POSITIVE_INFINITY) integer('rewardConcurrency', rewardConcurrency, 1);
   const seed = options.seed ?? samplingDefaults.seed;
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new ConfigError('seed', seed, 'an integer from 0 to 2^32 - 1');
-  const maxErrors = options.maxErrors ?? samplingDefaults.maxErrors;
-  if (maxErrors !== Number.POSITIVE_INFINITY) integer('maxErrors', maxErrors, 0);
   const excludeOwnTask = options.excludeOwnTask ?? samplingDefaults.excludeOwnTask;
   if (typeof excludeOwnTask !== 'boolean') throw new ConfigError('excludeOwnTask', excludeOwnTask, 'true or false');
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new ConfigError('signal', options.signal, 'an AbortSignal');
-  }
-  const store = resolveCache(options.cache);
-  const replay = options.replay ?? false;
-  if (typeof replay !== 'boolean') throw new ConfigError('replay', replay, 'true or false');
-  if (replay && store === undefined) throw new ConfigError('replay', replay, 'a `cache` to replay from');
   const userTaskId = options.taskId;
   const taskId = (task: Task, index: number, split: Split): string =>
     userTaskId === undefined ? defaultTaskId(task, index, split) : userTaskId(task, index);
@@ -171,13 +151,100 @@ export function resolveSampling<Task, Output, Info>(
       excludeOwnTask,
       seed: seed >>> 0,
     },
+    ...resolveMechanics(options, maxTokens),
+  };
+}
+
+/** Checks the provider, the callbacks and how they combine. */
+function checkCallbacks<Task, Output, Info>(options: SamplingOptions<Task, Output, Info>): void {
+  const provider = options.provider as unknown;
+  if (typeof provider !== 'object' || provider === null || typeof (provider as Provider).sample !== 'function') {
+    throw new ConfigError('provider', provider, 'a Provider such as openai({ model }) or fromFunction(fn)');
+  }
+  if (options.reward === undefined && options.rollout === undefined) {
+    throw new ConfigError('reward', options.reward, 'a reward function (sample, context) => number, or a `rollout` function');
+  }
+  if (options.reward !== undefined && options.rollout !== undefined) {
+    throw new ConfigError('rollout', options.rollout, 'either `reward` or `rollout`, not both');
+  }
+  for (const name of ['reward', 'rollout', 'render', 'fold', 'prompt', 'taskId', 'onEvent'] as const) optionalFunction(name, options[name]);
+  if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
+    throw new ConfigError('schema', options.schema, 'a zod 4 schema or another Standard Schema validator');
+  }
+  if (options.schema !== undefined && options.rollout !== undefined) {
+    throw new ConfigError('schema', options.schema, 'no schema with `rollout` (parse replies inside the rollout)');
+  }
+  if (options.system !== undefined && typeof options.system !== 'string') {
+    throw new ConfigError('system', options.system, 'a string');
+  }
+  if (options.prompt !== undefined && (options.system !== undefined || options.render !== undefined || options.fold !== undefined)) {
+    throw new ConfigError('prompt', options.prompt, '`prompt` alone: it replaces `system`, `render` and `fold`; fold inside it instead');
+  }
+}
+
+/** The call mechanics one run shares: limits, signal, cache, budget and journal. */
+function resolveMechanics<Task, Output, Info>(options: SamplingOptions<Task, Output, Info>, maxTokens: number | undefined) {
+  const concurrency = integer('concurrency', options.concurrency ?? samplingDefaults.concurrency, 1);
+  const rewardConcurrency = options.rewardConcurrency ?? Number.POSITIVE_INFINITY;
+  if (rewardConcurrency !== Number.POSITIVE_INFINITY) integer('rewardConcurrency', rewardConcurrency, 1);
+  const maxErrors = options.maxErrors ?? samplingDefaults.maxErrors;
+  if (maxErrors !== Number.POSITIVE_INFINITY) integer('maxErrors', maxErrors, 0);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new ConfigError('signal', options.signal, 'an AbortSignal');
+  }
+  const store = resolveCache(options.cache);
+  const replay = options.replay ?? false;
+  if (typeof replay !== 'boolean') throw new ConfigError('replay', replay, 'true or false');
+  if (replay && store === undefined) throw new ConfigError('replay', replay, 'a `cache` to replay from');
+  if (options.journal !== undefined && (typeof options.journal !== 'string' || options.journal === '')) {
+    throw new ConfigError('journal', options.journal, 'a file path');
+  }
+  const resume = options.resume ?? false;
+  if (typeof resume !== 'boolean') throw new ConfigError('resume', resume, 'true or false');
+  if (resume && options.journal === undefined) throw new ConfigError('resume', resume, 'a `journal` path to resume from');
+  const gate = createBudgetGate(options.budget, { model: options.provider.model, completionTokens: maxTokens, prices: options.prices });
+  return {
     concurrency,
     rewardConcurrency,
     maxErrors,
     signal: options.signal,
     onEvent: options.onEvent,
     cache: store === undefined ? undefined : { store, replay },
+    gate,
+    journal: options.journal === undefined ? undefined : { path: options.journal, resume },
   };
+}
+
+/**
+ * What a journal records of the sampling options, for a resumed run to match: the model,
+ * the prompt and how it is sampled and scored. No secrets, no functions (only whether one was given).
+ */
+export function samplingFingerprint<Task, Output, Info>(
+  options: SamplingOptions<Task, Output, Info>,
+  settings: CollectSettings<Task, Output, Info>,
+): Record<string, unknown> {
+  return {
+    provider: settings.provider.name,
+    model: settings.provider.model,
+    mode: settings.rollout === undefined ? 'reward' : 'rollout',
+    schema: options.schema?.['~standard'].vendor ?? null,
+    system: options.system ?? null,
+    prompt: options.prompt === undefined ? 'default' : 'custom',
+    samples: settings.samples,
+    temperature: settings.temperature ?? null,
+    maxTokens: settings.maxTokens ?? null,
+    seed: settings.seed,
+    excludeOwnTask: settings.excludeOwnTask,
+  };
+}
+
+/** The hash a journal keeps of a task list; tasks it cannot hold are a `ConfigError` before any request. */
+export function taskListHash(option: string, tasks: readonly unknown[]): string {
+  try {
+    return contentHash(tasks);
+  } catch (error) {
+    throw new ConfigError(option, tasks, `JSON-serialisable tasks to journal (${(error as Error).message})`);
+  }
 }
 
 function defaultTaskId(task: unknown, index: number, split: Split): string {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import { messagesTokens } from '../core/tokens.js';
-import type { IterateOptions } from './iterate.js';
-import { resolveIterate } from './iterate.js';
+import type { IterateOptions } from './options.js';
+import { resolveIterate } from './options.js';
 import type { Message } from '../core/messages.js';
 import { integer } from '../blocks/options.js';
 import { costOf, mergePrices } from '../core/pricing.js';

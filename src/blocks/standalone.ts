@@ -1,0 +1,105 @@
+import { PauperError } from '../core/errors.js';
+import { contentHash } from '../core/fingerprint.js';
+import { sumCost } from '../core/pricing.js';
+import type { ResumeCounts, StopReason } from '../core/results.js';
+import type { Example, Split, Trajectory } from '../core/trajectory.js';
+import { addUsage } from '../core/usage.js';
+import type { JournalRunConfig } from '../journal/journal.js';
+import type { RunControl } from '../run/control.js';
+import { openRun } from '../run/open-run.js';
+import type { ResolvedSampling, SamplingOptions } from './options.js';
+import { samplingFingerprint, taskListHash } from './options.js';
+
+/** Where a building block's samples stand: which tasks, which split, which examples, which iteration. */
+export interface BlockScope<Task, Output, Info> {
+  /** `evaluate` or `bestOfN`: a journal of one is never resumed as the other, or as an `iterate` run. */
+  readonly entry: 'evaluate' | 'bestOfN';
+  readonly tasks: readonly Task[];
+  readonly split: Split;
+  readonly examples: readonly Example<Task, Output, Info>[];
+  readonly iteration: number;
+}
+
+/** What a building block's run produced, besides its own result. */
+export interface BlockRun<Task, Output, Info> {
+  readonly trajectories: Trajectory<Task, Output, Info>[];
+  /** Why it ended before every sample was taken (a budget); `undefined` when it took them all. */
+  readonly stopped: StopReason | undefined;
+  /** What resuming from the journal restored; `undefined` unless it resumed a journal. */
+  readonly resumed: Readonly<ResumeCounts> | undefined;
+}
+
+/**
+ * Runs a building block (`evaluate`, `bestOfN`) on the run machinery `iterate` uses: one
+ * concurrency limit, the budget, the response cache, and the journal (resumable, refused
+ * when the options differ). `work` collects the trajectories.
+ */
+export async function runStandalone<Task, Output, Info>(
+  options: SamplingOptions<Task, Output, Info>,
+  resolved: ResolvedSampling<Task, Output, Info>,
+  scope: BlockScope<Task, Output, Info>,
+  work: (control: RunControl<Task, Output, Info>) => Promise<Trajectory<Task, Output, Info>[]>,
+): Promise<BlockRun<Task, Output, Info>> {
+  const started = performance.now();
+  const journal = resolved.journal === undefined ? undefined : { ...resolved.journal, config: blockJournalConfig(options, resolved, scope) };
+  const run = await openRun({ ...resolved, journal });
+  const { control } = run;
+  for (const message of run.warnings) control.emit({ type: 'warning', message });
+  try {
+    const trajectories = await work(control);
+    const exhausted = resolved.gate?.exhausted;
+    const stopped = exhausted === undefined ? undefined : { reason: exhausted.budget, iteration: scope.iteration, message: exhausted.message };
+    const resumed = run.journal?.resuming === true ? { ...control.resumed } : undefined;
+    run.journal?.end({
+      iterations: [],
+      best: undefined,
+      examples: scope.examples,
+      trajectories,
+      usage: addUsage(...trajectories.map((trajectory) => trajectory.usage)),
+      costUsd: sumCost(trajectories.map((trajectory) => trajectory.costUsd)),
+      wallTimeMs: performance.now() - started,
+      seed: resolved.settings.seed,
+      stopped,
+      resumed,
+    });
+    await run.journal?.flush();
+    return { trajectories, stopped, resumed };
+  } catch (error) {
+    control.stop(error);
+    // Keep what was paid for: the samples so far reach the journal before the call rejects.
+    await run.journal?.flush().catch(() => {});
+    throw control.signal.aborted ? control.signal.reason : error;
+  } finally {
+    control.stop(new PauperError(`${scope.entry} finished.`));
+  }
+}
+
+/** What a building block's journal records of its options; `resume` holds what a resumed call must match. */
+function blockJournalConfig<Task, Output, Info>(
+  options: SamplingOptions<Task, Output, Info>,
+  resolved: ResolvedSampling<Task, Output, Info>,
+  scope: BlockScope<Task, Output, Info>,
+): JournalRunConfig {
+  const { settings } = resolved;
+  const train = scope.split === 'train' ? scope.tasks : [];
+  const held = scope.split === 'eval' ? scope.tasks : [];
+  return {
+    seed: settings.seed,
+    resume: {
+      entry: scope.entry,
+      ...samplingFingerprint(options, settings),
+      iteration: scope.iteration,
+      examples: contentHash(scope.examples.map((example) => [example.id, example.turns])),
+      tasks: taskListHash('tasks', train),
+      evalTasks: taskListHash(scope.entry === 'bestOfN' ? 'task' : 'tasks', held),
+    },
+    config: {
+      concurrency: resolved.concurrency,
+      maxErrors: Number.isFinite(resolved.maxErrors) ? resolved.maxErrors : null,
+      capabilities: settings.provider.capabilities,
+      budget: options.budget ?? null,
+    },
+    tasks: train.map((task, index) => settings.taskId(task, index, 'train')),
+    evalTasks: held.map((task, index) => settings.taskId(task, index, 'eval')),
+  };
+}

@@ -1,0 +1,99 @@
+import type { ResolvedSampling, SamplingOptions } from '../blocks/options.js';
+import { integer, optionalFunction, resolveSampling, samplingFingerprint, taskList, taskListHash } from '../blocks/options.js';
+import { ConfigError } from '../core/errors.js';
+import type { JournalRunConfig } from '../journal/journal.js';
+import type { PoolPolicy, Selector } from '../stages/select.js';
+import { topK } from '../stages/select.js';
+
+/** Options of `iterate`: the sampling options plus the training set and the loop's shape. */
+export interface IterateOptions<Task, Output = string, Info = undefined> extends SamplingOptions<Task, Output, Info> {
+  /** The training tasks: sampled every iteration, and the only source of examples. */
+  readonly tasks: readonly Task[];
+  /** Held-out tasks: evaluated every iteration with the same examples as the training prompts, never selected from. @default none */
+  readonly evalTasks?: readonly Task[];
+  /** Iterations after the zero-shot baseline (iteration 0); the run has `iterations + 1` in all. @default 3 */
+  readonly iterations?: number;
+  /** Examples kept by the default selector, `topK(keep)`. Give `keep` or `select`, not both. @default 4 */
+  readonly keep?: number;
+  /** Chooses the kept set from the pool (see `select.ts`). @default topK(keep) */
+  readonly select?: Selector<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>;
+  /** What the selector sees: the kept set plus this iteration's trajectories (`elitist`), or this iteration's only (`fresh`). @default 'elitist' */
+  readonly pool?: PoolPolicy;
+  /** Stop after the first iteration whose training mean reward reaches this. @default none */
+  readonly targetReward?: number;
+  /** Stop after this many iterations in a row without a higher best training mean reward. @default none */
+  readonly patience?: number;
+}
+
+/** The defaults of the loop's shape. */
+export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
+
+/** `IterateOptions` validated, defaults filled in. */
+export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedSampling<Task, Output, Info>, 'journal'> {
+  readonly tasks: readonly Task[];
+  readonly evalTasks: readonly Task[];
+  readonly iterations: number;
+  readonly select: Selector<Task, Output, Info>;
+  readonly pool: PoolPolicy;
+  readonly journal: { readonly path: string; readonly resume: boolean; readonly config: JournalRunConfig } | undefined;
+  readonly targetReward: number | undefined;
+  readonly patience: number | undefined;
+}
+
+/** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
+export function resolveIterate<Task, Output, Info>(options: IterateOptions<Task, Output, Info>): ResolvedIterate<Task, Output, Info> {
+  const sampling = resolveSampling(options);
+  const tasks = taskList('tasks', options.tasks, false);
+  const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, true);
+  const iterations = integer('iterations', options.iterations ?? iterateDefaults.iterations, 0);
+  if (options.keep !== undefined && options.select !== undefined) {
+    throw new ConfigError('keep', options.keep, 'no `keep` when `select` is given (use topK(k) inside `select`)');
+  }
+  const keep = integer('keep', options.keep ?? iterateDefaults.keep, 1);
+  optionalFunction('select', options.select);
+  const pool = options.pool ?? iterateDefaults.pool;
+  if (pool !== 'elitist' && pool !== 'fresh') throw new ConfigError('pool', pool, "'elitist' or 'fresh'");
+  const targetReward = options.targetReward;
+  if (targetReward !== undefined && (typeof targetReward !== 'number' || !Number.isFinite(targetReward))) {
+    throw new ConfigError('targetReward', targetReward, 'a finite number');
+  }
+  const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
+  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience };
+  const { journal } = sampling;
+  return {
+    ...resolved,
+    // Built now, so tasks a journal cannot hold are a ConfigError from iterate() itself.
+    journal: journal === undefined ? undefined : { ...journal, config: journalConfig(options, resolved) },
+  };
+}
+
+/** What the journal records of the options: `resume` holds what a resumed run must match; no secrets, no functions. */
+function journalConfig<Task, Output, Info>(
+  options: IterateOptions<Task, Output, Info>,
+  resolved: Omit<ResolvedIterate<Task, Output, Info>, 'journal'>,
+): JournalRunConfig {
+  const { settings } = resolved;
+  const resume = {
+    ...samplingFingerprint(options, settings),
+    select: options.select === undefined ? `topK(${options.keep ?? iterateDefaults.keep})` : 'custom',
+    pool: resolved.pool,
+    tasks: taskListHash('tasks', resolved.tasks),
+    evalTasks: taskListHash('evalTasks', resolved.evalTasks),
+  };
+  const config = {
+    iterations: resolved.iterations,
+    concurrency: resolved.concurrency,
+    maxErrors: Number.isFinite(resolved.maxErrors) ? resolved.maxErrors : null,
+    capabilities: settings.provider.capabilities,
+    budget: options.budget ?? null,
+    targetReward: resolved.targetReward ?? null,
+    patience: resolved.patience ?? null,
+  };
+  return {
+    seed: settings.seed,
+    resume,
+    config,
+    tasks: resolved.tasks.map((task, index) => settings.taskId(task, index, 'train')),
+    evalTasks: resolved.evalTasks.map((task, index) => settings.taskId(task, index, 'eval')),
+  };
+}
