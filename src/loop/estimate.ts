@@ -9,6 +9,8 @@ import { withoutSystem } from '../stages/prompt.js';
 import type { Example } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { zeroUsage } from '../core/usage.js';
+import type { BudgetName } from '../core/results.js';
+import type { Budget } from '../run/budget.js';
 
 /** Options of `estimate`: the run's options plus what a dry run cannot know. */
 export interface EstimateOptions<Task, Output = string, Info = undefined> extends IterateOptions<Task, Output, Info> {
@@ -38,6 +40,8 @@ export interface Estimate {
   readonly outputTokens: Range;
   /** Cost in US dollars from the price table (no prompt-cache discount); `null` when the model has no price. */
   readonly costUsd: Range | null;
+  /** The run's budgets that the high figures cross: the run would end early at the first one it reaches. */
+  readonly overBudget: readonly BudgetName[];
   /** What the figures assume, in words. */
   readonly assumptions: readonly string[];
 }
@@ -131,12 +135,28 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const usage = (input: number, output: number): Usage => ({ ...zeroUsage, inputTokens: input, outputTokens: output });
   const low = costOf(settings.provider.model, usage(inputTokens.low, outputTokens.low), prices === undefined ? {} : { prices });
   const high = costOf(settings.provider.model, usage(inputTokens.high, outputTokens.high), prices === undefined ? {} : { prices });
-  return {
-    requests: allTasks.length * requestsPerTask * rounds,
-    samples,
-    inputTokens,
-    outputTokens,
-    costUsd: low === null || high === null ? null : { low, high },
-    assumptions,
+  const costUsd = low === null || high === null ? null : { low, high };
+  if (options.journal !== undefined || options.cache !== undefined) {
+    assumptions.push('samples a resumed journal or the response cache already holds are counted as if they were requested');
+  }
+  const overBudget = budgetsCrossed(options.budget, { samples: completions, tokens: inputTokens.high + outputTokens.high, costUsd: costUsd?.high }, assumptions);
+  return { requests: allTasks.length * requestsPerTask * rounds, samples, inputTokens, outputTokens, costUsd, overBudget, assumptions };
+}
+
+/** The budgets the planned figures cross, each explained in `assumptions`. */
+function budgetsCrossed(
+  budget: Budget | undefined,
+  planned: { readonly samples: number; readonly tokens: number; readonly costUsd: number | undefined },
+  assumptions: string[],
+): BudgetName[] {
+  const crossed: BudgetName[] = [];
+  const check = (name: BudgetName, limit: number | undefined, value: number | undefined, what: string): void => {
+    if (limit === undefined || value === undefined || value <= limit) return;
+    crossed.push(name);
+    assumptions.push(`budget.${name} (${limit}) is below the ${what} at the high end (${value}): the run would end early`);
   };
+  check('maxSamples', budget?.maxSamples, planned.samples, 'completions planned');
+  check('maxTokens', budget?.maxTokens, planned.tokens, 'tokens');
+  check('maxCostUsd', budget?.maxCostUsd, planned.costUsd === undefined ? undefined : Number(planned.costUsd.toFixed(6)), 'cost in US dollars');
+  return crossed;
 }

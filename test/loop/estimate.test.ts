@@ -58,3 +58,15 @@ describe('estimate', () => {
     expect(() => estimate({ provider, tasks: [], reward: () => 1 })).toThrow(/tasks/);
   });
 });
+
+describe('estimate under a budget', () => {
+  it('names the budgets the planned run would cross, and only those', () => {
+    const provider = scripted(['x'], { model: 'gpt-4.1-mini' });
+    const options = { provider, tasks, reward: () => 1, samples: 4, iterations: 1, maxTokens: 20 };
+    const planned = estimate(options);
+    expect(planned.overBudget).toEqual([]);
+    const capped = estimate({ ...options, budget: { maxSamples: planned.samples - 1, maxTokens: 10 * (planned.inputTokens.high + planned.outputTokens.high) } });
+    expect(capped.overBudget).toEqual(['maxSamples']);
+    expect(capped.assumptions.join('\n')).toMatch(/budget\.maxSamples \(23\) is below the completions planned at the high end \(24\)/);
+  });
+});
