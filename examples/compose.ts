@@ -102,10 +102,10 @@ for (const example of kept) {
 }
 
 // The same elite as a real LLM would see it: OPRO's one block, within a token budget.
-const block = inlineBlock({ maxTokens: 250 })(kept, { task: heldOut[0]! });
+const block = inlineBlock({ maxExampleTokens: 250 })(kept, { task: heldOut[0]! });
 const attempts = (block[0]?.content.match(/### Attempt/g) ?? []).length;
 console.log(`\nThe elite folded for a prompt: fewShotMessages ${messagesTokens(fold(kept, { task: heldOut[0]! }))} tokens;`);
-console.log(`inlineBlock({ maxTokens: 250 }) ${messagesTokens(block)} tokens, ${attempts} of ${kept.length} attempts fit.`);
+console.log(`inlineBlock({ maxExampleTokens: 250 }) ${messagesTokens(block)} tokens, ${attempts} of ${kept.length} attempts fit.`);
 
 function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;

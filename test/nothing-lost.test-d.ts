@@ -28,7 +28,7 @@ describe('journal, budgets, cache and export types', () => {
       patience: 2,
       cache: memoryCache(),
       replay: false,
-      maxTokens: 50,
+      maxOutputTokens: 50,
     });
     type Result = Awaited<typeof run>;
     expectTypeOf<Result>().toEqualTypeOf<RunResult<string, string, undefined>>();

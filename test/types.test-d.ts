@@ -100,7 +100,7 @@ describe('types flow through iterate() without casts', () => {
       tasks: mazes,
       reward: () => 1,
       select: pipe(dedupe(), topK(2)),
-      fold: fewShotMessages({ maxTokens: 100 }),
+      fold: fewShotMessages({ maxExampleTokens: 100 }),
     });
     iterate({
       provider,

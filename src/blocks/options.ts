@@ -46,7 +46,7 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
   /** Sampling temperature, 0 to 2. @default the provider's default (1 for OpenAI and the offline learner); not sent when omitted */
   readonly temperature?: number;
   /** Upper bound on completion tokens per request. @default the provider's default */
-  readonly maxTokens?: number;
+  readonly maxOutputTokens?: number;
   /** A task's id, used by `excludeOwnTask`, `perTask` and the journal. @default `task.id` when it is a string or number, else `<split>/<index>` */
   readonly taskId?: (task: Task, index: number) => string;
   /** Keep a task's own trajectories out of its prompt (learn to generalise rather than to solve a fixed set). @default false */
@@ -121,7 +121,7 @@ export function resolveSampling<Task, Output, Info>(
   if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
     throw new ConfigError('temperature', temperature, 'a number from 0 to 2');
   }
-  const maxTokens = options.maxTokens === undefined ? undefined : integer('maxTokens', options.maxTokens, 1);
+  const maxOutputTokens = options.maxOutputTokens === undefined ? undefined : integer('maxOutputTokens', options.maxOutputTokens, 1);
   const seed = options.seed ?? samplingDefaults.seed;
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new ConfigError('seed', seed, 'an integer from 0 to 2^32 - 1');
   const excludeOwnTask = options.excludeOwnTask ?? samplingDefaults.excludeOwnTask;
@@ -146,12 +146,12 @@ export function resolveSampling<Task, Output, Info>(
       prompt,
       samples,
       temperature,
-      maxTokens,
+      maxOutputTokens,
       taskId,
       excludeOwnTask,
       seed: seed >>> 0,
     },
-    ...resolveMechanics(options, maxTokens),
+    ...resolveMechanics(options, maxOutputTokens),
   };
 }
 
@@ -183,7 +183,7 @@ function checkCallbacks<Task, Output, Info>(options: SamplingOptions<Task, Outpu
 }
 
 /** The call mechanics one run shares: limits, signal, cache, budget and journal. */
-function resolveMechanics<Task, Output, Info>(options: SamplingOptions<Task, Output, Info>, maxTokens: number | undefined) {
+function resolveMechanics<Task, Output, Info>(options: SamplingOptions<Task, Output, Info>, maxOutputTokens: number | undefined) {
   const concurrency = integer('concurrency', options.concurrency ?? samplingDefaults.concurrency, 1);
   const rewardConcurrency = options.rewardConcurrency ?? Number.POSITIVE_INFINITY;
   if (rewardConcurrency !== Number.POSITIVE_INFINITY) integer('rewardConcurrency', rewardConcurrency, 1);
@@ -202,7 +202,7 @@ function resolveMechanics<Task, Output, Info>(options: SamplingOptions<Task, Out
   const resume = options.resume ?? false;
   if (typeof resume !== 'boolean') throw new ConfigError('resume', resume, 'true or false');
   if (resume && options.journal === undefined) throw new ConfigError('resume', resume, 'a `journal` path to resume from');
-  const gate = createBudgetGate(options.budget, { model: options.provider.model, completionTokens: maxTokens, prices: options.prices });
+  const gate = createBudgetGate(options.budget, { model: options.provider.model, completionTokens: maxOutputTokens, prices: options.prices });
   return {
     concurrency,
     rewardConcurrency,
@@ -232,7 +232,8 @@ export function samplingFingerprint<Task, Output, Info>(
     prompt: options.prompt === undefined ? 'default' : 'custom',
     samples: settings.samples,
     temperature: settings.temperature ?? null,
-    maxTokens: settings.maxTokens ?? null,
+    // The journal's name for the output cap since the first release (old journals resume).
+    maxTokens: settings.maxOutputTokens ?? null,
     seed: settings.seed,
     excludeOwnTask: settings.excludeOwnTask,
   };

@@ -14,7 +14,7 @@ import type { Budget } from '../run/budget.js';
 
 /** Options of `estimate`: the run's options plus what a dry run cannot know. */
 export interface EstimateOptions<Task, Output = string, Info = undefined> extends IterateOptions<Task, Output, Info> {
-  /** Expected completion tokens per sample (per turn of an episode): the low end. @default a quarter of `maxTokens`, or 256 without it */
+  /** Expected completion tokens per sample (per turn of an episode): the low end. @default a quarter of `maxOutputTokens`, or 256 without it */
   readonly outputTokens?: number;
   /** Examples folded into each prompt after iteration 0, for the high end. @default `keep` (4) */
   readonly examplesPerPrompt?: number;
@@ -36,7 +36,7 @@ export interface Estimate {
   readonly samples: number;
   /** Prompt tokens: low with zero-shot prompts throughout, high with `examplesPerPrompt` full-length examples from iteration 1. */
   readonly inputTokens: Range;
-  /** Completion tokens: low at `outputTokens` per completion, high at `maxTokens`. */
+  /** Completion tokens: low at `outputTokens` per completion, high at `maxOutputTokens`. */
   readonly outputTokens: Range;
   /** Cost in US dollars from the price table (no prompt-cache discount); `null` when the model has no price. */
   readonly costUsd: Range | null;
@@ -51,21 +51,21 @@ export interface Estimate {
  * it would use and cost, from the prompts it would build (tokens estimated at
  * four characters a token) and the price table. Calls no model.
  * @example
- * const { requests, costUsd } = estimate({ provider, tasks, reward, samples: 8, iterations: 4, maxTokens: 200 });
+ * const { requests, costUsd } = estimate({ provider, tasks, reward, samples: 8, iterations: 4, maxOutputTokens: 200 });
  */
 export function estimate<Task, Output = string, Info = undefined>(options: EstimateOptions<Task, Output, Info>): Estimate {
   const resolved = resolveIterate(options);
   const { settings } = resolved;
   const assumptions: string[] = [];
-  const maxTokens = settings.maxTokens;
+  const maxOutputTokens = settings.maxOutputTokens;
   const expected =
     options.outputTokens === undefined
-      ? maxTokens === undefined
+      ? maxOutputTokens === undefined
         ? 256
-        : Math.max(1, Math.round(maxTokens / 4))
+        : Math.max(1, Math.round(maxOutputTokens / 4))
       : integer('outputTokens', options.outputTokens, 1);
-  let ceiling = maxTokens ?? expected * 4;
-  if (maxTokens === undefined) assumptions.push(`no maxTokens: the high end assumes ${ceiling} completion tokens (4 × outputTokens)`);
+  let ceiling = maxOutputTokens ?? expected * 4;
+  if (maxOutputTokens === undefined) assumptions.push(`no maxOutputTokens: the high end assumes ${ceiling} completion tokens (4 × outputTokens)`);
   ceiling = Math.max(ceiling, expected);
   const examplesPerPrompt =
     options.examplesPerPrompt === undefined

@@ -19,7 +19,7 @@ import {
   createSecrets,
   missingUsageWarning,
   requestCredentials,
-  estimateTokens,
+  rateLimitTokens,
   malformedResponse,
   missingPackage,
   optionalString,
@@ -70,7 +70,7 @@ export interface AnthropicOptions<Output = unknown> extends ProviderTransportOpt
    * Completion-token limit when the request sets none (the Messages API requires one).
    * @default 1024
    */
-  readonly maxTokens?: number;
+  readonly maxOutputTokens?: number;
   /**
    * Send the first request with a new cached prefix (folded examples) alone, and the
    * others with that prefix once its response is back, so they read the prompt cache
@@ -104,9 +104,9 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
   const name = 'anthropic';
   const model = requireString('model', options.model);
-  const maxTokens = options.maxTokens ?? 1024;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-    throw new ConfigError('maxTokens', options.maxTokens, 'an integer >= 1');
+  const maxOutputTokens = options.maxOutputTokens ?? 1024;
+  if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1) {
+    throw new ConfigError('maxOutputTokens', options.maxOutputTokens, 'an integer >= 1');
   }
   const { client, secrets } = resolveAnthropicClient(options);
   const transport = resolveTransport(options);
@@ -181,8 +181,8 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const priceOptions = prices === undefined ? {} : { prices };
       if (n === 0) return { completions: [], usage: zeroUsage, costUsd: costOf(model, zeroUsage, priceOptions) };
       const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
-      const body = buildBody(model, request, maxTokens, wireSchemaOf(requestSchema));
-      const estimatedTokens = estimateTokens(request.messages, body.max_tokens, 1);
+      const body = buildBody(model, request, maxOutputTokens, wireSchemaOf(requestSchema));
+      const estimatedTokens = rateLimitTokens(request.messages, body.max_tokens, 1);
       const prefix = warmCache ? cachedPrefixKey(model, request) : undefined;
       const result = await warmer.send(prefix, signal, () => call(body, requestSchema, estimatedTokens, signal));
       const warnings: string[] = [];
@@ -304,7 +304,7 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
 export function buildBody(
   model: string,
   request: SampleRequest,
-  maxTokens: number,
+  maxOutputTokens: number,
   wireSchema: Record<string, unknown> | undefined,
 ): MessageCreateParamsNonStreaming {
   const prefix = request.cachePrefixLength ?? 0;
@@ -328,7 +328,7 @@ export function buildBody(
   if (messages.length === 0) {
     throw new ConfigError('messages', request.messages, 'at least one user or assistant message (Anthropic needs one)');
   }
-  const body: MessageCreateParamsNonStreaming = { model, max_tokens: request.maxTokens ?? maxTokens, messages };
+  const body: MessageCreateParamsNonStreaming = { model, max_tokens: request.maxOutputTokens ?? maxOutputTokens, messages };
   if (system.length > 0) body.system = system;
   if (wireSchema !== undefined) body.output_config = { format: { type: 'json_schema', schema: wireSchema } };
   return body;

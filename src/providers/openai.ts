@@ -24,7 +24,7 @@ import {
   createSecrets,
   missingUsageWarning,
   requestCredentials,
-  estimateTokens,
+  rateLimitTokens,
   isStrictCompatible,
   malformedResponse,
   missingPackage,
@@ -309,7 +309,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
           {
             provider: name,
             ...(signal === undefined ? {} : { signal }),
-            estimatedTokens: estimateTokens(request.messages, request.maxTokens, n),
+            estimatedTokens: rateLimitTokens(request.messages, request.maxOutputTokens, n),
             secrets: tag === undefined ? secrets : () => [...secrets(), ...tag.values],
           },
         );
@@ -348,7 +348,7 @@ function buildBody<Output>(
   if (n !== 1) body.n = n;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.seed !== undefined) body.seed = request.seed;
-  if (request.maxTokens !== undefined) body[config.maxTokensField] = request.maxTokens;
+  if (request.maxOutputTokens !== undefined) body[config.maxTokensField] = request.maxOutputTokens;
   if (config.logprobs) body.logprobs = true;
   if (schema !== undefined) {
     body.response_format = {

@@ -25,7 +25,7 @@ export interface ProviderTransportOptions {
    */
   readonly requestsPerMinute?: number;
   /**
-   * Estimated tokens per minute (prompt characters / 4 plus `maxTokens` per completion).
+   * Estimated tokens per minute (prompt characters / 4 plus `maxOutputTokens` per completion).
    * @default no limit
    */
   readonly tokensPerMinute?: number;
@@ -159,10 +159,10 @@ export function validateSampleOptions(options: SampleOptions, provider: string, 
   options.signal?.throwIfAborted();
 }
 
-/** Rough token estimate for rate limiting: prompt characters / 4 plus `maxTokens` per completion. */
-export function estimateTokens(messages: readonly Message[], maxTokens: number | undefined, n: number): number {
+/** Tokens a request is expected to use, for `tokensPerMinute`: prompt characters / 4 plus `maxOutputTokens` per completion. */
+export function rateLimitTokens(messages: readonly Message[], maxOutputTokens: number | undefined, n: number): number {
   const characters = messages.reduce((sum, message) => sum + message.content.length, 0);
-  return Math.ceil(characters / 4) + (maxTokens ?? 0) * n;
+  return Math.ceil(characters / 4) + (maxOutputTokens ?? 0) * n;
 }
 
 /** A zod schema compiled once for structured output. */

@@ -24,7 +24,7 @@ export interface SampleRequest {
   /** Seed for providers that honour one. */
   readonly seed?: number;
   /** Upper bound on completion tokens. */
-  readonly maxTokens?: number;
+  readonly maxOutputTokens?: number;
   /**
    * How many leading messages form the stable prefix (system prompt and folded
    * examples). Providers with prompt caching put a cache breakpoint after it.
@@ -51,9 +51,9 @@ export interface Completion<Parsed = unknown> {
   readonly parsed?: Parsed;
   /**
    * Why generation stopped, in the provider's own words (not normalised across providers):
-   * - `openai`, `openaiCompatible`: `stop`, `length` (hit `maxTokens`), `content_filter`,
+   * - `openai`, `openaiCompatible`: `stop`, `length` (hit `maxOutputTokens`), `content_filter`,
    *   `tool_calls`, `function_call`; a compatible server may send others (vLLM: `abort`).
-   * - `anthropic`: `end_turn`, `max_tokens` (hit `maxTokens`), `stop_sequence`, `refusal`,
+   * - `anthropic`: `end_turn`, `max_tokens` (hit `maxOutputTokens`), `stop_sequence`, `refusal`,
    *   `tool_use`, `pause_turn`, `model_context_window_exceeded`.
    * - `inContextLearner`: always `stop`; `fromFunction` and `scripted`: whatever the function returns.
    * Absent when the response carried none.

@@ -29,11 +29,11 @@ export interface BudgetGate extends RequestGate {
  * it then finishes the requests in flight and ends early with `result.stopped`.
  */
 export interface Budget {
-  /** Most US dollars the run may spend. Needs a completion limit (`maxTokens`) and a price for the model. @default no limit */
+  /** Most US dollars the run may spend. Needs a completion limit (`maxOutputTokens`) and a price for the model. @default no limit */
   readonly maxCostUsd?: number;
   /** Most samples (completions or episodes' requests' completions) the run may request. @default no limit */
   readonly maxSamples?: number;
-  /** Most tokens, prompt plus completion, the run may use. Needs a completion limit (`maxTokens`). @default no limit */
+  /** Most tokens, prompt plus completion, the run may use. Needs a completion limit (`maxOutputTokens`). @default no limit */
   readonly maxTokens?: number;
 }
 
@@ -48,7 +48,7 @@ export interface RunBudgetGate extends BudgetGate {
 export interface BudgetContext {
   /** The provider's model, priced with `prices`. */
   readonly model: string;
-  /** The completion token limit of every request (the `maxTokens` sampling option). */
+  /** The completion token limit of every request (the `maxOutputTokens` option). */
   readonly completionTokens: number | undefined;
   /** Prices that extend `defaultPrices`. */
   readonly prices: PriceTable | undefined;
@@ -77,7 +77,7 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
   const completionTokens = context.completionTokens;
   const bounded = limits.maxCostUsd !== undefined ? 'maxCostUsd' : limits.maxTokens !== undefined ? 'maxTokens' : undefined;
   if (bounded !== undefined && completionTokens === undefined) {
-    throw new ConfigError('maxTokens', undefined, `a completion token limit: \`budget.${bounded}\` needs one to bound what a request can use`);
+    throw new ConfigError('maxOutputTokens', undefined, `a completion token limit: \`budget.${bounded}\` needs one to bound what a request can use`);
   }
   const prices = context.prices === undefined ? undefined : mergePrices(context.prices);
   const price = findPrice(context.model, prices);

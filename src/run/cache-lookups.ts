@@ -13,7 +13,7 @@ import { zeroUsage } from '../core/usage.js';
 export interface CacheKeySettings {
   readonly provider: Pick<Provider, 'name' | 'model'>;
   readonly temperature: number | undefined;
-  readonly maxTokens: number | undefined;
+  readonly maxOutputTokens: number | undefined;
 }
 
 /** Where a cached sample stands in the run. */
@@ -37,7 +37,7 @@ export function keyOf(
     model: settings.provider.model,
     messages,
     temperature: settings.temperature,
-    maxTokens: settings.maxTokens,
+    maxOutputTokens: settings.maxOutputTokens,
     seed: base.seed,
     iteration: base.iteration,
     index,

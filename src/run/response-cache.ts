@@ -42,7 +42,7 @@ export interface CacheKeyParts {
   /** Sampling temperature of the request. */
   readonly temperature: number | undefined;
   /** Completion token limit of the request. */
-  readonly maxTokens: number | undefined;
+  readonly maxOutputTokens: number | undefined;
   /** The task's seed in the run (before per-request derivation). */
   readonly seed: number;
   readonly iteration: number;
@@ -52,8 +52,9 @@ export interface CacheKeyParts {
 
 /** The SHA-256 of the parts' stable JSON: equal requests at the same iteration and sample index share a key. */
 export function cacheKey(parts: CacheKeyParts): string {
-  const { provider, model, messages, temperature, maxTokens, seed, iteration, index } = parts;
-  const value = { provider, model, messages, temperature, maxTokens, seed, iteration, index };
+  const { provider, model, messages, temperature, maxOutputTokens, seed, iteration, index } = parts;
+  // `maxTokens` is the key's name for the output cap since the first release: renaming it would miss every cached entry.
+  const value = { provider, model, messages, temperature, maxTokens: maxOutputTokens, seed, iteration, index };
   return createHash('sha256').update(stableJson(value)).digest('hex');
 }
 

@@ -34,7 +34,7 @@ export interface FoldOptions {
    * When they do not fit, the lowest-reward examples are left out first.
    * @default Infinity
    */
-  readonly maxTokens?: number;
+  readonly maxExampleTokens?: number;
 }
 
 /**
@@ -42,9 +42,9 @@ export interface FoldOptions {
  * lowest reward first so the best example sits next to the task.
  */
 export function fewShotMessages(options: FoldOptions = {}): AnyFolder {
-  const maxTokens = checkBudget('fewShotMessages({ maxTokens })', options.maxTokens);
+  const maxExampleTokens = checkBudget('fewShotMessages({ maxExampleTokens })', options.maxExampleTokens);
   return (examples) =>
-    withinBudget(examples, maxTokens, (example) => messagesTokens(example.turns)).flatMap((example) => [
+    withinBudget(examples, maxExampleTokens, (example) => messagesTokens(example.turns)).flatMap((example) => [
       ...example.turns,
     ]);
 }
@@ -64,10 +64,10 @@ export interface InlineBlockOptions extends FoldOptions {
  * examples appear as transcripts.
  */
 export function inlineBlock(options: InlineBlockOptions = {}): AnyFolder {
-  const maxTokens = checkBudget('inlineBlock({ maxTokens })', options.maxTokens);
+  const maxExampleTokens = checkBudget('inlineBlock({ maxExampleTokens })', options.maxExampleTokens);
   const header = options.header ?? 'Earlier attempts and their scores, lowest score first (higher is better):';
   return (examples) => {
-    const kept = withinBudget(examples, maxTokens, (example) => estimateTokens(formatExample(example, 0)));
+    const kept = withinBudget(examples, maxExampleTokens, (example) => estimateTokens(formatExample(example, 0)));
     if (kept.length === 0) return [];
     const body = kept.map((example, position) => formatExample(example, position + 1)).join('\n\n');
     return [{ role: 'user', content: `${header}\n\n${body}` }];
@@ -95,7 +95,7 @@ function formatScore(reward: number): string {
  */
 function withinBudget<Task, Output, Info>(
   examples: readonly Example<Task, Output, Info>[],
-  maxTokens: number,
+  maxExampleTokens: number,
   cost: (example: Example<Task, Output, Info>) => number,
 ): Example<Task, Output, Info>[] {
   const kept: Example<Task, Output, Info>[] = [];
@@ -104,8 +104,8 @@ function withinBudget<Task, Output, Info>(
     const tokens = cost(example);
     // An example larger than the whole budget is skipped, so it cannot empty the prompt;
     // otherwise the first that does not fit ends the list, so the lowest rewards go first.
-    if (tokens > maxTokens) continue;
-    if (used + tokens > maxTokens) break;
+    if (tokens > maxExampleTokens) continue;
+    if (used + tokens > maxExampleTokens) break;
     used += tokens;
     kept.push(example);
   }

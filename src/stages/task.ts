@@ -19,7 +19,7 @@ export interface CollectSettings<Task, Output, Info> {
   readonly taskTurns: (task: Task, taskIndex: number, split: Split) => readonly Message[];
   readonly samples: number;
   readonly temperature: number | undefined;
-  readonly maxTokens: number | undefined;
+  readonly maxOutputTokens: number | undefined;
   readonly taskId: (task: Task, index: number, split: Split) => string;
   readonly excludeOwnTask: boolean;
   readonly seed: number;
@@ -60,7 +60,7 @@ export function taskBase<Task, Output, Info>(
     messages: prompt,
     cachePrefixLength: Math.max(0, prompt.length - taskTurns.length),
     ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
-    ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
+    ...(settings.maxOutputTokens === undefined ? {} : { maxOutputTokens: settings.maxOutputTokens }),
     // Providers with structured output decode against the run's schema.
     ...(settings.schema === undefined ? {} : { schema: settings.schema }),
   };

@@ -99,7 +99,7 @@ describe('examples run offline with a clean environment', () => {
       /Stopped after round \d+|\n {4}9 /,
       /Held-out mean: -?\d\.\d\d zero-shot, -?\d\.\d\d with the elite/,
       'The elite: maze, answer, reward, coins per move',
-      /inlineBlock\(\{ maxTokens: 250 \}\) \d+ tokens/,
+      /inlineBlock\(\{ maxExampleTokens: 250 \}\) \d+ tokens/,
     ]);
   });
 });

@@ -6,7 +6,7 @@ const tasks = ['first task text', 'second task, a little longer', 'third'];
 describe('estimate', () => {
   it('counts requests and samples exactly, and calls no model', async () => {
     const provider = scripted(['x'.repeat(40)], { model: 'gpt-4.1-mini' });
-    const options = { provider, tasks, evalTasks: ['held'], reward: () => 1, samples: 4, iterations: 2, maxTokens: 20 };
+    const options = { provider, tasks, evalTasks: ['held'], reward: () => 1, samples: 4, iterations: 2, maxOutputTokens: 20 };
     const result = estimate(options);
     expect(provider.calls).toHaveLength(0);
     expect(result.requests).toBe((3 + 1) * 3);
@@ -15,7 +15,7 @@ describe('estimate', () => {
     const run = await iterate(options);
     expect(run.usage.requests).toBe(result.requests);
     expect(run.trajectories).toHaveLength(result.samples);
-    // Replies of 10 tokens fall between a quarter of maxTokens (5) and maxTokens (20) per completion.
+    // Replies of 10 tokens fall between a quarter of maxOutputTokens (5) and maxOutputTokens (20) per completion.
     expect(run.usage.outputTokens).toBeGreaterThanOrEqual(result.outputTokens.low);
     expect(run.usage.outputTokens).toBeLessThanOrEqual(result.outputTokens.high);
     expect(run.usage.inputTokens).toBeLessThanOrEqual(result.inputTokens.high);
@@ -29,7 +29,7 @@ describe('estimate', () => {
   });
 
   it('prices the range with the price table, and says when the model has no price', () => {
-    const priced = estimate({ provider: scripted(['x'], { model: 'gpt-4.1-mini' }), tasks, reward: () => 1, maxTokens: 100 });
+    const priced = estimate({ provider: scripted(['x'], { model: 'gpt-4.1-mini' }), tasks, reward: () => 1, maxOutputTokens: 100 });
     expect(priced.costUsd).not.toBeNull();
     expect(priced.costUsd!.low).toBeGreaterThan(0);
     expect(priced.costUsd!.high).toBeGreaterThan(priced.costUsd!.low);
@@ -45,7 +45,7 @@ describe('estimate', () => {
       prices: { 'my-model': { input: 1, cachedInput: 1, cacheWrite: 1, output: 1 } },
     });
     expect(custom.costUsd?.high).toBeCloseTo((custom.inputTokens.high + custom.outputTokens.high) / 1e6, 12);
-    expect(custom.assumptions.join(' ')).toMatch(/no maxTokens/);
+    expect(custom.assumptions.join(' ')).toMatch(/no maxOutputTokens/);
   });
 
   it('counts episode turns with rollout, and validates its own options', () => {
@@ -62,7 +62,7 @@ describe('estimate', () => {
 describe('estimate under a budget', () => {
   it('names the budgets the planned run would cross, and only those', () => {
     const provider = scripted(['x'], { model: 'gpt-4.1-mini' });
-    const options = { provider, tasks, reward: () => 1, samples: 4, iterations: 1, maxTokens: 20 };
+    const options = { provider, tasks, reward: () => 1, samples: 4, iterations: 1, maxOutputTokens: 20 };
     const planned = estimate(options);
     expect(planned.overBudget).toEqual([]);
     const capped = estimate({ ...options, budget: { maxSamples: planned.samples - 1, maxTokens: 10 * (planned.inputTokens.high + planned.outputTokens.high) } });

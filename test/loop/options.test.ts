@@ -44,7 +44,7 @@ describe('iterate validates its options up front', () => {
     ['a negative seed', { seed: -1 }, 'seed'],
     ['a seed above 2^32 - 1', { seed: 2 ** 32 }, 'seed'],
     ['negative maxErrors', { maxErrors: -1 }, 'maxErrors'],
-    ['maxTokens below 1', { maxTokens: 0 }, 'maxTokens'],
+    ['maxOutputTokens below 1', { maxOutputTokens: 0 }, 'maxOutputTokens'],
     ['an unknown pool policy', { pool: 'best' }, 'pool'],
     ['a signal that is not an AbortSignal', { signal: {} }, 'signal'],
     ['onEvent that is not a function', { onEvent: 'log' }, 'onEvent'],

@@ -175,10 +175,10 @@ describe('anthropic', () => {
     expect(target.requests.every((request) => !('temperature' in (request.body as object)))).toBe(true);
   });
 
-  test('the request maxTokens wins over the option; a cut-off completion says max_tokens', async () => {
+  test('the request maxOutputTokens wins over the option; a cut-off completion says max_tokens', async () => {
     const target = await server();
-    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, maxTokens: 50 });
-    const response = await provider.sample({ ...ask('a long question'), maxTokens: 2 }, { n: 1 });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, maxOutputTokens: 50 });
+    const response = await provider.sample({ ...ask('a long question'), maxOutputTokens: 2 }, { n: 1 });
     expect(body(target).max_tokens).toBe(2);
     expect(response.completions[0]).toEqual({ text: 'echo: a ', finishReason: 'max_tokens' });
   });
@@ -379,7 +379,7 @@ describe('anthropic options', () => {
   });
 
   test.each([
-    ['maxTokens', { model: 'claude-haiku-4-5', apiKey: KEY, maxTokens: 0 }],
+    ['maxOutputTokens', { model: 'claude-haiku-4-5', apiKey: KEY, maxOutputTokens: 0 }],
     ['model', { model: 42 as unknown as string, apiKey: KEY }],
     ['requestsPerMinute', { model: 'claude-haiku-4-5', apiKey: KEY, requestsPerMinute: 0 }],
     ['schema', { model: 'claude-haiku-4-5', apiKey: KEY, schema: z.string() }],

@@ -24,7 +24,7 @@ describe('openaiCompatible', () => {
   test('a server that honours n gets one request', async () => {
     const target = await server();
     const provider = openaiCompatible({ baseURL: target.url, model: 'qwen3-8b' });
-    const response = await provider.sample({ ...ask('hi'), maxTokens: 64 }, { n: 4 });
+    const response = await provider.sample({ ...ask('hi'), maxOutputTokens: 64 }, { n: 4 });
     expect(target.requestCount).toBe(1);
     expect(response.completions).toHaveLength(4);
     expect(response.warnings).toBeUndefined();

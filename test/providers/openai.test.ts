@@ -48,7 +48,7 @@ describe('openai', () => {
       { role: 'system', content: 'be brief' },
       { role: 'user', content: 'a long question' },
     ];
-    const response = await provider.sample({ messages, temperature: 0.7, seed: 42, maxTokens: 2 }, { n: 1 });
+    const response = await provider.sample({ messages, temperature: 0.7, seed: 42, maxOutputTokens: 2 }, { n: 1 });
     expect(body(target)).toMatchObject({
       model: 'gpt-4.1',
       messages,

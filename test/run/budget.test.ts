@@ -27,7 +27,7 @@ function priced(length = 200, options: { nativeN?: boolean } = {}): ScriptedProv
 const reward = (sample: { text: string }): number => Number(sample.text.split(':')[1]);
 
 function options(provider: Provider, extra: Partial<IterateOptions<string>> = {}): IterateOptions<string> {
-  return { provider, tasks: ['a'.repeat(400), 'b'.repeat(400), 'c'.repeat(400)], reward, samples: 4, iterations: 5, maxTokens: 100, ...extra };
+  return { provider, tasks: ['a'.repeat(400), 'b'.repeat(400), 'c'.repeat(400)], reward, samples: 4, iterations: 5, maxOutputTokens: 100, ...extra };
 }
 
 describe('budgets', () => {
@@ -263,7 +263,7 @@ describe('budgets', () => {
     expect(configError({ budget: { maxCostUsd: -1 } })).toBe('budget.maxCostUsd');
     expect(configError({ budget: { maxSamples: 2.5 } })).toBe('budget.maxSamples');
     expect(configError({ budget: { maxTokens: 0 } })).toBe('budget.maxTokens');
-    expect(configError({ budget: { maxCostUsd: 1 }, maxTokens: undefined as unknown as number })).toBe('maxTokens');
+    expect(configError({ budget: { maxCostUsd: 1 }, maxOutputTokens: undefined as unknown as number })).toBe('maxOutputTokens');
     expect(configError({ budget: { maxCostUsd: 1 }, provider: scripted(['x'], { model: 'my-own-model' }) })).toBe('prices');
     expect(
       configError({

@@ -40,7 +40,7 @@ describe('fewShotMessages', () => {
 
   it('drops the lowest-reward examples first to fit the token budget', () => {
     const budget = messagesTokens(examples[0]!.turns) + messagesTokens(examples[2]!.turns);
-    const messages = fewShotMessages({ maxTokens: budget })(examples, context);
+    const messages = fewShotMessages({ maxExampleTokens: budget })(examples, context);
     expect(messages.filter((message) => message.role === 'assistant').map((message) => message.content)).toEqual([
       'middle',
       'best',
@@ -49,13 +49,13 @@ describe('fewShotMessages', () => {
 
   it('leaves out an example larger than the whole budget instead of folding nothing', () => {
     const huge = example({ reward: 9, text: 'x'.repeat(1000), index: 7 });
-    const messages = fewShotMessages({ maxTokens: 40 })([huge, ...examples], context);
+    const messages = fewShotMessages({ maxExampleTokens: 40 })([huge, ...examples], context);
     expect(messages.some((message) => message.content.includes('xxxx'))).toBe(false);
     expect(messages.filter((message) => message.role === 'assistant').map((message) => message.content)).toContain('best');
   });
 
   it('rejects a budget that is not positive', () => {
-    expect(() => fewShotMessages({ maxTokens: 0 })).toThrow(ConfigError);
+    expect(() => fewShotMessages({ maxExampleTokens: 0 })).toThrow(ConfigError);
   });
 });
 
@@ -79,7 +79,7 @@ describe('inlineBlock', () => {
   });
 
   it('keeps the highest-reward examples within the budget', () => {
-    const single = inlineBlock({ maxTokens: 25 })(examples, context)[0]?.content ?? '';
+    const single = inlineBlock({ maxExampleTokens: 25 })(examples, context)[0]?.content ?? '';
     expect(single).toContain('best');
     expect(single).not.toContain('worst');
   });
