@@ -38,7 +38,7 @@ export { bestOfN } from './blocks/best-of-n.js';
 export type { BestOfN, BestOfNOptions } from './blocks/best-of-n.js';
 
 export { sample, splitUsage } from './stages/sample.js';
-export type { SampleCallOptions } from './stages/sample.js';
+export type { SampleOptions } from './stages/sample.js';
 export { createLimiter } from './run/limit.js';
 export type { Limiter } from './run/limit.js';
 export { createSamplerState } from './run/control.js';
@@ -60,8 +60,8 @@ export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } 
 export { defaultPrompt, renderTask, withoutSystem } from './stages/prompt.js';
 export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './stages/prompt.js';
 
-export { samplingDefaults } from './blocks/options.js';
-export type { SamplingOptions } from './blocks/options.js';
+export { runDefaults } from './blocks/options.js';
+export type { RunOptions } from './blocks/options.js';
 
 export { rewardStats, splitStats, quantile } from './blocks/stats.js';
 
@@ -70,12 +70,13 @@ export { scoredOnly } from './core/trajectory.js';
 export type { Example, Failure, FailedTrajectory, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './core/trajectory.js';
 
 export type { RunEvent, EventListener } from './run/events.js';
+export type { Warning, WarningCode } from './core/warnings.js';
 
 export type {
   Completion,
   Provider,
   ProviderCapabilities,
-  SampleOptions,
+  RequestOptions,
   SampleRequest,
   SampleResponse,
 } from './providers/spec.js';

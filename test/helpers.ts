@@ -1,4 +1,4 @@
-import type { Completion, Example, Provider, SampleCallOptions, SampleRequest, Usage } from 'pauper';
+import type { Completion, Example, Provider, SampleOptions, SampleRequest, Usage } from 'pauper';
 import { addUsage, sample, zeroUsage } from 'pauper';
 
 /** A scored trajectory with only the fields a test cares about set. */
@@ -52,10 +52,10 @@ export async function sampleMany<Parsed>(
   provider: Provider<Parsed>,
   request: SampleRequest,
   n: number,
-  options: Omit<SampleCallOptions, 'n'> = {},
+  options: Omit<SampleOptions, 'n'> = {},
 ): Promise<SampledMany<Parsed>> {
   const warnings: string[] = [];
-  const sampled = await sample(provider, request, { ...options, n, onWarning: (message) => warnings.push(message) });
+  const sampled = await sample(provider, request, { ...options, n, onWarning: (warning) => warnings.push(warning.message) });
   const completions = sampled.flatMap((entry) => (entry.ok ? [entry.completion as Completion<Parsed>] : []));
   const failures = sampled.flatMap((entry) => (entry.ok ? [] : [entry.error]));
   const costs = sampled.map((entry) => entry.costUsd);

@@ -3,12 +3,12 @@ import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import { collect } from '../stages/collect.js';
 import { byReward } from '../stages/select.js';
-import type { SamplingOptions } from './options.js';
-import { integer, resolveSampling } from './options.js';
+import type { RunOptions } from './options.js';
+import { integer, resolveRunOptions } from './options.js';
 import { runStandalone } from './standalone.js';
 
 /** Options of `bestOfN`: N is `samples`. With `journal`, `budget` and `cache` it runs on the same machinery as `iterate`. */
-export interface BestOfNOptions<Task, Output = string, Info = undefined> extends SamplingOptions<Task, Output, Info> {
+export interface BestOfNOptions<Task, Output = string, Info = undefined> extends RunOptions<Task, Output, Info> {
   readonly task: Task;
   /** Examples to fold into the prompt. @default none */
   readonly examples?: readonly Example<Task, Output, Info>[];
@@ -38,7 +38,7 @@ export interface BestOfN<Task, Output = string, Info = undefined> {
 export async function bestOfN<Task, Output = string, Info = undefined>(
   options: BestOfNOptions<Task, Output, Info>,
 ): Promise<BestOfN<Task, Output, Info>> {
-  const resolved = resolveSampling(options);
+  const resolved = resolveRunOptions(options);
   const iteration = integer('iteration', options.iteration ?? 0, 0);
   const examples = options.examples ?? [];
   const scope = { entry: 'bestOfN', tasks: [options.task], split: 'train', examples, iteration } as const;

@@ -1,13 +1,13 @@
 import type { ResumeCounts, SplitStats, StopReason } from '../core/results.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { collect } from '../stages/collect.js';
-import type { SamplingOptions } from './options.js';
-import { integer, resolveSampling, taskList } from './options.js';
+import type { RunOptions } from './options.js';
+import { integer, resolveRunOptions, taskList } from './options.js';
 import { runStandalone } from './standalone.js';
 import { splitStats } from './stats.js';
 
 /** Options of `evaluate`. With `journal`, `budget` and `cache` it runs on the same machinery as `iterate`. */
-export interface EvaluateOptions<Task, Output = string, Info = undefined> extends SamplingOptions<Task, Output, Info> {
+export interface EvaluateOptions<Task, Output = string, Info = undefined> extends RunOptions<Task, Output, Info> {
   /** The tasks to evaluate. */
   readonly tasks: readonly Task[];
   /** Examples to fold into every prompt (e.g. a run's `examples`). @default none: zero-shot */
@@ -36,7 +36,7 @@ export interface Evaluation<Task, Output = string, Info = undefined> {
 export async function evaluate<Task, Output = string, Info = undefined>(
   options: EvaluateOptions<Task, Output, Info>,
 ): Promise<Evaluation<Task, Output, Info>> {
-  const resolved = resolveSampling(options);
+  const resolved = resolveRunOptions(options);
   const tasks = taskList('tasks', options.tasks, false);
   const iteration = integer('iteration', options.iteration ?? 0, 0);
   const examples = options.examples ?? [];

@@ -21,7 +21,7 @@ import { createBudgetGate } from '../run/budget.js';
  * How samples are produced and scored. Shared by `iterate`, `evaluate` and
  * `bestOfN`. Give exactly one of `reward` (single-shot) and `rollout` (multi-turn).
  */
-export interface SamplingOptions<Task, Output = string, Info = undefined> {
+export interface RunOptions<Task, Output = string, Info = undefined> {
   /** The model. */
   readonly provider: Provider;
   /** Scores one single-shot sample: a finite number, or `{ score, info }`. */
@@ -87,7 +87,7 @@ export interface SamplingOptions<Task, Output = string, Info = undefined> {
 }
 
 /** The defaults, filled in one place. */
-export const samplingDefaults = {
+export const runDefaults = {
   samples: 4,
   concurrency: 8,
   seed: 0,
@@ -96,7 +96,7 @@ export const samplingDefaults = {
 } as const;
 
 /** Sampling options after validation, with defaults filled in. */
-export interface ResolvedSampling<Task, Output, Info> {
+export interface ResolvedRunOptions<Task, Output, Info> {
   readonly settings: CollectSettings<Task, Output, Info>;
   readonly concurrency: number;
   readonly rewardConcurrency: number;
@@ -111,20 +111,20 @@ export interface ResolvedSampling<Task, Output, Info> {
 }
 
 /** Validates sampling options (throwing `ConfigError` naming the option) and fills in defaults. */
-export function resolveSampling<Task, Output, Info>(
-  options: SamplingOptions<Task, Output, Info>,
-): ResolvedSampling<Task, Output, Info> {
+export function resolveRunOptions<Task, Output, Info>(
+  options: RunOptions<Task, Output, Info>,
+): ResolvedRunOptions<Task, Output, Info> {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
   checkCallbacks(options);
-  const samples = integer('samples', options.samples ?? samplingDefaults.samples, 1);
+  const samples = integer('samples', options.samples ?? runDefaults.samples, 1);
   const temperature = options.temperature;
   if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
     throw new ConfigError('temperature', temperature, 'a number from 0 to 2');
   }
   const maxOutputTokens = options.maxOutputTokens === undefined ? undefined : integer('maxOutputTokens', options.maxOutputTokens, 1);
-  const seed = options.seed ?? samplingDefaults.seed;
+  const seed = options.seed ?? runDefaults.seed;
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new ConfigError('seed', seed, 'an integer from 0 to 2^32 - 1');
-  const excludeOwnTask = options.excludeOwnTask ?? samplingDefaults.excludeOwnTask;
+  const excludeOwnTask = options.excludeOwnTask ?? runDefaults.excludeOwnTask;
   if (typeof excludeOwnTask !== 'boolean') throw new ConfigError('excludeOwnTask', excludeOwnTask, 'true or false');
   const userTaskId = options.taskId;
   const taskId = (task: Task, index: number, split: Split): string =>
@@ -156,7 +156,7 @@ export function resolveSampling<Task, Output, Info>(
 }
 
 /** Checks the provider, the callbacks and how they combine. */
-function checkCallbacks<Task, Output, Info>(options: SamplingOptions<Task, Output, Info>): void {
+function checkCallbacks<Task, Output, Info>(options: RunOptions<Task, Output, Info>): void {
   const provider = options.provider as unknown;
   if (typeof provider !== 'object' || provider === null || typeof (provider as Provider).sample !== 'function') {
     throw new ConfigError('provider', provider, 'a Provider such as openai({ model }) or fromFunction(fn)');
@@ -183,11 +183,11 @@ function checkCallbacks<Task, Output, Info>(options: SamplingOptions<Task, Outpu
 }
 
 /** The call mechanics one run shares: limits, signal, cache, budget and journal. */
-function resolveMechanics<Task, Output, Info>(options: SamplingOptions<Task, Output, Info>, maxOutputTokens: number | undefined) {
-  const concurrency = integer('concurrency', options.concurrency ?? samplingDefaults.concurrency, 1);
+function resolveMechanics<Task, Output, Info>(options: RunOptions<Task, Output, Info>, maxOutputTokens: number | undefined) {
+  const concurrency = integer('concurrency', options.concurrency ?? runDefaults.concurrency, 1);
   const rewardConcurrency = options.rewardConcurrency ?? Number.POSITIVE_INFINITY;
   if (rewardConcurrency !== Number.POSITIVE_INFINITY) integer('rewardConcurrency', rewardConcurrency, 1);
-  const maxErrors = options.maxErrors ?? samplingDefaults.maxErrors;
+  const maxErrors = options.maxErrors ?? runDefaults.maxErrors;
   if (maxErrors !== Number.POSITIVE_INFINITY) integer('maxErrors', maxErrors, 0);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new ConfigError('signal', options.signal, 'an AbortSignal');
@@ -219,8 +219,8 @@ function resolveMechanics<Task, Output, Info>(options: SamplingOptions<Task, Out
  * What a journal records of the sampling options, for a resumed run to match: the model,
  * the prompt and how it is sampled and scored. No secrets, no functions (only whether one was given).
  */
-export function samplingFingerprint<Task, Output, Info>(
-  options: SamplingOptions<Task, Output, Info>,
+export function optionsFingerprint<Task, Output, Info>(
+  options: RunOptions<Task, Output, Info>,
   settings: CollectSettings<Task, Output, Info>,
 ): Record<string, unknown> {
   return {

@@ -7,8 +7,8 @@ import { addUsage } from '../core/usage.js';
 import type { JournalRunConfig } from '../journal/journal.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
-import type { ResolvedSampling, SamplingOptions } from './options.js';
-import { samplingFingerprint, taskListHash } from './options.js';
+import type { ResolvedRunOptions, RunOptions } from './options.js';
+import { optionsFingerprint, taskListHash } from './options.js';
 
 /** Where a building block's samples stand: which tasks, which split, which examples, which iteration. */
 export interface BlockScope<Task, Output, Info> {
@@ -35,8 +35,8 @@ export interface BlockRun<Task, Output, Info> {
  * when the options differ). `work` collects the trajectories.
  */
 export async function runStandalone<Task, Output, Info>(
-  options: SamplingOptions<Task, Output, Info>,
-  resolved: ResolvedSampling<Task, Output, Info>,
+  options: RunOptions<Task, Output, Info>,
+  resolved: ResolvedRunOptions<Task, Output, Info>,
   scope: BlockScope<Task, Output, Info>,
   work: (control: RunControl<Task, Output, Info>) => Promise<Trajectory<Task, Output, Info>[]>,
 ): Promise<BlockRun<Task, Output, Info>> {
@@ -44,7 +44,7 @@ export async function runStandalone<Task, Output, Info>(
   const journal = resolved.journal === undefined ? undefined : { ...resolved.journal, config: blockJournalConfig(options, resolved, scope) };
   const run = await openRun({ ...resolved, journal });
   const { control } = run;
-  for (const message of run.warnings) control.emit({ type: 'warning', message });
+  for (const message of run.warnings) control.emit({ type: 'warning', code: 'journal-partial-line', message });
   try {
     const trajectories = await work(control);
     const exhausted = resolved.gate?.exhausted;
@@ -76,8 +76,8 @@ export async function runStandalone<Task, Output, Info>(
 
 /** What a building block's journal records of its options; `resume` holds what a resumed call must match. */
 function blockJournalConfig<Task, Output, Info>(
-  options: SamplingOptions<Task, Output, Info>,
-  resolved: ResolvedSampling<Task, Output, Info>,
+  options: RunOptions<Task, Output, Info>,
+  resolved: ResolvedRunOptions<Task, Output, Info>,
   scope: BlockScope<Task, Output, Info>,
 ): JournalRunConfig {
   const { settings } = resolved;
@@ -87,7 +87,7 @@ function blockJournalConfig<Task, Output, Info>(
     seed: settings.seed,
     resume: {
       entry: scope.entry,
-      ...samplingFingerprint(options, settings),
+      ...optionsFingerprint(options, settings),
       iteration: scope.iteration,
       examples: contentHash(scope.examples.map((example) => [example.id, example.turns])),
       tasks: taskListHash('tasks', train),

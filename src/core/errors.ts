@@ -18,8 +18,8 @@ export class ConfigError extends PauperError {
   /** The value given. */
   readonly value: unknown;
 
-  constructor(option: string, value: unknown, expected: string) {
-    super(`Invalid option \`${option}\`: expected ${expected}, got ${describe(value)}.`);
+  constructor(option: string, value: unknown, expected: string, options?: { readonly cause?: unknown }) {
+    super(`Invalid option \`${option}\`: expected ${expected}, got ${describe(value)}.`, options);
     this.option = option;
     this.value = value;
   }

@@ -71,7 +71,7 @@ async function* loop<Task, Output, Info>(
     evalTasks: resolved.evalTasks.length,
     samples: settings.samples,
   });
-  for (const message of warnings) control.emit({ type: 'warning', message });
+  for (const message of warnings) control.emit({ type: 'warning', code: 'journal-partial-line', message });
   try {
     for (let iteration = 0; iteration <= resolved.iterations; iteration++) {
       control.signal.throwIfAborted();
@@ -139,7 +139,7 @@ async function runIteration<Task, Output, Info>(
   const exhausted = resolved.gate?.exhausted;
   if (exhausted !== undefined) {
     state.stopped = { reason: exhausted.budget, iteration, message: exhausted.message };
-    control.emit({ type: 'warning', message: `The run ends early: ${exhausted.message}` });
+    control.emit({ type: 'warning', code: 'budget-reached', message: `The run ends early: ${exhausted.message}` });
     if (trajectories.length === 0) return undefined;
   }
   const fresh = scoredOnly(train.trajectories);
@@ -166,6 +166,7 @@ function warnStale<Task, Output, Info>(control: RunControl<Task, Output, Info>, 
   if (stale === 0) return;
   control.emit({
     type: 'warning',
+    code: 'resume-diverged',
     message:
       `${stale} journaled samples of iteration ${iteration} were made with other prompts: the resumed run diverged ` +
       'from the journal (a changed scorer, selector or folder changed the examples); they were sampled again.',

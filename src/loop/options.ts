@@ -1,12 +1,12 @@
-import type { ResolvedSampling, SamplingOptions } from '../blocks/options.js';
-import { integer, optionalFunction, resolveSampling, samplingFingerprint, taskList, taskListHash } from '../blocks/options.js';
+import type { ResolvedRunOptions, RunOptions } from '../blocks/options.js';
+import { integer, optionalFunction, resolveRunOptions, optionsFingerprint, taskList, taskListHash } from '../blocks/options.js';
 import { ConfigError } from '../core/errors.js';
 import type { JournalRunConfig } from '../journal/journal.js';
 import type { PoolPolicy, Selector } from '../stages/select.js';
 import { topK } from '../stages/select.js';
 
 /** Options of `iterate`: the sampling options plus the training set and the loop's shape. */
-export interface IterateOptions<Task, Output = string, Info = undefined> extends SamplingOptions<Task, Output, Info> {
+export interface IterateOptions<Task, Output = string, Info = undefined> extends RunOptions<Task, Output, Info> {
   /** The training tasks: sampled every iteration, and the only source of examples. */
   readonly tasks: readonly Task[];
   /** Held-out tasks: evaluated every iteration with the same examples as the training prompts, never selected from. @default none */
@@ -29,7 +29,7 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
 export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
 
 /** `IterateOptions` validated, defaults filled in. */
-export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedSampling<Task, Output, Info>, 'journal'> {
+export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOptions<Task, Output, Info>, 'journal'> {
   readonly tasks: readonly Task[];
   readonly evalTasks: readonly Task[];
   readonly iterations: number;
@@ -42,7 +42,7 @@ export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedSampli
 
 /** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
 export function resolveIterate<Task, Output, Info>(options: IterateOptions<Task, Output, Info>): ResolvedIterate<Task, Output, Info> {
-  const sampling = resolveSampling(options);
+  const sampling = resolveRunOptions(options);
   const tasks = taskList('tasks', options.tasks, false);
   const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, true);
   const iterations = integer('iterations', options.iterations ?? iterateDefaults.iterations, 0);
@@ -74,7 +74,7 @@ function journalConfig<Task, Output, Info>(
 ): JournalRunConfig {
   const { settings } = resolved;
   const resume = {
-    ...samplingFingerprint(options, settings),
+    ...optionsFingerprint(options, settings),
     select: options.select === undefined ? `topK(${options.keep ?? iterateDefaults.keep})` : 'custom',
     pool: resolved.pool,
     tasks: taskListHash('tasks', resolved.tasks),

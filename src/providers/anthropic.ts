@@ -9,9 +9,10 @@ import type {
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { costOf, findModelEntry } from '../core/pricing.js';
-import type { Completion, Provider, SampleOptions, SampleRequest, SampleResponse } from './spec.js';
+import type { Completion, Provider, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
 import { contentHash } from '../core/fingerprint.js';
+import type { Warning } from '../core/warnings.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import { sdkTimeout } from './openai.js';
 import {
@@ -175,7 +176,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
     model,
     capabilities,
     // One request, one completion: N samples are N requests, planned by `sample`.
-    async sample(request: SampleRequest, sampleOptions: SampleOptions): Promise<SampleResponse<Output>> {
+    async sample(request: SampleRequest, sampleOptions: RequestOptions): Promise<SampleResponse<Output>> {
       validateSampleOptions(sampleOptions, name, capabilities);
       const { n, signal } = sampleOptions;
       const priceOptions = prices === undefined ? {} : { prices };
@@ -185,10 +186,10 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const estimatedTokens = rateLimitTokens(request.messages, body.max_tokens, 1);
       const prefix = warmCache ? cachedPrefixKey(model, request) : undefined;
       const result = await warmer.send(prefix, signal, () => call(body, requestSchema, estimatedTokens, signal));
-      const warnings: string[] = [];
+      const warnings: Warning[] = [];
       if (request.temperature !== undefined && !temperatureWarned) {
         temperatureWarned = true;
-        warnings.push('the Messages API of @anthropic-ai/sdk 1.x has no `temperature`; it was ignored.');
+        warnings.push({ code: 'parameter-ignored', message: 'the Messages API of @anthropic-ai/sdk 1.x has no `temperature`; it was ignored.' });
       }
       if (result.usageMissing) warnings.push(missingUsageWarning);
       const costUsd = result.usageMissing

@@ -12,11 +12,12 @@ import type {
   Completion,
   Provider,
   ProviderCapabilities,
-  SampleOptions,
+  RequestOptions,
   SampleRequest,
   SampleResponse,
 } from './spec.js';
 import { hash32 } from '../core/random.js';
+import type { Warning } from '../core/warnings.js';
 import type { Transport } from './transport.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
 import {
@@ -270,7 +271,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
   const { name, model, transport, secrets } = config;
   const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
 
-  const priced = (usage: Usage, usageMissing: boolean, responseModel: string, warnings: string[]): number | null => {
+  const priced = (usage: Usage, usageMissing: boolean, responseModel: string, warnings: Warning[]): number | null => {
     if (usageMissing) {
       warnings.push(missingUsageWarning);
       return null;
@@ -285,10 +286,10 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     capabilities: config.capabilities,
     // One request for `n` choices. A short response is returned as it is: the request planner
     // tops it up, and a server that answers `n > 1` with one choice is fanned out from then on.
-    async sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Output>> {
+    async sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Output>> {
       validateSampleOptions(options, name, config.capabilities);
       const { n, signal } = options;
-      const warnings: string[] = [];
+      const warnings: Warning[] = [];
       if (n === 0) return { completions: [], usage: zeroUsage, costUsd: priced(zeroUsage, false, model, warnings) };
       const client = await config.client();
       const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
@@ -330,7 +331,7 @@ function response<Output>(
   completions: Completion<Output>[],
   usage: Usage,
   costUsd: number | null,
-  warnings: readonly string[],
+  warnings: readonly Warning[],
 ): SampleResponse<Output> {
   return warnings.length === 0 ? { completions, usage, costUsd } : { completions, usage, costUsd, warnings };
 }

@@ -2,7 +2,8 @@ import { toJSONSchema, type ZodType } from 'zod';
 import { ConfigError, ProviderError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import { mergePrices, type PriceTable } from '../core/pricing.js';
-import type { ProviderCapabilities, SampleOptions } from './spec.js';
+import type { Warning } from '../core/warnings.js';
+import type { ProviderCapabilities, RequestOptions } from './spec.js';
 import { parseOutput } from '../core/schema.js';
 import { createTransport, type Transport, type TransportOptions } from './transport.js';
 
@@ -91,8 +92,10 @@ export function createSecrets(known: readonly (string | undefined)[], client?: o
 }
 
 /** The warning for a response without `usage` (some proxies and compatible servers omit it). */
-export const missingUsageWarning =
-  'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.';
+export const missingUsageWarning: Warning = {
+  code: 'usage-missing',
+  message: 'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.',
+};
 
 /**
  * The credentials one request carries, gathered from its headers as it is sent (every
@@ -146,7 +149,7 @@ export function validateBoolean(option: string, value: unknown, fallback: boolea
  * Validates `n` and the signal of one request. A provider without native `n` makes one
  * completion per request; N of them are the request planner's job (`sample`).
  */
-export function validateSampleOptions(options: SampleOptions, provider: string, capabilities: ProviderCapabilities): void {
+export function validateSampleOptions(options: RequestOptions, provider: string, capabilities: ProviderCapabilities): void {
   if (!Number.isInteger(options.n) || options.n < 0) throw new ConfigError('n', options.n, 'an integer >= 0');
   if (options.n > 1 && !capabilities.nativeN) {
     throw new ConfigError(
@@ -253,11 +256,5 @@ export function malformedResponse(provider: string, detail: string): ProviderErr
 
 /** Error for an optional peer SDK that is not installed. */
 export function missingPackage(option: string, packageName: string, cause: unknown): ConfigError {
-  const error = new ConfigError(
-    option,
-    undefined,
-    `a client, or the \`${packageName}\` package installed (npm install ${packageName})`,
-  );
-  error.cause = cause;
-  return error;
+  return new ConfigError(option, undefined, `a client, or the \`${packageName}\` package installed (npm install ${packageName})`, { cause });
 }

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Message } from '../core/messages.js';
 import type { Usage } from '../core/usage.js';
+import type { Warning } from '../core/warnings.js';
 
 /** What a provider can do natively. The loop plans requests around it. */
 export interface ProviderCapabilities {
@@ -38,7 +39,7 @@ export interface SampleRequest {
 }
 
 /** Call mechanics for one `Provider.sample` call. */
-export interface SampleOptions {
+export interface RequestOptions {
   /** Number of completions wanted. */
   readonly n: number;
   readonly signal?: AbortSignal;
@@ -77,8 +78,8 @@ export interface SampleResponse<Parsed = unknown> {
   readonly usage: Usage;
   /** Cost in US dollars, or `null` when the model's price is unknown or a response carried no `usage` (a warning says so). */
   readonly costUsd: number | null;
-  /** Parameters the provider ignored or changed, in words. */
-  readonly warnings?: readonly string[];
+  /** Parameters the provider ignored or changed, and responses it could not fully read. */
+  readonly warnings?: readonly Warning[];
 }
 
 /**
@@ -91,7 +92,7 @@ export interface Provider<Parsed = unknown> {
   /** Model name as sent to the API. */
   readonly model: string;
   readonly capabilities: ProviderCapabilities;
-  sample(request: SampleRequest, options: SampleOptions): Promise<SampleResponse<Parsed>>;
+  sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Parsed>>;
 }
 
 /** One completion with its share of the usage, or the failure of the request that should have produced it. */

@@ -103,7 +103,7 @@ function cacheFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>
     action === 'read'
       ? `The response cache could not be read (${messageOf(error)}); the sample was requested as on a cache miss.`
       : `The response cache could not store a completion (${messageOf(error)}); the sample is kept, but not cached.`;
-  control.emit({ type: 'warning', message: `${message} Further cache failures like this one are not reported.` });
+  control.emit({ type: 'warning', code: 'cache-failed', message: `${message} Further cache failures like this one are not reported.` })
 }
 
 /**

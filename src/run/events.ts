@@ -1,5 +1,6 @@
 import type { IterationResult, RunResult } from '../core/results.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
+import type { Warning } from '../core/warnings.js';
 
 /** What a run reports through `onEvent`, in order. */
 export type RunEvent<Task, Output = string, Info = unknown> =
@@ -18,7 +19,7 @@ export type RunEvent<Task, Output = string, Info = unknown> =
       /** `true` when a resumed run took the sample from its journal instead of requesting it. */
       readonly restored?: boolean;
     }
-  | { readonly type: 'warning'; readonly message: string }
+  | ({ readonly type: 'warning' } & Warning)
   | { readonly type: 'iteration-end'; readonly result: IterationResult<Task, Output, Info> }
   | { readonly type: 'run-end'; readonly result: RunResult<Task, Output, Info> };
 

@@ -39,6 +39,6 @@ export async function openRun<Task, Output, Info>(setup: RunSetup<Task, Output, 
       ? undefined
       : await openJournal(setup.journal.path, setup.journal.resume, setup.journal.config, { onWarning: (message) => warn(message) });
   const control = createRunControl({ ...setup, journal });
-  warn = (message) => control.emit({ type: 'warning', message });
+  warn = (message) => control.emit({ type: 'warning', code: 'journal-unserialisable', message });
   return { control, journal, warnings: journal?.warnings ?? [] };
 }

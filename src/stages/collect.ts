@@ -101,7 +101,7 @@ async function sampleTask<Task, Output, Info>(
     signal: control.signal,
     limit: control.limit,
     state: control.state,
-    onWarning: (message) => control.emit({ type: 'warning', message }),
+    onWarning: (warning) => control.emit({ type: 'warning', ...warning }),
     onRequestError: requestFailed(control),
     onCompletion: arrived,
     skip: new Set([...restored.keys(), ...cached.keys()]),

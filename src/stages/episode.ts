@@ -101,7 +101,7 @@ function createConversation<Task, Output, Info>(
             signal: control.signal,
             limit: control.limit,
             state: control.state,
-            onWarning: (warning) => control.emit({ type: 'warning', message: warning }),
+            onWarning: (warning) => control.emit({ type: 'warning', ...warning }),
             gate: control.gate,
           })
         : [fromCache(hit, episodeSeed)];

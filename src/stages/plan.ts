@@ -1,4 +1,5 @@
 import { deriveSeed } from '../core/random.js';
+import type { Warning } from '../core/warnings.js';
 
 // The request planner: the one place that turns "N samples for this prompt" into
 // requests. Live sampling (`sample.ts`) carries its plans out; a batch mode would
@@ -56,7 +57,7 @@ export interface TopUp {
   /** One choice for several asked: the server ignores `n`, so the rest of the run fans out. */
   readonly ignoresN: boolean;
   /** What to tell the user, once per run. */
-  readonly warning: string;
+  readonly warning: Warning;
 }
 
 /** Plans the top-up of a short answer to `planned` (which returned `returned` completions). */
@@ -68,15 +69,21 @@ export function topUp(planned: PlannedRequest, returned: number, seed: number, p
     return {
       requests,
       ignoresN: true,
-      warning:
-        `${provider} returned 1 of ${asked} completions for one request (it ignores \`n\`); ` +
-        'fetching the rest one request at a time for the rest of this run.',
+      warning: {
+        code: 'n-ignored',
+        message:
+          `${provider} returned 1 of ${asked} completions for one request (it ignores \`n\`); ` +
+          'fetching the rest one request at a time for the rest of this run.',
+      },
     };
   }
   // A one-off short response: top up this request and stay on native `n`.
   return {
     requests,
     ignoresN: false,
-    warning: `${provider} returned ${returned} of ${asked} completions for one request; fetched the rest one request each.`,
+    warning: {
+      code: 'short-response',
+      message: `${provider} returned ${returned} of ${asked} completions for one request; fetched the rest one request each.`,
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { BudgetExceededError, ProviderError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
+import type { Warning } from '../core/warnings.js';
 import { zeroUsage } from '../core/usage.js';
 import type { Provider, SampledCompletion, SampleRequest, SampleResponse } from '../providers/spec.js';
 import type { RequestGate } from '../run/budget.js';
@@ -10,7 +11,7 @@ import type { PlannedRequest } from './plan.js';
 import { oneEach, planRequests, topUp } from './plan.js';
 
 /** Options of `sample`. */
-export interface SampleCallOptions {
+export interface SampleOptions {
   /** Completions wanted. */
   readonly n: number;
   /** The task's seed; each request's seed follows from it (see `requestSeed`). @default 0 */
@@ -21,7 +22,7 @@ export interface SampleCallOptions {
   /** Run-scoped memory (see `SamplerState`). @default a fresh state */
   readonly state?: SamplerState;
   /** Called once per distinct warning (a provider ignoring `n`, a parameter dropped). */
-  readonly onWarning?: (message: string) => void;
+  readonly onWarning?: (warning: Warning) => void;
   /** Called as soon as a request fails, with the number of completions it should have produced. */
   readonly onRequestError?: (error: unknown, completions: number) => void;
   /**
@@ -48,7 +49,7 @@ export interface SampleCallOptions {
  * @example
  * const completions = await sample(anthropic({ model: 'claude-haiku-4-5' }), { messages: [user('Hi')] }, { n: 4 });
  */
-export async function sample(provider: Provider, request: SampleRequest, options: SampleCallOptions): Promise<SampledCompletion[]> {
+export async function sample(provider: Provider, request: SampleRequest, options: SampleOptions): Promise<SampledCompletion[]> {
   const seed = options.seed ?? 0;
   const sampler = createSampler(provider, request, options);
   const plan = planRequests({ n: options.n, seed, nativeN: sampler.nativeN(), skip: options.skip });
@@ -56,15 +57,16 @@ export async function sample(provider: Provider, request: SampleRequest, options
 }
 
 /** Carries out planned requests of one prompt under the run's limit, gate and memory. */
-function createSampler(provider: Provider, request: SampleRequest, options: SampleCallOptions) {
+function createSampler(provider: Provider, request: SampleRequest, options: SampleOptions) {
   const { signal } = options;
   const seed = options.seed ?? 0;
   const limit = options.limit ?? ((work) => work());
   const state = options.state ?? createSamplerState();
-  const warn = (message: string): void => {
-    if (state.warned.has(message)) return;
-    state.warned.add(message);
-    options.onWarning?.(message);
+  const warn = (warning: Warning): void => {
+    const key = `${warning.code}: ${warning.message}`;
+    if (state.warned.has(key)) return;
+    state.warned.add(key);
+    options.onWarning?.(warning);
   };
   const nativeN = (): boolean => provider.capabilities.nativeN && !state.fanOut;
 
@@ -91,7 +93,7 @@ function createSampler(provider: Provider, request: SampleRequest, options: Samp
         options.onRequestError?.(error, count);
         return failedShares(count, error, performance.now() - started, planned.seed);
       }
-      for (const warning of response.warnings ?? []) warn(`${provider.name}: ${warning}`);
+      for (const warning of response.warnings ?? []) warn({ code: warning.code, message: `${provider.name}: ${warning.message}` });
       const latencyMs = performance.now() - started;
       const shares = share(response, count, latencyMs, planned.seed);
       shares.forEach((completion, i) => options.onCompletion?.(planned.indices[i] ?? i, completion));

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import type { Message } from '../../src/core/messages.js';
+import type { Warning } from '../../src/core/warnings.js';
 import { openaiCompatible } from '../../src/providers/openai-compatible.js';
 import { createTransport } from '../../src/providers/transport.js';
 import { createSamplerState } from '../../src/run/control.js';
@@ -62,7 +63,7 @@ describe('openaiCompatible', () => {
     const provider = openaiCompatible({ baseURL: target.url, model: 'llama3.2', name: 'ollama' });
     const state = createSamplerState();
     const warnings: string[] = [];
-    const options = { n: 4, seed: 7, state, onWarning: (message: string) => warnings.push(message) };
+    const options = { n: 4, seed: 7, state, onWarning: (warning: Warning) => warnings.push(warning.message) };
     const first = await sample(provider, ask('maze'), options);
     expect(first.map((completion) => completion.ok)).toEqual([true, true, true, true]);
     expect(target.requestCount).toBe(4);
@@ -76,7 +77,7 @@ describe('openaiCompatible', () => {
     const target = await server({ faults: { 1: { kind: 'fewer-choices', choices: 2 } } });
     const provider = openaiCompatible({ baseURL: target.url, model: 'm' });
     const warnings: string[] = [];
-    const options = { n: 5, state: createSamplerState(), onWarning: (message: string) => warnings.push(message) };
+    const options = { n: 5, state: createSamplerState(), onWarning: (warning: Warning) => warnings.push(warning.message) };
     const completions = await sample(provider, ask('x'), options);
     expect(completions.map((completion) => completion.ok && completion.completion.text)).toEqual([
       'echo: x #0',

@@ -328,7 +328,7 @@ describe('openai wire edge cases', () => {
     expect(unpriced.completions).toHaveLength(2);
     expect(unpriced.usage).toMatchObject({ requests: 1, inputTokens: 0, outputTokens: 0 });
     expect(unpriced.costUsd).toBeNull();
-    expect(unpriced.warnings).toEqual([expect.stringMatching(/no `usage`.*cost is null/)]);
+    expect(unpriced.warnings).toEqual([{ code: 'usage-missing', message: expect.stringMatching(/no `usage`.*cost is null/) }]);
   });
 
   test.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Provider } from 'pauper';
-import { createLimiter, createSamplerState, fromFunction, sample, scripted, splitUsage } from 'pauper';
+import type { Provider, RunEvent, Warning } from 'pauper';
+import { createLimiter, createSamplerState, fromFunction, iterate, sample, scripted, splitUsage } from 'pauper';
 
 const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
 const usage = { requests: 1, inputTokens: 10, cachedInputTokens: 3, cacheWriteTokens: 0, outputTokens: 7, reasoningTokens: 1 };
@@ -33,11 +33,11 @@ describe('sample', () => {
     const provider = ignoresN(1);
     const state = createSamplerState();
     const warnings: string[] = [];
-    const first = await sample(provider, request, { n: 4, state, onWarning: (message) => warnings.push(message) });
+    const first = await sample(provider, request, { n: 4, state, onWarning: (warning) => warnings.push(warning.message) });
     expect(first).toHaveLength(4);
     expect(new Set(first.map((completion) => completion.ok && completion.completion.text)).size).toBe(4);
     expect(provider.calls).toEqual([4, 1, 1, 1]);
-    await sample(provider, request, { n: 4, state, onWarning: (message) => warnings.push(message) });
+    await sample(provider, request, { n: 4, state, onWarning: (warning) => warnings.push(warning.message) });
     expect(provider.calls).toEqual([4, 1, 1, 1, 1, 1, 1, 1]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('returned 1 of 4 completions');
@@ -96,5 +96,21 @@ describe('splitUsage', () => {
     expect(shares.reduce((sum, share) => sum + share.inputTokens, 0)).toBe(10);
     expect(shares.reduce((sum, share) => sum + share.outputTokens, 0)).toBe(7);
     expect(shares.map((share) => share.inputTokens)).toEqual([4, 3, 3]);
+  });
+});
+
+describe('warnings', () => {
+  it('are objects with a stable code: n-ignored, then short-response for a one-off short answer', async () => {
+    const seen: Warning[] = [];
+    await sample(ignoresN(1), request, { n: 3, onWarning: (warning) => seen.push(warning) });
+    await sample(ignoresN(2), request, { n: 3, onWarning: (warning) => seen.push(warning) });
+    expect(seen.map((warning) => warning.code)).toEqual(['n-ignored', 'short-response']);
+    expect(seen[0]?.message).toMatch(/ollama-like returned 1 of 3 completions/);
+  });
+
+  it('reach run events with their code', async () => {
+    const events: RunEvent<string>[] = [];
+    await iterate({ provider: ignoresN(1), tasks: ['t'], reward: () => 1, samples: 3, iterations: 0, onEvent: (event) => events.push(event) });
+    expect(events.filter((event) => event.type === 'warning').map((event) => event.type === 'warning' && event.code)).toEqual(['n-ignored']);
   });
 });
