@@ -1,12 +1,11 @@
 // The public surface of pauper, listed by name.
 
 export { iterate } from './loop/iterate.js';
-export { iterateDefaults } from './loop/options.js';
 export type { IterateOptions } from './loop/options.js';
 export { Run } from './loop/run.js';
 export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
-export { readJournal, journalVersion, libraryVersion, JournalError, JournalMismatchError } from './journal/journal.js';
+export { readJournal, journalVersion, JournalError, JournalMismatchError } from './journal/journal.js';
 export type {
   Journal,
   JournalCompletion,
@@ -22,8 +21,8 @@ export type {
 
 export type { Budget } from './run/budget.js';
 
-export { memoryCache, directoryCache, jsonlCache, cacheKey, CacheMissError } from './run/response-cache.js';
-export type { CachedCompletion, CacheKeyParts, ResponseCache } from './run/response-cache.js';
+export { memoryCache, directoryCache, jsonlCache, CacheMissError } from './run/response-cache.js';
+export type { CachedCompletion, ResponseCache } from './run/response-cache.js';
 
 export { fineTuningRecords, writeFineTuningJsonl, writeTrajectoriesJsonl } from './blocks/export.js';
 export type { ExportSummary, FineTuningOptions, FineTuningRecord } from './blocks/export.js';
@@ -37,35 +36,26 @@ export type { EvaluateOptions, Evaluation } from './blocks/evaluate.js';
 export { bestOfN } from './blocks/best-of-n.js';
 export type { BestOfN, BestOfNOptions } from './blocks/best-of-n.js';
 
-export { sample, splitUsage } from './stages/sample.js';
+export { sample } from './stages/sample.js';
 export type { SampleOptions } from './stages/sample.js';
-export { createLimiter } from './run/limit.js';
-export type { Limiter } from './run/limit.js';
-export { createSamplerState } from './run/control.js';
-export type { SamplerState } from './run/control.js';
-export type { GateTicket, RequestGate } from './run/budget.js';
 export type { SampledCompletion } from './providers/spec.js';
 
-export { score, checkRewardValue } from './stages/score.js';
+export { score } from './stages/score.js';
 export type { RewardContext, RewardFunction, RewardValue, RolloutContext, RolloutFunction, Sample, Score } from './core/reward.js';
 
-
-export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byReward, selectionPool, excludeTask } from './stages/select.js';
+export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byReward } from './stages/select.js';
 export type { AnySelector, Selector, SelectContext, PoolPolicy, TaskSelector } from './stages/select.js';
 
 export { fewShotMessages, inlineBlock } from './stages/fold.js';
-export { estimateTokens, messagesTokens } from './core/tokens.js';
+export { messagesTokens } from './core/tokens.js';
 export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } from './stages/fold.js';
 
-export { defaultPrompt, renderTask, withoutSystem } from './stages/prompt.js';
+export { defaultPrompt } from './stages/prompt.js';
 export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './stages/prompt.js';
 
-export { runDefaults } from './blocks/options.js';
 export type { RunOptions } from './blocks/options.js';
 
-export { rewardStats, splitStats, quantile } from './blocks/stats.js';
-
-
+export { rewardStats, splitStats } from './blocks/stats.js';
 export { scoredOnly } from './core/trajectory.js';
 export type { Example, Failure, FailedTrajectory, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './core/trajectory.js';
 
@@ -88,9 +78,9 @@ export type { AnthropicClient, AnthropicOptions } from './providers/anthropic.js
 export { openaiCompatible } from './providers/openai-compatible.js';
 export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';
-export { createTransport, toProviderError, isRetryableStatus } from './providers/transport.js';
+export { createTransport } from './providers/transport.js';
 export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport.js';
-export { batchPriceMultiplier, costOf, defaultPrices, findPrice } from './core/pricing.js';
+export { costOf, defaultPrices } from './core/pricing.js';
 export type { CostOptions, ModelPrice, PriceTable } from './core/pricing.js';
 export { fromFunction } from './providers/function.js';
 export type { FromFunctionOptions, FunctionContext, FunctionResult } from './providers/function.js';
@@ -99,13 +89,12 @@ export type { ScriptedCall, ScriptedContext, ScriptedOptions, ScriptedProvider }
 export { inContextLearner } from './providers/in-context-learner.js';
 export type { InContextLearnerOptions } from './providers/in-context-learner.js';
 
-export { parseOutput } from './core/schema.js';
 export type { InferOutput, StandardSchemaV1 } from './core/schema.js';
 
 export { user, assistant, system } from './core/messages.js';
 export type { Message, Role } from './core/messages.js';
 
-export { addUsage, totalTokens, zeroUsage } from './core/usage.js';
+export { addUsage, zeroUsage } from './core/usage.js';
 export type { Usage } from './core/usage.js';
 
 export { createRng, deriveSeed, randomInt } from './core/random.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { quantile, rewardStats } from 'pauper';
+import { rewardStats } from 'pauper';
+import { quantile } from '../../src/blocks/stats.js';
 import { example } from '../helpers.js';
 
 describe('rewardStats', () => {

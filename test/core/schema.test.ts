@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { iterate, ParseError, parseOutput, scripted } from 'pauper';
+import { iterate, ParseError, scripted } from 'pauper';
+import { parseOutput } from '../../src/core/schema.js';
 import { z } from 'zod';
 
 const schema = z.object({ answer: z.number() });

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { AnySelector, CachedCompletion, IterateOptions, ResponseCache, SampleRequest, ScriptedProvider } from 'pauper';
+import { libraryVersion } from '../../src/journal/journal.js';
 import {
   ConfigError,
   fromFunction,
   iterate,
   JournalError,
   JournalMismatchError,
-  libraryVersion,
   readJournal,
   scripted,
   topK,

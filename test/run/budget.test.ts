@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IterateOptions, Provider, RunEvent, ScriptedProvider } from 'pauper';
-import { ConfigError, iterate, readJournal, scripted, totalTokens } from 'pauper';
+import { ConfigError, iterate, readJournal, scripted } from 'pauper';
+import { totalTokens } from '../../src/core/usage.js';
 import { costOf } from '../../src/core/pricing.js';
 import { canonical } from '../fixtures/canonical.js';
 

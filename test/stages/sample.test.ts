@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Provider, RunEvent, Warning } from 'pauper';
-import { createLimiter, createSamplerState, fromFunction, iterate, sample, scripted, splitUsage } from 'pauper';
+import { fromFunction, iterate, sample, scripted } from 'pauper';
+import { createSamplerState } from '../../src/run/control.js';
+import { createLimiter } from '../../src/run/limit.js';
+import { splitUsage } from '../../src/stages/sample.js';
 
 const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
 const usage = { requests: 1, inputTokens: 10, cachedInputTokens: 3, cacheWriteTokens: 0, outputTokens: 7, reasoningTokens: 1 };

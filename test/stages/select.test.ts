@@ -3,16 +3,15 @@ import {
   ConfigError,
   createRng,
   dedupe,
-  excludeTask,
   perTask,
   pipe,
   positiveOnly,
-  selectionPool,
   stochastic,
   threshold,
   topK,
   type Selector,
 } from 'pauper';
+import { excludeTask, selectionPool } from '../../src/stages/select.js';
 import { example } from '../helpers.js';
 
 const context = { iteration: 1, rng: createRng(7) };
