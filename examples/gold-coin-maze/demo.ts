@@ -93,7 +93,7 @@ const tokens = offline ? '' : `, ${result.usage.inputTokens + result.usage.outpu
 const cost = offline ? '' : result.costUsd === null ? ', cost unknown' : `, $${result.costUsd.toFixed(4)}`;
 console.log(`\n${result.usage.requests} requests${tokens}${cost}, ${(result.wallTimeMs / 1000).toFixed(1)} s`);
 if (!offline && result.costUsd === null) {
-  console.log('(Cost unknown: no price for this model; pass `prices` for it to iterate().)');
+  console.log('(Cost unknown: no price for this model; give the provider `prices` for it.)');
 }
 if (offline) {
   console.log(

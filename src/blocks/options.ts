@@ -13,7 +13,6 @@ import type { Provider } from '../providers/spec.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Split } from '../core/trajectory.js';
 import { contentHash } from '../core/fingerprint.js';
-import type { PriceTable } from '../core/pricing.js';
 import type { Budget, RunBudgetGate } from '../run/budget.js';
 import { createBudgetGate } from '../run/budget.js';
 
@@ -82,8 +81,6 @@ export interface RunOptions<Task, Output = string, Info = undefined> {
   readonly resume?: boolean;
   /** Limits on the run's cost, samples and tokens; when the next request could cross one, the run ends early. @default no limits */
   readonly budget?: Budget;
-  /** Prices that extend `defaultPrices` to bound request cost under `budget.maxCostUsd` (the provider prices actual usage). @default defaultPrices */
-  readonly prices?: PriceTable;
 }
 
 /** The defaults, filled in one place. */
@@ -202,7 +199,7 @@ function resolveMechanics<Task, Output, Info>(options: RunOptions<Task, Output, 
   const resume = options.resume ?? false;
   if (typeof resume !== 'boolean') throw new ConfigError('resume', resume, 'true or false');
   if (resume && options.journal === undefined) throw new ConfigError('resume', resume, 'a `journal` path to resume from');
-  const gate = createBudgetGate(options.budget, { model: options.provider.model, completionTokens: maxOutputTokens, prices: options.prices });
+  const gate = createBudgetGate(options.budget, { model: options.provider.model, completionTokens: maxOutputTokens, prices: options.provider.prices });
   return {
     concurrency,
     rewardConcurrency,

@@ -4,7 +4,7 @@ import type { IterateOptions } from './options.js';
 import { resolveIterate } from './options.js';
 import type { Message } from '../core/messages.js';
 import { integer } from '../blocks/options.js';
-import { costOf, mergePrices } from '../core/pricing.js';
+import { costOf } from '../core/pricing.js';
 import { withoutSystem } from '../stages/prompt.js';
 import type { Example } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
@@ -75,7 +75,7 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   if (options.turnsPerEpisode !== undefined && settings.rollout === undefined) {
     throw new ConfigError('turnsPerEpisode', options.turnsPerEpisode, 'nothing without `rollout`');
   }
-  const prices = options.prices === undefined ? undefined : mergePrices(options.prices);
+  const prices = settings.provider.prices;
   const rounds = resolved.iterations + 1;
   const nativeN = settings.provider.capabilities.nativeN && settings.rollout === undefined && settings.samples > 1;
   const requestsPerTask = settings.rollout === undefined ? (nativeN ? 1 : settings.samples) : settings.samples * turns;

@@ -175,11 +175,12 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
     name,
     model,
     capabilities,
+    prices,
     // One request, one completion: N samples are N requests, planned by `sample`.
     async sample(request: SampleRequest, sampleOptions: RequestOptions): Promise<SampleResponse<Output>> {
       validateSampleOptions(sampleOptions, name, capabilities);
       const { n, signal } = sampleOptions;
-      const priceOptions = prices === undefined ? {} : { prices };
+      const priceOptions = { prices };
       if (n === 0) return { completions: [], usage: zeroUsage, costUsd: costOf(model, zeroUsage, priceOptions) };
       const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
       const body = buildBody(model, request, maxOutputTokens, wireSchemaOf(requestSchema));

@@ -109,7 +109,7 @@ export interface ChatCompletionsConfig<Output> {
   readonly logprobs: boolean;
   readonly schema: OutputSchema<Output> | undefined;
   readonly schemaName: string;
-  readonly prices: PriceTable | undefined;
+  readonly prices: PriceTable;
   readonly maxTokensField: MaxTokensField;
   /** Send a `prompt_cache_key` derived from the cached prefix (OpenAI routes equal keys to warm caches). */
   readonly promptCacheKey: boolean;
@@ -276,7 +276,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
       warnings.push(missingUsageWarning);
       return null;
     }
-    const options = config.prices === undefined ? {} : { prices: config.prices };
+    const options = { prices: config.prices };
     return costOf(model, usage, options) ?? costOf(responseModel, usage, options);
   };
 
@@ -284,6 +284,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     name,
     model,
     capabilities: config.capabilities,
+    prices: config.prices,
     // One request for `n` choices. A short response is returned as it is: the request planner
     // tops it up, and a server that answers `n > 1` with one choice is fanned out from then on.
     async sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Output>> {

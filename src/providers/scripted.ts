@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { mergePrices, type PriceTable } from '../core/pricing.js';
 import type { Provider, ProviderCapabilities, SampleRequest } from './spec.js';
 import { estimateTokens } from '../core/tokens.js';
 
@@ -26,6 +27,8 @@ export interface ScriptedOptions {
   readonly model?: string;
   /** Milliseconds to wait per call before answering (abortable). @default 0 */
   readonly delayMs?: number;
+  /** The price table budgets and `estimate` bound its model's cost with (its own replies cost 0). @default defaultPrices */
+  readonly prices?: PriceTable;
 }
 
 /** A deterministic provider that records every call: the test double. */
@@ -63,6 +66,7 @@ export function scripted(
   return {
     name: 'scripted',
     model: options.model ?? 'scripted',
+    ...(options.prices === undefined ? {} : { prices: mergePrices(options.prices) }),
     capabilities: { nativeN: true, temperature: true, seed: true, promptCaching: false, batch: false, ...options.capabilities },
     calls,
     async sample(request, { n, signal }) {

@@ -1,7 +1,7 @@
 import { toJSONSchema, type ZodType } from 'zod';
 import { ConfigError, ProviderError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
-import { mergePrices, type PriceTable } from '../core/pricing.js';
+import { defaultPrices, mergePrices, type PriceTable } from '../core/pricing.js';
 import type { Warning } from '../core/warnings.js';
 import type { ProviderCapabilities, RequestOptions } from './spec.js';
 import { parseOutput } from '../core/schema.js';
@@ -37,8 +37,8 @@ export interface ProviderTransportOptions {
    */
   readonly transport?: Transport;
   /**
-   * Prices (USD per million tokens) that extend and override `defaultPrices` for this provider's cost.
-   * @default defaultPrices
+   * Prices (USD per million tokens) that extend and override `defaultPrices`: this provider's
+   * cost, and the bound budgets put on it. @default defaultPrices
    */
   readonly prices?: PriceTable;
 }
@@ -65,8 +65,8 @@ export function resolveTransport(options: ProviderTransportOptions): Transport {
 }
 
 /** Prices validated once at creation. */
-export function resolvePrices(prices: PriceTable | undefined): PriceTable | undefined {
-  return prices === undefined ? undefined : mergePrices(prices);
+export function resolvePrices(prices: PriceTable | undefined): PriceTable {
+  return prices === undefined ? defaultPrices : mergePrices(prices);
 }
 
 /** Request headers that carry credentials on the OpenAI, Azure OpenAI and Anthropic wires. */

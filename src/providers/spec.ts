@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Message } from '../core/messages.js';
+import type { PriceTable } from '../core/pricing.js';
 import type { Usage } from '../core/usage.js';
 import type { Warning } from '../core/warnings.js';
 
@@ -92,6 +93,12 @@ export interface Provider<Parsed = unknown> {
   /** Model name as sent to the API. */
   readonly model: string;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * The prices (USD per million tokens, by model) this provider computes `costUsd` with. Budgets
+   * and `estimate` bound costs with the same table, so custom prices are given once, here.
+   * @default defaultPrices
+   */
+  readonly prices?: PriceTable;
   sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Parsed>>;
 }
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { SampleRequest } from '../providers/spec.js';
 import type { ModelPrice, PriceTable } from '../core/pricing.js';
-import { costOf, findPrice, mergePrices } from '../core/pricing.js';
+import { costOf, defaultPrices, findPrice } from '../core/pricing.js';
 import type { BudgetName } from '../core/results.js';
 import type { Usage } from '../core/usage.js';
 
@@ -79,12 +79,17 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
   if (bounded !== undefined && completionTokens === undefined) {
     throw new ConfigError('maxOutputTokens', undefined, `a completion token limit: \`budget.${bounded}\` needs one to bound what a request can use`);
   }
-  const prices = context.prices === undefined ? undefined : mergePrices(context.prices);
+  const prices = context.prices ?? defaultPrices;
   const price = findPrice(context.model, prices);
   if (limits.maxCostUsd !== undefined && price === undefined) {
-    throw new ConfigError('prices', context.model, `a price for model "${context.model}": \`budget.maxCostUsd\` needs one to bound what a request can cost`);
+    throw new ConfigError(
+      'provider.prices',
+      context.model,
+      `a price for model "${context.model}": \`budget.maxCostUsd\` needs one to bound what a request can cost; ` +
+        `give the provider \`prices: { '${context.model}': { input, cachedInput, cacheWrite, output } }\` (USD per million tokens)`,
+    );
   }
-  return budgetGate(limits, completionTokens ?? 0, price, (usage) => costOf(context.model, usage, prices === undefined ? {} : { prices }));
+  return budgetGate(limits, completionTokens ?? 0, price, (usage) => costOf(context.model, usage, { prices }));
 }
 
 interface Amounts {

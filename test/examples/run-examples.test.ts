@@ -124,7 +124,7 @@ describe('the demo against an OpenAI-compatible server on 127.0.0.1', () => {
       'At most 36 requests; Ctrl-C stops the run.',
       'Best training trajectory',
       /\d+ requests, \d+ tokens, cost unknown/,
-      '(Cost unknown: no price for this model; pass `prices` for it to iterate().)',
+      '(Cost unknown: no price for this model; give the provider `prices` for it.)',
     ]);
     expect(stdout).not.toContain('not an LLM');
     // Native `n`: one request per maze per iteration, training and held-out.

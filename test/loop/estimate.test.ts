@@ -39,10 +39,9 @@ describe('estimate', () => {
     const unknown = estimate({ provider: scripted(['x'], { model: 'my-model' }), tasks, reward: () => 1 });
     expect(unknown.costUsd).toBeNull();
     const custom = estimate({
-      provider: scripted(['x'], { model: 'my-model' }),
+      provider: scripted(['x'], { model: 'my-model', prices: { 'my-model': { input: 1, cachedInput: 1, cacheWrite: 1, output: 1 } } }),
       tasks,
       reward: () => 1,
-      prices: { 'my-model': { input: 1, cachedInput: 1, cacheWrite: 1, output: 1 } },
     });
     expect(custom.costUsd?.high).toBeCloseTo((custom.inputTokens.high + custom.outputTokens.high) / 1e6, 12);
     expect(custom.assumptions.join(' ')).toMatch(/no maxOutputTokens/);

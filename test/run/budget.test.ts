@@ -265,12 +265,12 @@ describe('budgets', () => {
     expect(configError({ budget: { maxSamples: 2.5 } })).toBe('budget.maxSamples');
     expect(configError({ budget: { maxTokens: 0 } })).toBe('budget.maxTokens');
     expect(configError({ budget: { maxCostUsd: 1 }, maxOutputTokens: undefined as unknown as number })).toBe('maxOutputTokens');
-    expect(configError({ budget: { maxCostUsd: 1 }, provider: scripted(['x'], { model: 'my-own-model' }) })).toBe('prices');
+    expect(configError({ budget: { maxCostUsd: 1 }, provider: scripted(['x'], { model: 'my-own-model' }) })).toBe('provider.prices');
+    // Prices are given once, to the provider: its table bounds the budget too.
     expect(
       configError({
         budget: { maxCostUsd: 1 },
-        provider: scripted(['x'], { model: 'my-own-model' }),
-        prices: { 'my-own-model': { input: 1, cachedInput: 0.5, cacheWrite: 1, output: 2 } },
+        provider: scripted(['x'], { model: 'my-own-model', prices: { 'my-own-model': { input: 1, cachedInput: 0.5, cacheWrite: 1, output: 2 } } }),
       }),
     ).toBeUndefined();
     expect(configError({ targetReward: Number.NaN })).toBe('targetReward');
