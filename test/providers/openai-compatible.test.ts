@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import type { Message } from '../../src/core/messages.js';
 import { openaiCompatible } from '../../src/providers/openai-compatible.js';
-import { createTransport } from '../../src/providers/transport.js';
+import { createTransport } from '../../src/providers/transport/transport.js';
 import { createSamplerState } from '../../src/run/control.js';
 import { sample } from '../../src/stages/plan.js';
 import { serverPool, type TestServer } from '../servers/common.js';
