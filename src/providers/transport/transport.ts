@@ -52,35 +52,9 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const rateLimit = createRateLimit({ requestsPerMinute: resolved.requestsPerMinute, tokensPerMinute: resolved.tokensPerMinute });
   const slots = createConcurrencyLimit(resolved.concurrency);
 
-  /** One attempt once it has a slot: bounded by the timeout, its failure normalised. */
-  async function runInSlot<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
-    const { signal, provider } = sendOptions;
-    const timer = new AbortController();
-    let timeoutError: ProviderError | undefined;
-    const handle = setTimeout(() => {
-      timeoutError = new ProviderError(
-        `${provider} request timed out after ${timeout} ms. Raise \`timeout\` if the model needs longer.`,
-        { provider, isRetryable: true },
-      );
-      timer.abort(timeoutError);
-    }, timeout);
-    const attemptSignal = signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal]);
-    try {
-      return await raceAbort(() => attempt(attemptSignal), attemptSignal);
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (timeoutError !== undefined) throw timeoutError;
-      // Read now, not before the attempt: the client may have fetched its key during it.
-      const secrets = typeof sendOptions.secrets === 'function' ? sendOptions.secrets() : (sendOptions.secrets ?? []);
-      throw toProviderError(error, { provider, secrets });
-    } finally {
-      clearTimeout(handle);
-    }
-  }
-
   async function runAttempt<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
     await rateLimit.admit(sendOptions.estimatedTokens ?? 0, sendOptions.signal);
-    return slots(() => runInSlot(attempt, sendOptions), sendOptions.signal);
+    return slots(() => runInSlot(attempt, sendOptions, timeout), sendOptions.signal);
   }
 
   async function send<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
@@ -105,4 +79,34 @@ export function createTransport(options: TransportOptions = {}): Transport {
   }
 
   return { timeout, send };
+}
+
+/** One attempt once it has a slot: bounded by the timeout, its failure normalised. */
+async function runInSlot<T>(
+  attempt: (signal: AbortSignal) => Promise<T>,
+  sendOptions: SendOptions,
+  timeout: number,
+): Promise<T> {
+  const { signal, provider } = sendOptions;
+  const timer = new AbortController();
+  let timeoutError: ProviderError | undefined;
+  const handle = setTimeout(() => {
+    timeoutError = new ProviderError(
+      `${provider} request timed out after ${timeout} ms. Raise \`timeout\` if the model needs longer.`,
+      { provider, isRetryable: true },
+    );
+    timer.abort(timeoutError);
+  }, timeout);
+  const attemptSignal = signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal]);
+  try {
+    return await raceAbort(() => attempt(attemptSignal), attemptSignal);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (timeoutError !== undefined) throw timeoutError;
+    // Read now, not before the attempt: the client may have fetched its key during it.
+    const secrets = typeof sendOptions.secrets === 'function' ? sendOptions.secrets() : (sendOptions.secrets ?? []);
+    throw toProviderError(error, { provider, secrets });
+  } finally {
+    clearTimeout(handle);
+  }
 }
