@@ -78,8 +78,8 @@ export type { AnthropicClient, AnthropicOptions } from './providers/anthropic.js
 export { openaiCompatible } from './providers/openai-compatible.js';
 export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';
-export { createTransport } from './providers/transport.js';
-export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport.js';
+export { createTransport } from './providers/transport/transport.js';
+export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
 export { costOf, defaultPrices } from './core/pricing.js';
 export type { CostOptions, ModelPrice, PriceTable } from './core/pricing.js';
 export { fromFunction } from './providers/function.js';

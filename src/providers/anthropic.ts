@@ -1,4 +1,4 @@
-import type { Anthropic, Middleware } from '@anthropic-ai/sdk';
+import type { Anthropic } from '@anthropic-ai/sdk';
 import type {
   Message as WireResponse,
   MessageCreateParamsNonStreaming,
@@ -15,11 +15,10 @@ import { contentHash } from '../core/fingerprint.js';
 import type { Warning } from '../core/warnings.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import { sdkTimeout } from './openai.js';
+import { createSecrets, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
 import {
   compileSchema,
-  createSecrets,
   missingUsageWarning,
-  requestCredentials,
   rateLimitTokens,
   malformedResponse,
   missingPackage,
@@ -32,7 +31,6 @@ import {
   validateSampleOptions,
   type OutputSchema,
   type ProviderTransportOptions,
-  type Secrets,
 } from './shared.js';
 
 /**
@@ -239,14 +237,6 @@ function cachedPrefixKey(model: string, request: SampleRequest): string | undefi
   const minimum = findModelEntry(model, minimumCachedTokens) ?? unknownModelMinimumCachedTokens;
   if (characters / 3 < minimum) return undefined;
   return contentHash([model, prefix]);
-}
-
-/** Per-request SDK middleware that records the credential headers a request is sent with. */
-function recordCredentials(observe: (headers: unknown) => void): Middleware {
-  return (request, next) => {
-    observe(request.headers);
-    return next(request);
-  };
 }
 
 function resolveAnthropicClient(options: AnthropicOptions<unknown>): {

@@ -1,3 +1,5 @@
+import { raceAbort } from './transport/wait.js';
+
 /**
  * Anthropic makes a prompt-cache entry readable only once the response that
  * wrote it has begun, so requests sent together with a new prefix would each
@@ -27,7 +29,7 @@ export function createCacheWarmer(now: () => number = Date.now): CacheWarmer {
     }
     const first = warming.get(prefix);
     if (first !== undefined) {
-      await untilSettled(first, signal);
+      await raceAbort(() => first, signal);
       // Warm now; or the first request failed, and then the waiting ones go together rather than
       // each in turn (an outage must not serialise a whole iteration). A later request warms again.
       return request();
@@ -47,20 +49,6 @@ export function createCacheWarmer(now: () => number = Date.now): CacheWarmer {
     return attempt;
   };
   return { send };
-}
-
-/** Waits for `promise`, or rejects with the signal's reason when it aborts first. */
-function untilSettled(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return promise;
-  signal.throwIfAborted();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }
 
 /** Drops prefixes the provider's cache has let go of, so a long run's memory stays flat. */

@@ -18,13 +18,12 @@ import type {
 } from './spec.js';
 import { hash32 } from '../core/random.js';
 import type { Warning } from '../core/warnings.js';
-import type { Transport } from './transport.js';
+import { createSecrets, recordingCopy, type RequestTag, type Secrets } from './transport/credentials.js';
+import type { Transport } from './transport/transport.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
 import {
   compileSchema,
-  createSecrets,
   missingUsageWarning,
-  requestCredentials,
   rateLimitTokens,
   isStrictCompatible,
   malformedResponse,
@@ -39,7 +38,6 @@ import {
   validateSampleOptions,
   type OutputSchema,
   type ProviderTransportOptions,
-  type Secrets,
 } from './shared.js';
 
 /**
@@ -212,57 +210,6 @@ export function resolveOpenAIClient(
       return pending;
     },
     secrets: createSecrets([givenKey]),
-  };
-}
-
-/** The credentials one request carried, gathered while it runs; `end` forgets them. */
-export interface RequestTag {
-  /** Request headers that let the client's fetch know the request (removed before sending). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly values: readonly string[];
-  readonly end: () => void;
-}
-
-const requestTagHeader = 'x-pauper-request';
-
-/**
- * A copy of a user's SDK client (`withOptions`) whose fetch records the credentials
- * each request really carries: an `apiKey` function or an Azure AD token provider may
- * mint one per request, and the client holds only the latest, so a request still in
- * flight could echo one no longer there. `undefined` for an object that cannot be copied.
- */
-function recordingCopy(client: object): { sdk: OpenAI; tag: () => RequestTag } | undefined {
-  const source = client as { withOptions?: unknown; fetch?: unknown };
-  if (typeof source.withOptions !== 'function' || typeof source.fetch !== 'function') return undefined;
-  // Only the plain OpenAI class copies faithfully: an AzureOpenAI copy loses its deployment.
-  if (Object.getPrototypeOf(client)?.constructor?.name !== 'OpenAI') return undefined;
-  const inner = source.fetch as typeof fetch;
-  const open = new Map<string, string[]>();
-  const recordingFetch: typeof fetch = (input, init) => {
-    const headers = new Headers(init?.headers);
-    const id = headers.get(requestTagHeader);
-    if (id === null) return inner(input, init);
-    headers.delete(requestTagHeader);
-    const sent = requestCredentials();
-    sent.observe(headers);
-    open.get(id)?.push(...sent.values);
-    return inner(input, { ...init, headers });
-  };
-  let sdk: OpenAI;
-  try {
-    sdk = (source.withOptions as (options: object) => OpenAI).call(client, { fetch: recordingFetch });
-  } catch {
-    return undefined;
-  }
-  let next = 0;
-  return {
-    sdk,
-    tag: () => {
-      const id = String(++next);
-      const values: string[] = [];
-      open.set(id, values);
-      return { headers: { [requestTagHeader]: id }, values, end: () => open.delete(id) };
-    },
   };
 }
 

@@ -2,6 +2,7 @@ import { ConfigError } from '../core/errors.js';
 import { mergePrices, type PriceTable } from '../core/pricing.js';
 import type { Provider, ProviderCapabilities, SampleRequest } from './spec.js';
 import { estimateTokens } from '../core/tokens.js';
+import { wait } from './transport/wait.js';
 
 /** One recorded call to a scripted provider. */
 export interface ScriptedCall {
@@ -79,7 +80,7 @@ export function scripted(
         if (reply instanceof Error) throw reply;
         texts.push(reply);
       }
-      if (delayMs > 0) await delay(delayMs, signal);
+      if (delayMs > 0) await wait(delayMs, signal);
       const inputTokens = request.messages.reduce((sum, message) => sum + estimateTokens(message.content), 0);
       const outputTokens = texts.reduce((sum, text) => sum + estimateTokens(text), 0);
       return {
@@ -89,18 +90,4 @@ export function scripted(
       };
     },
   };
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -5,7 +5,7 @@ import { defaultPrices, mergePrices, type PriceTable } from '../core/pricing.js'
 import type { Warning } from '../core/warnings.js';
 import type { ProviderCapabilities, RequestOptions } from './spec.js';
 import { parseOutput } from '../core/schema.js';
-import { createTransport, type Transport, type TransportOptions } from './transport.js';
+import { createTransport, type Transport, type TransportOptions } from './transport/transport.js';
 
 /** Call mechanics every SDK-backed provider accepts. */
 export interface ProviderTransportOptions {
@@ -69,63 +69,11 @@ export function resolvePrices(prices: PriceTable | undefined): PriceTable {
   return prices === undefined ? defaultPrices : mergePrices(prices);
 }
 
-/** Request headers that carry credentials on the OpenAI, Azure OpenAI and Anthropic wires. */
-const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
-
-/** The secrets one provider's errors must never show, listed when an error is built; see `createSecrets`. */
-export type Secrets = () => readonly string[];
-
-/**
- * The secrets of a provider: the keys it was given and, for a client the user
- * built, the string credentials that client holds when an error is built
- * (`apiKey`, `authToken`). They are read late on purpose: an `apiKey` function
- * or an Azure AD token provider fills `client.apiKey` only at the first request.
- * What each request really sent is added per request (`requestCredentials`).
- */
-export function createSecrets(known: readonly (string | undefined)[], client?: object): Secrets {
-  const fixed = known.filter((key): key is string => typeof key === 'string' && key.trim() !== '');
-  if (client === undefined) return () => fixed;
-  return () => {
-    const held = [(client as { apiKey?: unknown }).apiKey, (client as { authToken?: unknown }).authToken];
-    return [...fixed, ...held.filter((value): value is string => typeof value === 'string' && value.trim() !== '')];
-  };
-}
-
 /** The warning for a response without `usage` (some proxies and compatible servers omit it). */
 export const missingUsageWarning: Warning = {
   code: 'usage-missing',
   message: 'a response had no `usage`: its tokens count as 0 and the cost is null (unknown); budgets on cost and tokens cannot see it.',
 };
-
-/**
- * The credentials one request carries, gathered from its headers as it is sent (every
- * attempt): they are the surest secrets to scrub from that request's errors, and they
- * are forgotten with the request.
- */
-export function requestCredentials(): { readonly values: string[]; readonly observe: (headers: unknown) => void } {
-  const values: string[] = [];
-  return {
-    values,
-    observe: (headers) => {
-      for (const name of CREDENTIAL_HEADERS) {
-        const value = headerValue(headers, name);
-        if (value === undefined || values.includes(value)) continue;
-        values.push(value);
-        const bearer = /^bearer\s+(.+)$/i.exec(value.trim());
-        if (bearer?.[1] !== undefined) values.push(bearer[1]);
-      }
-    },
-  };
-}
-
-function headerValue(headers: unknown, name: string): string | undefined {
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name && typeof value === 'string') return value;
-  }
-  return undefined;
-}
 
 /** Validates a required non-empty string option. */
 export function requireString(option: string, value: unknown): string {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConfigError, ProviderError } from '../../src/core/errors.js';
 import type { Message } from '../../src/core/messages.js';
 import { anthropic } from '../../src/providers/anthropic.js';
-import { createTransport } from '../../src/providers/transport.js';
+import { createTransport } from '../../src/providers/transport/transport.js';
 import { sampleMany } from '../helpers.js';
 import { startAnthropicServer } from '../servers/anthropic-server.js';
 import { serverPool, type ServerOptions, type TestServer } from '../servers/common.js';

@@ -6,7 +6,7 @@ import { AzureOpenAI, OpenAI } from 'openai';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Provider, RunEvent } from '../../src/index.js';
 import { anthropic, createTransport, iterate, openai } from '../../src/index.js';
-import type { RetryEvent } from '../../src/providers/transport.js';
+import type { RetryEvent } from '../../src/providers/transport/transport.js';
 import { startAnthropicServer } from '../servers/anthropic-server.js';
 import type { TestServer } from '../servers/common.js';
 import { startOpenAIServer } from '../servers/openai-server.js';

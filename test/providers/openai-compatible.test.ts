@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import type { Message } from '../../src/core/messages.js';
 import type { Warning } from '../../src/core/warnings.js';
 import { openaiCompatible } from '../../src/providers/openai-compatible.js';
-import { createTransport } from '../../src/providers/transport.js';
+import { createTransport } from '../../src/providers/transport/transport.js';
 import { createSamplerState } from '../../src/run/control.js';
 import { sample } from '../../src/stages/sample.js';
 import { sampleMany } from '../helpers.js';

@@ -7,7 +7,7 @@ import type { Message } from '../../src/core/messages.js';
 import { costOf } from '../../src/core/pricing.js';
 import { createRng } from '../../src/core/random.js';
 import { openai } from '../../src/providers/openai.js';
-import { createTransport } from '../../src/providers/transport.js';
+import { createTransport } from '../../src/providers/transport/transport.js';
 import { serverPool, type Fault, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
 

@@ -1,0 +1,13 @@
+import pLimit from 'p-limit';
+import { raceAbort } from './wait.js';
+
+/** Runs `job` when a slot is free. A job whose signal aborts while it waits never starts; the promise rejects with `signal.reason`. */
+export type ConcurrencyLimit = <T>(job: () => Promise<T>, signal: AbortSignal | undefined) => Promise<T>;
+
+/** A limit of `concurrency` jobs running at once (`Infinity` for none). `concurrency` is validated by the caller. */
+export function createConcurrencyLimit(concurrency: number): ConcurrencyLimit {
+  const limit = pLimit(concurrency);
+  // p-limit's queue takes no signal, so the wait is raced against it here, and an aborted entry
+  // left in the queue gives its slot back without starting the job when its turn comes.
+  return (job, signal) => raceAbort(() => limit(() => (signal?.aborted ? Promise.reject(signal.reason) : job())), signal);
+}

@@ -1,0 +1,112 @@
+import { ConfigError, ProviderError } from '../../core/errors.js';
+import { createConcurrencyLimit } from './concurrency.js';
+import { resolveTransportOptions, type TransportOptions } from './options.js';
+import { toProviderError } from './provider-error.js';
+import { createRateLimit } from './rate-limit.js';
+import { retry } from './retry.js';
+import { raceAbort } from './wait.js';
+
+export type { RetryEvent, TransportOptions } from './options.js';
+
+/** Per-request options of `Transport.send`. */
+export interface SendOptions {
+  /** Provider family, used in error messages and events. */
+  readonly provider: string;
+  /** Aborts the request, its retries and its waits; the promise rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+  /**
+   * Tokens the request is expected to use, for `tokensPerMinute`.
+   * @default 0
+   */
+  readonly estimatedTokens?: number;
+  /**
+   * Strings (API keys) that must never appear in an error message; they and
+   * masked fragments of them are replaced with `[redacted]`. A function is
+   * called when an error is built, so a key a client only learns per request
+   * (an `apiKey` function, a token provider) is covered too.
+   * @default []
+   */
+  readonly secrets?: readonly string[] | (() => readonly string[]);
+}
+
+/** One retry, timeout and rate-limit layer. Share one between providers that share a quota. */
+export interface Transport {
+  /** Milliseconds one attempt may take. */
+  readonly timeout: number;
+  /**
+   * Runs `attempt` with a per-attempt signal, retrying retryable failures.
+   * Every failure is a `ProviderError`, except an abort, which rejects with `signal.reason`.
+   */
+  send<T>(attempt: (signal: AbortSignal) => Promise<T>, options: SendOptions): Promise<T>;
+}
+
+/**
+ * Creates a transport. Options are validated here, with a `ConfigError` naming the option.
+ * @example
+ * const transport = createTransport({ maxRetries: 5, requestsPerMinute: 500 });
+ * const text = await transport.send((signal) => fetchSomething(signal), { provider: 'openai' });
+ */
+export function createTransport(options: TransportOptions = {}): Transport {
+  const resolved = resolveTransportOptions(options);
+  const { timeout, onRetry } = resolved;
+  const rateLimit = createRateLimit({ requestsPerMinute: resolved.requestsPerMinute, tokensPerMinute: resolved.tokensPerMinute });
+  const slots = createConcurrencyLimit(resolved.concurrency);
+
+  async function runAttempt<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
+    await rateLimit.admit(sendOptions.estimatedTokens ?? 0, sendOptions.signal);
+    return slots(() => runInSlot(attempt, sendOptions, timeout), sendOptions.signal);
+  }
+
+  async function send<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
+    if (typeof sendOptions.provider !== 'string' || sendOptions.provider === '') {
+      throw new ConfigError('provider', sendOptions.provider, 'a non-empty provider name');
+    }
+    const { signal, provider } = sendOptions;
+    signal?.throwIfAborted();
+    const { maxRetries, retryDelay, maxRetryDelay, random } = resolved;
+    return retry(() => runAttempt(attempt, sendOptions), {
+      maxRetries,
+      retryDelay,
+      maxRetryDelay,
+      random,
+      signal,
+      beforeWait: (error, attemptNumber, delayMs) => {
+        // After a 429 every request through this transport waits, not only this one.
+        if (error.status === 429) rateLimit.pause(delayMs);
+        onRetry?.({ provider, attempt: attemptNumber, delayMs, error });
+      },
+    });
+  }
+
+  return { timeout, send };
+}
+
+/** One attempt once it has a slot: bounded by the timeout, its failure normalised. */
+async function runInSlot<T>(
+  attempt: (signal: AbortSignal) => Promise<T>,
+  sendOptions: SendOptions,
+  timeout: number,
+): Promise<T> {
+  const { signal, provider } = sendOptions;
+  const timer = new AbortController();
+  let timeoutError: ProviderError | undefined;
+  const handle = setTimeout(() => {
+    timeoutError = new ProviderError(
+      `${provider} request timed out after ${timeout} ms. Raise \`timeout\` if the model needs longer.`,
+      { provider, isRetryable: true },
+    );
+    timer.abort(timeoutError);
+  }, timeout);
+  const attemptSignal = signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal]);
+  try {
+    return await raceAbort(() => attempt(attemptSignal), attemptSignal);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (timeoutError !== undefined) throw timeoutError;
+    // Read now, not before the attempt: the client may have fetched its key during it.
+    const secrets = typeof sendOptions.secrets === 'function' ? sendOptions.secrets() : (sendOptions.secrets ?? []);
+    throw toProviderError(error, { provider, secrets });
+  } finally {
+    clearTimeout(handle);
+  }
+}

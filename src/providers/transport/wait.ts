@@ -1,0 +1,55 @@
+/**
+ * Waits `ms` milliseconds. Rejects with `signal.reason` as soon as the signal aborts,
+ * and at once when it already has; `ms <= 0` resolves at once.
+ * @example
+ * await wait(500, signal);
+ */
+export function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(handle);
+      reject(signal?.reason);
+    };
+    const handle = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs `run` and settles as it does, but rejects with `signal.reason` as soon as the
+ * signal aborts, even if `run` ignores it. An already aborted signal rejects without calling `run`.
+ */
+export function raceAbort<T>(run: () => PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return settleOf(run);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    const settle = (): void => signal.removeEventListener('abort', onAbort);
+    // Listening before `run` starts: a `run` that aborts the signal itself still rejects with its reason.
+    signal.addEventListener('abort', onAbort, { once: true });
+    settleOf(run).then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** `run()` as a promise; a synchronous throw becomes a rejection. */
+function settleOf<T>(run: () => PromiseLike<T>): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

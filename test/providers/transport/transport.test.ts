@@ -1,0 +1,67 @@
+import { describe, expect, test, vi } from 'vitest';
+import { ConfigError, ProviderError } from '../../../src/core/errors.js';
+import { createTransport } from '../../../src/providers/transport/transport.js';
+import { failing, httpError } from './helpers.js';
+
+describe('timeout and abort', () => {
+  test('an attempt that outlives the timeout is aborted and retried', async () => {
+    const transport = createTransport({ timeout: 40, maxRetries: 1, retryDelay: 1 });
+    const signals: AbortSignal[] = [];
+    const attempt = vi.fn((signal: AbortSignal) => {
+      signals.push(signal);
+      return new Promise<string>(() => undefined); // never settles, ignores the signal
+    });
+    const error = await transport.send(attempt, { provider: 'slow' }).catch((caught: unknown) => caught);
+    expect(attempt).toHaveBeenCalledTimes(2);
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).message).toMatch(/slow request timed out after 40 ms/);
+    expect((error as ProviderError).isRetryable).toBe(true);
+  });
+
+  test('abort during the backoff wait rejects promptly with signal.reason', async () => {
+    const transport = createTransport({ retryDelay: 10_000, random: () => 0.999 });
+    const controller = new AbortController();
+    const reason = new Error('user stopped');
+    const { attempt } = failing(httpError(500));
+    const started = performance.now();
+    const result = transport.send(attempt, { provider: 'test', signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(result).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(attempt).toHaveBeenCalledTimes(1);
+  });
+
+  test('abort mid-attempt rejects with signal.reason even when the attempt ignores the signal', async () => {
+    const transport = createTransport();
+    const controller = new AbortController();
+    const result = transport.send(() => new Promise<string>(() => undefined), {
+      provider: 'test',
+      signal: controller.signal,
+    });
+    controller.abort('a string reason');
+    await expect(result).rejects.toBe('a string reason');
+  });
+
+  test('an already aborted signal starts no attempt', async () => {
+    const transport = createTransport();
+    const attempt = vi.fn(async () => 'ok');
+    await expect(transport.send(attempt, { provider: 'test', signal: AbortSignal.abort('early') })).rejects.toBe('early');
+    expect(attempt).not.toHaveBeenCalled();
+  });
+});
+
+describe('options', () => {
+  test.each([
+    ['maxRetries', { maxRetries: -1 }],
+    ['maxRetries', { maxRetries: 1.5 }],
+    ['timeout', { timeout: 0 }],
+    ['retryDelay', { retryDelay: Number.NaN }],
+    ['requestsPerMinute', { requestsPerMinute: -5 }],
+    ['tokensPerMinute', { tokensPerMinute: Number.POSITIVE_INFINITY }],
+    ['concurrency', { concurrency: 0 }],
+  ])('invalid %s is a ConfigError naming it', (option, options) => {
+    expect(() => createTransport(options)).toThrow(ConfigError);
+    expect(() => createTransport(options)).toThrow(new RegExp(`\`${option}\``));
+  });
+});
