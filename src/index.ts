@@ -4,11 +4,13 @@ export { iterate, iterateDefaults, Run } from './loop/iterate.js';
 export type { IterateOptions } from './loop/iterate.js';
 export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
-export { readJournal, journalVersion, libraryVersion, JournalError, JournalMismatchError } from './journal/journal.js';
+export { readJournal } from './journal/read.js';
+export { journalVersion, libraryVersion } from './journal/records.js';
+export { JournalError, JournalMismatchError } from './journal/errors.js';
+export type { Journal } from './journal/read.js';
+export type { JournalDifference } from './journal/errors.js';
 export type {
-  Journal,
   JournalCompletion,
-  JournalDifference,
   JournalIteration,
   JournalPrompt,
   JournalRecord,
@@ -16,7 +18,7 @@ export type {
   JournalRunEnd,
   JournalRunStart,
   JournalSample,
-} from './journal/journal.js';
+} from './journal/records.js';
 
 export type { Budget } from './run/budget.js';
 

@@ -10,7 +10,7 @@ import type { RewardContext, RewardFunction, Sample, Score } from './score.js';
 import { checkRewardValue, score } from './score.js';
 import { messageOf } from '../core/errors.js';
 import { cachedCompletions, fromCache, keyOf, readCached, storeCached } from '../run/cache-lookups.js';
-import type { Journaled } from '../journal/journal.js';
+import type { Journaled } from '../journal/restore.js';
 import type { RunControl } from '../run/control.js';
 import { requestFailed } from '../run/control.js';
 import type { SampledCompletion } from '../providers/spec.js';
