@@ -5,11 +5,13 @@ export type { IterateOptions } from './loop/options.js';
 export { Run } from './loop/run.js';
 export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
-export { readJournal, journalVersion, JournalError, JournalMismatchError } from './journal/journal.js';
+export { readJournal } from './journal/read.js';
+export { journalVersion } from './journal/records.js';
+export { JournalError, JournalMismatchError } from './journal/errors.js';
+export type { Journal } from './journal/read.js';
+export type { JournalDifference } from './journal/errors.js';
 export type {
-  Journal,
   JournalCompletion,
-  JournalDifference,
   JournalIteration,
   JournalPrompt,
   JournalRecord,
@@ -17,7 +19,7 @@ export type {
   JournalRunEnd,
   JournalRunStart,
   JournalSample,
-} from './journal/journal.js';
+} from './journal/records.js';
 
 export type { Budget } from './run/budget.js';
 

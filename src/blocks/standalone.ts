@@ -4,7 +4,7 @@ import { sumCost } from '../core/pricing.js';
 import type { ResumeCounts, StopReason } from '../core/results.js';
 import type { Example, Split, Trajectory } from '../core/trajectory.js';
 import { addUsage } from '../core/usage.js';
-import type { JournalRunConfig } from '../journal/journal.js';
+import type { JournalRunConfig } from '../journal/open.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import type { ResolvedRunOptions, RunOptions } from './options.js';

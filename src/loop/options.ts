@@ -1,7 +1,7 @@
 import type { ResolvedRunOptions, RunOptions } from '../blocks/options.js';
 import { integer, optionalFunction, resolveRunOptions, optionsFingerprint, taskList, taskListHash } from '../blocks/options.js';
 import { ConfigError } from '../core/errors.js';
-import type { JournalRunConfig } from '../journal/journal.js';
+import type { JournalRunConfig } from '../journal/open.js';
 import type { PoolPolicy, Selector } from '../stages/select.js';
 import { topK } from '../stages/select.js';
 

@@ -3,7 +3,7 @@ import { messageOf, TooManyErrorsError } from '../core/errors.js';
 import type { EventListener } from './events.js';
 
 import type { RunCache } from './response-cache.js';
-import type { RunJournal } from '../journal/journal.js';
+import type { RunJournal } from '../journal/open.js';
 import type { BudgetGate } from './budget.js';
 import type { Limiter } from './limit.js';
 import { createLimiter } from './limit.js';

@@ -1,5 +1,5 @@
-import type { JournalRunConfig, OpenJournal } from '../journal/journal.js';
-import { openJournal } from '../journal/journal.js';
+import type { JournalRunConfig, OpenJournal } from '../journal/open.js';
+import { openJournal } from '../journal/open.js';
 import type { RunBudgetGate } from './budget.js';
 import type { RunControl } from './control.js';
 import { createRunControl } from './control.js';

@@ -1,5 +1,5 @@
 import type { Trajectory } from '../core/trajectory.js';
-import type { Journaled } from '../journal/journal.js';
+import type { Journaled } from '../journal/restore.js';
 import type { RunControl } from '../run/control.js';
 import { scoreCompletion } from './score.js';
 import type { CollectSettings, TaskBase } from './task.js';

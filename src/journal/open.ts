@@ -1,0 +1,228 @@
+import { mkdir, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { contentHash, stableJson } from '../core/fingerprint.js';
+import type { Message } from '../core/messages.js';
+import type { IterationResult, RunResult } from '../core/results.js';
+import type { Trajectory } from '../core/trajectory.js';
+import type { SampledCompletion } from '../providers/spec.js';
+import { JournalMismatchError } from './errors.js';
+import type { JournalDifference } from './errors.js';
+import { loadJournal } from './read.js';
+import type { Journal, LoadedJournal } from './read.js';
+import { journalVersion, libraryVersion } from './records.js';
+import type { JournalIteration, JournalRunStart } from './records.js';
+import { restore } from './restore.js';
+import type { Journaled } from './restore.js';
+import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
+import type { JournalWriter } from './write.js';
+
+/** What collecting needs of the run's journal: the loop and the stages call it directly. */
+export interface RunJournal {
+  /**
+   * What the journal holds of sample `id`: its finished trajectory, rebuilt around the
+   * run's task and prompt; or only its completion, to be scored now (a crash interrupted
+   * its scoring, or its parsing or scoring failed); `undefined` when it must be sampled
+   * (again); `'stale'` when it was made with a prompt the run no longer builds (the run
+   * diverged, e.g. a fixed scorer changed the kept set).
+   */
+  restore<Task, Output, Info>(
+    id: string,
+    task: Task,
+    prompt: readonly Message[],
+    singleShot: boolean,
+  ): Journaled<Task, Output, Info> | 'stale' | undefined;
+  /** Records a paid completion as soon as it arrives, before it is scored. Throws the journal's write error once one occurred. */
+  completion(id: string, prompt: readonly Message[], completion: SampledCompletion & { readonly ok: true }): void;
+  /** Records a finished sample (restored ones are not written again). Throws the journal's write error once one occurred. */
+  sample(trajectory: Trajectory<unknown, unknown, unknown>): void;
+}
+
+/** What iterate tells the journal about the run; `resume` holds the settings a resume must match. */
+export interface JournalRunConfig {
+  readonly seed: number;
+  readonly resume: Readonly<Record<string, unknown>>;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly tasks: readonly string[];
+  readonly evalTasks: readonly string[];
+}
+
+/** What a run hears from its journal while writing it. */
+export interface JournalWriteOptions {
+  /**
+   * Called once per kind of value that could not be serialised (a BigInt, a
+   * circular object) in an `output`, `parsed` or `info`: the record was written
+   * with a marker in its place. @default warnings are dropped
+   */
+  readonly onWarning?: ((message: string) => void) | undefined;
+}
+
+/** A journal open for appending, and (on resume) what it already holds. */
+export interface OpenJournal extends RunJournal {
+  /** Records an iteration's kept set and statistics (a resumed run writes it again only if it changed). */
+  readonly iteration: (result: IterationResult<unknown, unknown, unknown>) => void;
+  /** Records the end of the run. */
+  readonly end: (result: RunResult<unknown, unknown, unknown>) => void;
+  /** Resolves once every record so far is on disk; rejects with the first write error (a `JournalError`). */
+  readonly flush: () => Promise<void>;
+  /** Whether the journal held a run that this one continues. */
+  readonly resuming: boolean;
+  /** Samples the journal held when it was opened. */
+  readonly journaled: number;
+  /** Warnings from reading it (a skipped partial line). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Opens a journal for a run: a new file (its parent directories created), or
+ * with `resume` an existing one whose settings must match `config`. A missing
+ * file with `resume` starts a new journal.
+ */
+export async function openJournal(
+  path: string,
+  resume: boolean,
+  config: JournalRunConfig,
+  options: JournalWriteOptions = {},
+): Promise<OpenJournal> {
+  const loaded = await loadJournal(path).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  });
+  const writer = createWriter(path, options.onWarning);
+  const warnings = [...(loaded?.journal.warnings ?? [])];
+  if (loaded === undefined || loaded.journal.start === undefined) {
+    await startJournal(path, loaded, config, writer);
+    return journalFor(path, writer, undefined, warnings);
+  }
+  if (!resume) {
+    throw new ConfigError('journal', path, 'a new file, or `resume: true` to continue the run it holds');
+  }
+  await continueJournal(path, loaded, loaded.journal.start, config, writer);
+  return journalFor(path, writer, loaded.journal, warnings);
+}
+
+/** Starts a journal afresh: no file, or one a crash left before its first complete line. */
+async function startJournal(path: string, loaded: LoadedJournal | undefined, config: JournalRunConfig, writer: JournalWriter): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  if (loaded !== undefined) await truncate(path, 0);
+  writer.write({
+    v: journalVersion,
+    type: 'run-start',
+    time: new Date().toISOString(),
+    version: libraryVersion,
+    seed: config.seed,
+    fingerprint: contentHash(config.resume),
+    resume: config.resume,
+    config: config.config,
+    tasks: [...config.tasks],
+    evalTasks: [...config.evalTasks],
+  });
+}
+
+/** Continues the run a journal holds, once its settings match `config`; a `JournalMismatchError` names each that does not. */
+async function continueJournal(
+  path: string,
+  loaded: LoadedJournal,
+  start: JournalRunStart,
+  config: JournalRunConfig,
+  writer: JournalWriter,
+): Promise<void> {
+  const differences = diff(start.resume, config.resume).map((difference) => withTaskCounts(difference, start, config));
+  if (differences.length > 0) {
+    throw new JournalMismatchError(path, differences, 'Resume with the options the run started with, or start a new journal.');
+  }
+  // A crash mid-write leaves a partial line; drop it so the next record starts on its own line.
+  if (loaded.journal.warnings.length > 0) await truncate(path, loaded.completeBytes);
+  writer.write({
+    v: journalVersion,
+    type: 'resume',
+    time: new Date().toISOString(),
+    version: libraryVersion,
+    fingerprint: contentHash(config.resume),
+    journaled: loaded.journal.samples.size,
+  });
+}
+
+/** The record-writing methods of a journal open for a run; `held` is what it already held when resuming. */
+function journalFor(path: string, writer: JournalWriter, held: Journal | undefined, warnings: readonly string[]): OpenJournal {
+  const promptHash = promptWriter(writer, new Set(held?.prompts.keys()));
+  // Iterations already journaled: a resumed run recomputes them, and writes them again only if they changed.
+  const journaledIterations = new Map<number, string>();
+  for (const [iteration, record] of held?.iterations ?? []) journaledIterations.set(iteration, iterationSummary(record));
+  return {
+    restore: (id, task, prompt, singleShot) => (held === undefined ? undefined : restore(path, held, id, task, prompt, singleShot)),
+    completion(id, prompt, sampled) {
+      // A journal that cannot be written stops the run here, before more is paid for and lost.
+      writer.check();
+      const time = new Date().toISOString();
+      writer.write(completionRecord(id, promptHash(prompt, time), sampled, time));
+    },
+    sample(trajectory) {
+      writer.check();
+      const time = new Date().toISOString();
+      writer.write(sampleRecord(trajectory, promptHash(trajectory.prompt, time), time));
+    },
+    iteration(result) {
+      const record = iterationRecord(result);
+      if (journaledIterations.get(result.iteration) !== iterationSummary(record)) writer.write(record);
+    },
+    end(result) {
+      writer.write(runEndRecord(result));
+    },
+    flush: writer.flush,
+    resuming: held !== undefined,
+    journaled: held?.samples.size ?? 0,
+    warnings,
+  };
+}
+
+/**
+ * Every sample of a task shares one prompt array: hash it once, and write it
+ * before its first sample. `written` holds the hashes the journal already has.
+ */
+function promptWriter(writer: JournalWriter, written: Set<string>): (prompt: readonly Message[], time: string) => string {
+  const hashes = new WeakMap<readonly Message[], string>();
+  return (prompt, time) => {
+    let hash = hashes.get(prompt);
+    if (hash === undefined) {
+      hash = contentHash(prompt);
+      hashes.set(prompt, hash);
+    }
+    if (!written.has(hash)) {
+      written.add(hash);
+      writer.write({ v: journalVersion, type: 'prompt', time, hash, messages: [...prompt] });
+    }
+    return hash;
+  };
+}
+
+/** An iteration record without its timings, to tell whether a resumed run changed it. */
+function iterationSummary(record: JournalIteration): string {
+  const { time: _time, wallTimeMs: _wallTime, train, eval: held, ...rest } = record;
+  return stableJson({ ...rest, train: { ...train, wallTimeMs: 0 }, eval: held === null ? null : { ...held, wallTimeMs: 0 } }) ?? '';
+}
+
+/** Task lists compare by hash; a mismatch names their sizes too (`1 task, hash 2a50…` → `none`). */
+function withTaskCounts(
+  difference: JournalDifference,
+  start: { readonly tasks: readonly string[]; readonly evalTasks: readonly string[] },
+  config: { readonly tasks: readonly string[]; readonly evalTasks: readonly string[] },
+): JournalDifference {
+  const { field } = difference;
+  if (field !== 'tasks' && field !== 'evalTasks') return difference;
+  const described = (count: number, hash: unknown): string =>
+    count === 0 ? 'none' : `${count} ${count === 1 ? 'task' : 'tasks'}, hash ${String(hash)}`;
+  return {
+    field,
+    journal: described(start[field].length, difference.journal),
+    current: described(config[field].length, difference.current),
+  };
+}
+
+/** The settings whose values differ between the journal and now, by name. */
+function diff(journal: Readonly<Record<string, unknown>>, current: Readonly<Record<string, unknown>>): JournalDifference[] {
+  const fields = [...new Set([...Object.keys(journal), ...Object.keys(current)])].sort();
+  return fields
+    .filter((field) => stableJson(journal[field]) !== stableJson(current[field]))
+    .map((field) => ({ field, journal: journal[field], current: current[field] }));
+}

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { Message } from '../core/messages.js';
+import { JournalError } from './errors.js';
+import { journalVersion, recordSchema } from './records.js';
+import type { JournalCompletion, JournalIteration, JournalRecord, JournalRunEnd, JournalRunStart, JournalSample } from './records.js';
+
+/** A journal read back: its records, and the latest record per sample, prompt and iteration. */
+export interface Journal {
+  /** Every valid record, in file order. */
+  readonly records: readonly JournalRecord[];
+  readonly start: JournalRunStart | undefined;
+  /** The latest record of each sample, by trajectory id (a resumed run may write a sample again). */
+  readonly samples: ReadonlyMap<string, JournalSample>;
+  /** The latest completion record of each single-shot sample, by trajectory id. */
+  readonly completions: ReadonlyMap<string, JournalCompletion>;
+  /** Prompt messages by `promptHash`. */
+  readonly prompts: ReadonlyMap<string, readonly Message[]>;
+  /** The latest record of each iteration. */
+  readonly iterations: ReadonlyMap<number, JournalIteration>;
+  readonly end: JournalRunEnd | undefined;
+  /** What the reader skipped, e.g. a partial last line left by a crash. Never logged. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads and validates a journal. A bad line throws `JournalError` with its
+ * line number; a partial last line (a crash mid-write) is skipped with a
+ * warning in `warnings`.
+ * @example
+ * const journal = await readJournal('runs/maze.jsonl');
+ * for (const sample of journal.samples.values()) console.log(sample.id, sample.reward);
+ */
+export async function readJournal(path: string): Promise<Journal> {
+  return (await loadJournal(path)).journal;
+}
+
+/** A journal read back, and where its complete lines end. */
+export interface LoadedJournal {
+  readonly journal: Journal;
+  /** Bytes of the complete lines; anything after is a partial line. */
+  readonly completeBytes: number;
+}
+
+/** Reads a journal as `readJournal` does, and says how many of its bytes are complete lines. */
+export async function loadJournal(path: string): Promise<LoadedJournal> {
+  const buffer = await readFile(path);
+  const completeBytes = buffer.lastIndexOf(0x0a) + 1;
+  const lines = buffer.subarray(0, completeBytes).toString('utf8').split('\n');
+  lines.pop(); // after the final newline
+  const warnings: string[] = [];
+  if (completeBytes < buffer.length) {
+    warnings.push(
+      `${path}:${lines.length + 1}: skipped a partial last line (${buffer.length - completeBytes} bytes), the trace of a crash mid-write.`,
+    );
+  }
+  const records: JournalRecord[] = [];
+  let start: JournalRunStart | undefined;
+  let end: JournalRunEnd | undefined;
+  const samples = new Map<string, JournalSample>();
+  const completions = new Map<string, JournalCompletion>();
+  const prompts = new Map<string, readonly Message[]>();
+  const iterations = new Map<number, JournalIteration>();
+  lines.forEach((text, position) => {
+    const line = position + 1;
+    if (text.trim() === '') return;
+    const record = parseRecord(path, line, text);
+    if ((records.length === 0) !== (record.type === 'run-start')) {
+      throw new JournalError(path, line, records.length === 0 ? 'the first record must be `run-start`.' : 'a second `run-start`: a journal holds one run.');
+    }
+    records.push(record);
+    if (record.type === 'run-start') start = record;
+    else if (record.type === 'prompt') prompts.set(record.hash, record.messages);
+    else if (record.type === 'sample') samples.set(record.id, record);
+    else if (record.type === 'completion') completions.set(record.id, record);
+    else if (record.type === 'iteration') iterations.set(record.iteration, record);
+    else if (record.type === 'run-end') end = record;
+  });
+  return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes };
+}
+
+/** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */
+function parseRecord(path: string, line: number, text: string): JournalRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new JournalError(path, line, `not valid JSON (${(error as Error).message}).`, { cause: error });
+  }
+  const version = (value as { v?: unknown } | null)?.v;
+  if (typeof version === 'number' && version > journalVersion) {
+    throw new JournalError(path, line, `journal version ${version} is newer than this pauper reads (${journalVersion}); upgrade pauper.`);
+  }
+  const parsed = recordSchema.safeParse(value);
+  if (!parsed.success) throw new JournalError(path, line, `not a valid record: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/** The version of pauper written into every journal's `run-start` record. Kept equal to package.json by a test. */
+export const libraryVersion = '0.1.0';
+
+/** The journal schema version, the `v` field of every record. */
+export const journalVersion = 1 as const;
+
+const count = z.number().int().nonnegative();
+const usageSchema = z.object({
+  requests: count,
+  inputTokens: count,
+  cachedInputTokens: count,
+  cacheWriteTokens: count,
+  outputTokens: count,
+  reasoningTokens: count,
+});
+const messageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
+const splitSchema = z.enum(['train', 'eval']);
+const statsSchema = z.object({
+  samples: count,
+  scored: count,
+  failed: count,
+  mean: z.number().nullable(),
+  median: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  p10: z.number().nullable(),
+  p90: z.number().nullable(),
+  usage: usageSchema,
+  costUsd: z.number().nullable(),
+  wallTimeMs: z.number(),
+});
+const stoppedSchema = z.object({ reason: z.string(), iteration: count, message: z.string() });
+const base = { v: z.literal(journalVersion), time: z.string() };
+
+const runStartSchema = z.object({
+  ...base,
+  type: z.literal('run-start'),
+  version: z.string(),
+  seed: count,
+  fingerprint: z.string(),
+  resume: z.record(z.string(), z.unknown()),
+  config: z.record(z.string(), z.unknown()),
+  tasks: z.array(z.string()),
+  evalTasks: z.array(z.string()),
+});
+const resumeSchema = z.object({
+  ...base,
+  type: z.literal('resume'),
+  version: z.string(),
+  fingerprint: z.string(),
+  journaled: count,
+});
+const promptSchema = z.object({ ...base, type: z.literal('prompt'), hash: z.string(), messages: z.array(messageSchema) });
+const sampleSchema = z.object({
+  ...base,
+  type: z.literal('sample'),
+  id: z.string(),
+  split: splitSchema,
+  iteration: count,
+  taskIndex: count,
+  taskId: z.string(),
+  index: count,
+  seed: count,
+  promptHash: z.string(),
+  turns: z.array(messageSchema),
+  text: z.string(),
+  steps: z.array(z.object({ message: z.string(), reply: z.string(), info: z.unknown().optional() })),
+  ok: z.boolean(),
+  reward: z.number().nullable(),
+  output: z.unknown().optional(),
+  info: z.unknown().optional(),
+  failure: z.object({ stage: z.enum(['request', 'parse', 'reward', 'rollout']), message: z.string() }).optional(),
+  usage: usageSchema,
+  costUsd: z.number().nullable(),
+  latencyMs: z.number(),
+});
+const completionSchema = z.object({
+  ...base,
+  type: z.literal('completion'),
+  id: z.string(),
+  split: splitSchema,
+  iteration: count,
+  taskIndex: count,
+  index: count,
+  seed: count,
+  promptHash: z.string(),
+  text: z.string(),
+  parsed: z.unknown().optional(),
+  error: z.string().optional(),
+  usage: usageSchema,
+  costUsd: z.number().nullable(),
+  latencyMs: z.number(),
+  /** How many completions the request that made this one returned: resuming tells a complete native-`n` request from a torn one. */
+  requestCompletions: count.optional(),
+  /** How many completions that request asked for: one asked for several and answered with one means the server ignores `n`. */
+  requestAsked: count.optional(),
+});
+const iterationSchema = z.object({
+  ...base,
+  type: z.literal('iteration'),
+  iteration: count,
+  examples: z.array(z.string()),
+  kept: z.array(z.string()),
+  train: statsSchema,
+  eval: statsSchema.nullable(),
+  usage: usageSchema,
+  costUsd: z.number().nullable(),
+  wallTimeMs: z.number(),
+});
+const runEndSchema = z.object({
+  ...base,
+  type: z.literal('run-end'),
+  iterations: count,
+  best: z.string().nullable(),
+  usage: usageSchema,
+  costUsd: z.number().nullable(),
+  wallTimeMs: z.number(),
+  stopped: stoppedSchema.nullable(),
+});
+/** Any one line of a journal, told apart by `type`. */
+export const recordSchema = z.discriminatedUnion('type', [
+  runStartSchema,
+  resumeSchema,
+  promptSchema,
+  completionSchema,
+  sampleSchema,
+  iterationSchema,
+  runEndSchema,
+]);
+
+/** The first record: what the run was started with (no secrets, no functions). */
+export type JournalRunStart = z.infer<typeof runStartSchema>;
+/** Written each time a run is resumed from the journal. */
+export type JournalResume = z.infer<typeof resumeSchema>;
+/** A prompt's messages, written once before the first sample that used it. */
+export type JournalPrompt = z.infer<typeof promptSchema>;
+/** A single-shot completion, written as it arrives (before scoring), so a crash mid-scoring costs no request. */
+export type JournalCompletion = z.infer<typeof completionSchema>;
+/** One sample: its task, prompt hash, own turns, output, reward or failure, usage and cost. */
+export type JournalSample = z.infer<typeof sampleSchema>;
+/** One iteration's examples, kept set (trajectory ids) and statistics. */
+export type JournalIteration = z.infer<typeof iterationSchema>;
+/** The end of the run, with why it stopped early if it did. */
+export type JournalRunEnd = z.infer<typeof runEndSchema>;
+/** One line of a journal. */
+export type JournalRecord = z.infer<typeof recordSchema>;

@@ -1,0 +1,267 @@
+import { appendFile } from 'node:fs/promises';
+import type { IterationResult, RunResult } from '../core/results.js';
+import type { Trajectory } from '../core/trajectory.js';
+import type { SampledCompletion } from '../providers/spec.js';
+import { JournalError } from './errors.js';
+import { journalVersion } from './records.js';
+import type { JournalCompletion, JournalIteration, JournalRecord, JournalRunEnd, JournalSample } from './records.js';
+
+/** Appends records to a journal; the first write error stops it. */
+export interface JournalWriter {
+  /** Queues a record; nothing once writing has failed. */
+  readonly write: (record: JournalRecord) => void;
+  /** Throws the first write error, if one occurred. */
+  readonly check: () => void;
+  /** Resolves once every queued record is on disk; rejects with the first write error. */
+  readonly flush: () => Promise<void>;
+}
+
+/**
+ * Characters one `appendFile` writes at most (unless one line is longer): a
+ * queue that grew while a write was slow goes out in several appends, never as
+ * one string longer than a string may be.
+ */
+export const maxAppendLength = 4 * 1024 * 1024;
+
+/**
+ * Appends records in order, each as one whole line within a single `appendFile`
+ * call: lines queued while a write is in progress go out together in the next
+ * append (several, past `maxAppendLength`), so the journal keeps up with a fast
+ * run. A crash leaves at most a partial last line. A value that cannot be
+ * serialised spoils only its own field (see `serialise`); the first write error
+ * stops the journal, and `check` and `flush` throw it.
+ */
+export function createWriter(path: string, onWarning: ((message: string) => void) | undefined): JournalWriter {
+  let pending: string[] = [];
+  let writing: Promise<void> | undefined;
+  let failure: JournalError | undefined;
+  const warned = new Set<string>();
+  const warn = (kind: string, message: string): void => {
+    if (warned.has(kind)) return;
+    warned.add(kind);
+    onWarning?.(message);
+  };
+  const drain = async (): Promise<void> => {
+    while (pending.length > 0 && failure === undefined) {
+      const count = linesForNextAppend(pending, maxAppendLength);
+      const taken = pending.slice(0, count);
+      pending = pending.slice(count);
+      try {
+        await appendFile(path, taken.join(''));
+      } catch (error) {
+        failure = new JournalError(
+          path,
+          undefined,
+          `could not write the journal (${firstLine(error)}). What was written before is kept: ` +
+            'fix the cause (disk space, permissions), then run again with `resume: true` to continue.',
+          { cause: error },
+        );
+      }
+    }
+    writing = undefined;
+  };
+  const check = (): void => {
+    if (failure !== undefined) throw failure;
+  };
+  return {
+    write(record) {
+      if (failure !== undefined) return;
+      const line = serialise(record, path, warn);
+      if (line === undefined) return;
+      pending.push(line);
+      writing ??= drain();
+    },
+    check,
+    async flush() {
+      while (writing !== undefined) await writing;
+      check();
+    },
+  };
+}
+
+/** How many lines from the start of `pending` the next append writes: as many whole ones as fit in `limit` characters, and at least one. */
+export function linesForNextAppend(pending: readonly string[], limit: number): number {
+  let count = 0;
+  let length = 0;
+  for (const line of pending) {
+    if (count > 0 && length + line.length > limit) break;
+    length += line.length;
+    count++;
+  }
+  return count;
+}
+
+/** What marks a value the journal could not serialise; a resumed run restores this string in its place. */
+const unserialisable = (problem: string): string => `[unserialisable: ${problem}]`;
+
+/** Whether a journaled value is the marker `serialise` wrote in place of one it could not serialise. */
+export function isUnserialisable(value: unknown): boolean {
+  return typeof value === 'string' && value.startsWith('[unserialisable: ') && value.endsWith(']');
+}
+
+/**
+ * One record as a JSON line. A value JSON cannot hold (a BigInt, a circular
+ * object) can only be in a free-form field, `output`, `parsed` or an `info`:
+ * that field is written as a marker with a warning, and the rest of the record
+ * as it is, so one odd value never costs the record or the journal.
+ */
+function serialise(record: JournalRecord, path: string, warn: (kind: string, message: string) => void): string | undefined {
+  try {
+    return `${JSON.stringify(record)}\n`;
+  } catch {
+    const mark = (field: string, value: unknown): unknown => {
+      if (value === undefined) return value;
+      const problem = serialisationProblem(value);
+      if (problem === undefined) return value;
+      const resumed = field === 'parsed' ? 'a resumed run parses the text again' : 'a resumed run restores that string in its place';
+      warn(
+        `${record.type} ${field.replace(/\[\d+\]/, '[]')}: ${problem}`,
+        `Journal ${path}: the ${field} of ${recordName(record)} could not be serialised (${problem}); it was journaled ` +
+          `as "${unserialisable(problem)}" and ${resumed}. Make outputs and info JSON-serialisable to resume ` +
+          'identically. Later values with the same problem are marked without another warning.',
+      );
+      return unserialisable(problem);
+    };
+    let marked: JournalRecord = record;
+    if (record.type === 'sample') {
+      marked = {
+        ...record,
+        output: mark('output', record.output),
+        info: mark('info', record.info),
+        steps: record.steps.map((step, index) => ({ ...step, info: mark(`steps[${index}].info`, step.info) })),
+      };
+    } else if (record.type === 'completion') {
+      marked = { ...record, parsed: mark('parsed', record.parsed) };
+    }
+    try {
+      return `${JSON.stringify(marked)}\n`;
+    } catch (again) {
+      // Not a free-form value: a bug rather than data; skip the record rather than the journal.
+      const problem = firstLine(again);
+      warn(`${record.type}: ${problem}`, `Journal ${path}: ${recordName(record)} could not be serialised (${problem}) and was not journaled.`);
+      return undefined;
+    }
+  }
+}
+
+/** Why `value` cannot be serialised, or `undefined` when it can. */
+function serialisationProblem(value: unknown): string | undefined {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (error) {
+    return firstLine(error);
+  }
+}
+
+/** The first line of an error's message (V8 explains a circular structure over several). */
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+/** How a warning names a record: `sample train/0/1/2`, or `the iteration record`. */
+function recordName(record: JournalRecord): string {
+  return 'id' in record ? `${record.type} ${record.id}` : `the ${record.type} record`;
+}
+
+/** The record of a finished sample; its prompt is journaled apart, by hash. */
+export function sampleRecord(trajectory: Trajectory<unknown, unknown, unknown>, promptHash: string, time: string): JournalSample {
+  const common = {
+    v: journalVersion,
+    type: 'sample' as const,
+    time,
+    id: trajectory.id,
+    split: trajectory.split,
+    iteration: trajectory.iteration,
+    taskIndex: trajectory.taskIndex,
+    taskId: trajectory.taskId,
+    index: trajectory.index,
+    seed: trajectory.seed,
+    promptHash,
+    turns: [...trajectory.turns],
+    text: trajectory.text,
+    steps: [...trajectory.steps],
+    usage: trajectory.usage,
+    costUsd: trajectory.costUsd,
+    latencyMs: trajectory.latencyMs,
+  };
+  if (!trajectory.ok) {
+    return {
+      ...common,
+      ok: false,
+      reward: null,
+      failure: { stage: trajectory.failure.stage, message: trajectory.failure.message },
+    };
+  }
+  // The output is written only when it is not the text itself (a schema parsed it).
+  return {
+    ...common,
+    ok: true,
+    reward: trajectory.reward,
+    ...(trajectory.output === trajectory.text ? {} : { output: trajectory.output }),
+    ...(trajectory.info === undefined ? {} : { info: trajectory.info }),
+  };
+}
+
+/** The record of a completion as it arrives, before it is scored; `id` is the sample's trajectory id. */
+export function completionRecord(
+  id: string,
+  promptHash: string,
+  sampled: SampledCompletion & { readonly ok: true },
+  time: string,
+): JournalCompletion {
+  const [split, iteration, taskIndex, index] = id.split('/');
+  const { text, parsed, error } = sampled.completion;
+  return {
+    v: journalVersion,
+    type: 'completion',
+    time,
+    id,
+    split: split === 'eval' ? 'eval' : 'train',
+    iteration: Number(iteration),
+    taskIndex: Number(taskIndex),
+    index: Number(index),
+    seed: sampled.seed,
+    promptHash,
+    text,
+    ...(parsed === undefined ? {} : { parsed }),
+    ...(error === undefined ? {} : { error }),
+    usage: sampled.usage,
+    costUsd: sampled.costUsd,
+    latencyMs: sampled.latencyMs,
+    requestCompletions: sampled.requestCompletions,
+    requestAsked: sampled.requestAsked,
+  };
+}
+
+/** The record of an iteration: its examples, kept set and statistics. */
+export function iterationRecord(result: IterationResult<unknown, unknown, unknown>): JournalIteration {
+  return {
+    v: journalVersion,
+    type: 'iteration',
+    time: new Date().toISOString(),
+    iteration: result.iteration,
+    examples: result.examples.map((example) => example.id),
+    kept: result.kept.map((example) => example.id),
+    train: result.train,
+    eval: result.eval ?? null,
+    usage: result.usage,
+    costUsd: result.costUsd,
+    wallTimeMs: result.wallTimeMs,
+  };
+}
+
+/** The record of the end of a run, with why it stopped early if it did. */
+export function runEndRecord(result: RunResult<unknown, unknown, unknown>): JournalRunEnd {
+  return {
+    v: journalVersion,
+    type: 'run-end',
+    time: new Date().toISOString(),
+    iterations: result.iterations.length,
+    best: result.best?.id ?? null,
+    usage: result.usage,
+    costUsd: result.costUsd,
+    wallTimeMs: result.wallTimeMs,
+    stopped: result.stopped ?? null,
+  };
+}

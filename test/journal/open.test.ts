@@ -1,0 +1,75 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, iterate, JournalMismatchError, readJournal } from 'pauper';
+import { canonical } from '../fixtures/canonical.js';
+import { deterministic, options } from '../fixtures/journal-run.js';
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'pauper-journal-'));
+});
+
+describe('journal: opening for a run', () => {
+  it('refuses to append a new run to an existing journal', async () => {
+    const path = join(directory, 'twice.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const again = iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    await expect(again).rejects.toThrow(ConfigError);
+    await expect(iterate(options(deterministic(), { journal: path, iterations: 0 }))).rejects.toThrow(/resume: true/);
+  });
+
+  it('rejects resume without a journal path up front', () => {
+    expect(() => iterate(options(deterministic(), { resume: true }))).toThrow(/`resume`/);
+  });
+
+  it('rejects tasks a journal cannot hold up front, from iterate() itself', () => {
+    const call = () => iterate({ provider: deterministic(), tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });
+    expect(call).toThrow(ConfigError);
+    expect(call).toThrow(/JSON-serialisable tasks/);
+  });
+
+  it('names the task counts when resuming with other tasks', async () => {
+    const path = join(directory, 'tasks.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const { evalTasks: _none, ...withoutHeldOut } = options(deterministic(), { journal: path, iterations: 0, resume: true });
+    await expect(iterate(withoutHeldOut)).rejects.toThrow(/evalTasks: "1 task, hash [0-9a-f]+" → "none"/);
+  });
+
+  it('makes no request when resuming a finished run, and can extend it by more iterations', async () => {
+    const path = join(directory, 'done.jsonl');
+    const reference = await iterate(options(deterministic(), { journal: path }));
+    const again = deterministic();
+    expect(canonical(await iterate(options(again, { journal: path, resume: true })))).toEqual(canonical(reference));
+    expect(again.calls).toHaveLength(0);
+    // Recomputed iterations that did not change are not journaled twice.
+    const records = (await readJournal(path)).records;
+    expect(records.filter((record) => record.type === 'iteration')).toHaveLength(3);
+    expect(records.filter((record) => record.type === 'resume')).toHaveLength(1);
+
+    const longer = deterministic();
+    const extended = await iterate(options(longer, { journal: path, resume: true, iterations: 4 }));
+    expect(longer.calls).toHaveLength(2 * 4);
+    const uninterrupted = await iterate(options(deterministic(), { iterations: 4 }));
+    expect(canonical(extended)).toEqual(canonical(uninterrupted));
+  });
+
+  it('refuses to resume with different options, naming each difference', async () => {
+    const path = join(directory, 'config.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const error = await iterate(options(deterministic(), { journal: path, resume: true, samples: 8, temperature: 0.5 })).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(JournalMismatchError);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('samples: 3 → 8');
+    expect((error as Error).message).toContain('temperature: null → 0.5');
+    expect((error as JournalMismatchError).differences.map((difference) => difference.field)).toEqual(['samples', 'temperature']);
+
+    await expect(iterate(options(deterministic(), { journal: path, resume: true, tasks: ['a', 'b', 'd'] }))).rejects.toThrow(
+      /tasks: "3 tasks, hash [0-9a-f]+" → "3 tasks, hash [0-9a-f]+"/,
+    );
+  });
+});
