@@ -1,11 +1,10 @@
 import { ConfigError } from '../core/errors.js';
 import { messagesTokens } from '../core/tokens.js';
-import type { IterateOptions } from './options.js';
+import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
 import type { Message } from '../core/messages.js';
 import { integer } from '../blocks/options.js';
 import { costOf } from '../core/pricing.js';
-import { withoutSystem } from '../stages/prompt.js';
 import type { Example } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { zeroUsage } from '../core/usage.js';
@@ -57,16 +56,7 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const resolved = resolveIterate(options);
   const { settings } = resolved;
   const assumptions: string[] = [];
-  const maxOutputTokens = settings.maxOutputTokens;
-  const expected =
-    options.outputTokens === undefined
-      ? maxOutputTokens === undefined
-        ? 256
-        : Math.max(1, Math.round(maxOutputTokens / 4))
-      : integer('outputTokens', options.outputTokens, 1);
-  let ceiling = maxOutputTokens ?? expected * 4;
-  if (maxOutputTokens === undefined) assumptions.push(`no maxOutputTokens: the high end assumes ${ceiling} completion tokens (4 × outputTokens)`);
-  ceiling = Math.max(ceiling, expected);
+  const { expected, ceiling } = completionTokens(settings.maxOutputTokens, options.outputTokens, assumptions);
   const examplesPerPrompt =
     options.examplesPerPrompt === undefined
       ? (options.keep ?? 4)
@@ -81,33 +71,7 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const requestsPerTask = settings.rollout === undefined ? (nativeN ? 1 : settings.samples) : settings.samples * turns;
   const allTasks = [...resolved.tasks, ...resolved.evalTasks];
 
-  // Stand-in examples as long as the folder will see them: a task's turns and a full-length answer.
-  const filler = 'x'.repeat(ceiling * 4);
-  const examples: Example<Task, Output, Info>[] = Array.from({ length: examplesPerPrompt }, (_, index) => {
-    const task = resolved.tasks[index % resolved.tasks.length] as Task;
-    const turns: Message[] = [...withoutSystem(settings.prompt(task, [])), { role: 'assistant', content: filler }];
-    return {
-      id: `estimate/${index}`,
-      split: 'train',
-      iteration: 0,
-      taskIndex: index % resolved.tasks.length,
-      taskId: `estimate/${index}`,
-      index: 0,
-      task,
-      prompt: [],
-      turns,
-      text: filler,
-      steps: [],
-      usage: zeroUsage,
-      costUsd: 0,
-      latencyMs: 0,
-      seed: 0,
-      ok: true,
-      output: filler as Output,
-      reward: 0,
-      info: undefined,
-    };
-  });
+  const examples = standInExamples(resolved, examplesPerPrompt, ceiling);
 
   let inputLow = 0;
   let inputHigh = 0;
@@ -159,4 +123,57 @@ function budgetsCrossed(
   check('maxTokens', budget?.maxTokens, planned.tokens, 'tokens');
   check('maxCostUsd', budget?.maxCostUsd, planned.costUsd === undefined ? undefined : Number(planned.costUsd.toFixed(6)), 'cost in US dollars');
   return crossed;
+}
+
+/** Completion tokens per completion: expected (the low end) and the ceiling (the high end). */
+function completionTokens(
+  maxOutputTokens: number | undefined,
+  outputTokens: number | undefined,
+  assumptions: string[],
+): { readonly expected: number; readonly ceiling: number } {
+  const expected =
+    outputTokens === undefined
+      ? maxOutputTokens === undefined
+        ? 256
+        : Math.max(1, Math.round(maxOutputTokens / 4))
+      : integer('outputTokens', outputTokens, 1);
+  const ceiling = maxOutputTokens ?? expected * 4;
+  if (maxOutputTokens === undefined) assumptions.push(`no maxOutputTokens: the high end assumes ${ceiling} completion tokens (4 × outputTokens)`);
+  return { expected, ceiling: Math.max(ceiling, expected) };
+}
+
+/** Stand-in examples as long as the folder will see them: a task's turns and a full-length answer. */
+function standInExamples<Task, Output, Info>(
+  resolved: ResolvedIterate<Task, Output, Info>,
+  count: number,
+  ceiling: number,
+): Example<Task, Output, Info>[] {
+  const { settings } = resolved;
+  const filler = 'x'.repeat(ceiling * 4);
+  return Array.from({ length: count }, (_, index) => {
+    const taskIndex = index % resolved.tasks.length;
+    const task = resolved.tasks[taskIndex] as Task;
+    const turns: Message[] = [...settings.taskTurns(task, taskIndex, 'train'), { role: 'assistant', content: filler }];
+    return {
+      id: `estimate/${index}`,
+      split: 'train',
+      iteration: 0,
+      taskIndex,
+      taskId: `estimate/${index}`,
+      index: 0,
+      task,
+      prompt: [],
+      turns,
+      text: filler,
+      steps: [],
+      usage: zeroUsage,
+      costUsd: 0,
+      latencyMs: 0,
+      seed: 0,
+      ok: true,
+      output: filler as Output,
+      reward: 0,
+      info: undefined,
+    };
+  });
 }

@@ -1,32 +1,26 @@
 import type { Anthropic } from '@anthropic-ai/sdk';
-import type {
-  Message as WireResponse,
-  MessageCreateParamsNonStreaming,
-  MessageParam,
-  TextBlockParam,
-  Usage as WireUsage,
-} from '@anthropic-ai/sdk/resources/messages/messages';
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { costOf, findModelEntry } from '../core/pricing.js';
+import { costOf } from '../core/pricing.js';
 import type { Completion, Provider, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
-import { contentHash } from '../core/fingerprint.js';
 import type { Warning } from '../core/warnings.js';
+import { buildBody, cachedPrefixKey, toCompletion, usageOf, validateMessage } from './anthropic-messages.js';
+import { toAnthropicSchema } from './anthropic-schema.js';
 import { createCacheWarmer } from './cache-warmer.js';
-import { sdkTimeout } from './openai.js';
+import type { Transport } from './transport/transport.js';
 import { createSecrets, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
 import {
   compileSchema,
   missingUsageWarning,
   rateLimitTokens,
-  malformedResponse,
   missingPackage,
   optionalString,
-  parseCompletion,
   requireString,
   resolvePrices,
   resolveTransport,
+  sdkTimeout,
   schemaFor,
   validateSampleOptions,
   type OutputSchema,
@@ -91,7 +85,64 @@ export interface AnthropicOptions<Output = unknown> extends ProviderTransportOpt
   readonly schema?: ZodType<Output>;
 }
 
-const EPHEMERAL = Object.freeze({ type: 'ephemeral' as const });
+
+/** What sending one Messages request needs. */
+interface MessagesWire {
+  readonly name: string;
+  readonly model: string;
+  readonly client: () => Promise<Anthropic>;
+  readonly secrets: Secrets;
+  readonly transport: Transport;
+}
+
+/** Sends one Messages request through the transport and reads its completion and usage. */
+async function createMessage<Output>(
+  wire: MessagesWire,
+  body: MessageCreateParamsNonStreaming,
+  schema: OutputSchema<Output> | undefined,
+  estimatedTokens: number,
+  signal: AbortSignal | undefined,
+): Promise<{ completion: Completion<Output>; usage: Usage; usageMissing: boolean; model: string }> {
+  const { name, transport } = wire;
+  const sdk = await wire.client();
+  const sent = requestCredentials();
+  const message = await transport.send(
+    (attemptSignal) =>
+      sdk.messages
+        .create(body, {
+          signal: attemptSignal,
+          maxRetries: 0,
+          timeout: sdkTimeout(transport),
+          // Records the credentials the request really carried (an `apiKey` function's result
+          // lives nowhere else), so an error echoing them can be scrubbed.
+          middleware: [recordCredentials(sent.observe)],
+        })
+        .then((response) => validateMessage(name, response)),
+    {
+      provider: name,
+      ...(signal === undefined ? {} : { signal }),
+      estimatedTokens,
+      secrets: () => [...wire.secrets(), ...sent.values],
+    },
+  );
+  const usageMissing = typeof message.usage !== 'object' || message.usage === null;
+  return {
+    completion: await toCompletion(schema, message),
+    usage: usageMissing ? { ...zeroUsage, requests: 1 } : usageOf(message.usage),
+    usageMissing,
+    model: typeof message.model === 'string' ? message.model : wire.model,
+  };
+}
+
+/** Each output schema transformed for the wire once, not per request. */
+function wireSchemas(): (schema: OutputSchema<unknown> | undefined) => Record<string, unknown> | undefined {
+  const transformed = new WeakMap<OutputSchema<unknown>, Record<string, unknown> | undefined>();
+  return (schema) => {
+    if (schema === undefined) return undefined;
+    if (!transformed.has(schema)) transformed.set(schema, toAnthropicSchema(schema.jsonSchema));
+    return transformed.get(schema);
+  };
+}
 
 /**
  * Anthropic Messages through the official `@anthropic-ai/sdk` (1.x). N samples
@@ -110,13 +161,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   const { client, secrets } = resolveAnthropicClient(options);
   const transport = resolveTransport(options);
   const schema = compileSchema('schema', options.schema);
-  // Each schema is transformed once, not per request.
-  const wireSchemas = new WeakMap<OutputSchema<unknown>, Record<string, unknown> | undefined>();
-  const wireSchemaOf = (outputSchema: OutputSchema<unknown> | undefined): Record<string, unknown> | undefined => {
-    if (outputSchema === undefined) return undefined;
-    if (!wireSchemas.has(outputSchema)) wireSchemas.set(outputSchema, toAnthropicSchema(outputSchema.jsonSchema));
-    return wireSchemas.get(outputSchema);
-  };
+  const wireSchemaOf = wireSchemas();
   if (schema !== undefined && wireSchemaOf(schema) === undefined) {
     throw new ConfigError(
       'schema',
@@ -129,44 +174,8 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   if (typeof warmCache !== 'boolean') throw new ConfigError('warmCache', warmCache, 'true or false');
   const warmer = createCacheWarmer();
   let temperatureWarned = false;
-
   const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
-  const call = async (
-    body: MessageCreateParamsNonStreaming,
-    schema: OutputSchema<Output> | undefined,
-    estimatedTokens: number,
-    signal: AbortSignal | undefined,
-  ): Promise<{ completion: Completion<Output>; usage: Usage; usageMissing: boolean; model: string }> => {
-    const sdk = await client();
-    const sent = requestCredentials();
-    const message = await transport.send(
-      (attemptSignal) =>
-        sdk.messages
-          .create(body, {
-            signal: attemptSignal,
-            maxRetries: 0,
-            timeout: sdkTimeout(transport),
-            // Records the credentials the request really carried (an `apiKey` function's result
-            // lives nowhere else), so an error echoing them can be scrubbed.
-            middleware: [recordCredentials(sent.observe)],
-          })
-          .then((response) => validateMessage(name, response)),
-      {
-        provider: name,
-        ...(signal === undefined ? {} : { signal }),
-        estimatedTokens,
-        secrets: () => [...secrets(), ...sent.values],
-      },
-    );
-    const responseModel = typeof message.model === 'string' ? message.model : model;
-    const usageMissing = typeof message.usage !== 'object' || message.usage === null;
-    return {
-      completion: await toCompletion(schema, message),
-      usage: usageMissing ? { ...zeroUsage, requests: 1 } : usageOf(message.usage),
-      usageMissing,
-      model: responseModel,
-    };
-  };
+  const wire: MessagesWire = { name, model, client, secrets, transport };
 
   const capabilities = Object.freeze({ nativeN: false, temperature: false, seed: false, promptCaching: true, batch: true });
   return {
@@ -184,7 +193,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const body = buildBody(model, request, maxOutputTokens, wireSchemaOf(requestSchema));
       const estimatedTokens = rateLimitTokens(request.messages, body.max_tokens, 1);
       const prefix = warmCache ? cachedPrefixKey(model, request) : undefined;
-      const result = await warmer.send(prefix, signal, () => call(body, requestSchema, estimatedTokens, signal));
+      const result = await warmer.send(prefix, signal, () => createMessage(wire, body, requestSchema, estimatedTokens, signal));
       const warnings: Warning[] = [];
       if (request.temperature !== undefined && !temperatureWarned) {
         temperatureWarned = true;
@@ -200,43 +209,6 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
         : { completions, usage: result.usage, costUsd, warnings };
     },
   };
-}
-
-/**
- * The shortest prefix Anthropic caches, in tokens, by model (dated snapshots match
- * their base id). A model not listed is taken to need the most, so that a prefix
- * too short to be cached is not held back for nothing.
- */
-const minimumCachedTokens: Readonly<Record<string, number>> = Object.freeze({
-  'claude-opus-4-5': 4096,
-  'claude-haiku-4-5': 4096,
-  'claude-3-5-haiku': 2048,
-  'claude-3-haiku': 2048,
-  'claude-opus-4': 1024,
-  'claude-opus-4-0': 1024,
-  'claude-opus-4-1': 1024,
-  'claude-sonnet-4': 1024,
-  'claude-sonnet-4-0': 1024,
-  'claude-sonnet-4-5': 1024,
-  'claude-3-7-sonnet': 1024,
-  'claude-3-5-sonnet': 1024,
-  'claude-3-opus': 1024,
-});
-const unknownModelMinimumCachedTokens = 4096;
-
-/**
- * What identifies the request's cached prefix for the warmer, or `undefined` when it has
- * none or one too short to be cached. Tokens are over-estimated (3 characters each), so a
- * prefix the API would cache is never taken for a short one.
- */
-function cachedPrefixKey(model: string, request: SampleRequest): string | undefined {
-  const length = Math.min(request.cachePrefixLength ?? 0, request.messages.length);
-  if (length <= 0) return undefined;
-  const prefix = request.messages.slice(0, length);
-  const characters = prefix.reduce((sum, message) => sum + message.content.length, 0);
-  const minimum = findModelEntry(model, minimumCachedTokens) ?? unknownModelMinimumCachedTokens;
-  if (characters / 3 < minimum) return undefined;
-  return contentHash([model, prefix]);
 }
 
 function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
@@ -288,160 +260,3 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
   };
 }
 
-/**
- * The wire request: system messages go to the top-level `system`, the last block
- * of message `cachePrefixLength - 1` gets an ephemeral cache breakpoint, and a
- * schema (already `toAnthropicSchema`'d) goes to `output_config.format`.
- */
-export function buildBody(
-  model: string,
-  request: SampleRequest,
-  maxOutputTokens: number,
-  wireSchema: Record<string, unknown> | undefined,
-): MessageCreateParamsNonStreaming {
-  const prefix = request.cachePrefixLength ?? 0;
-  if (!Number.isInteger(prefix) || prefix < 0) {
-    throw new ConfigError('cachePrefixLength', request.cachePrefixLength, 'an integer >= 0');
-  }
-  const breakpoint = Math.min(prefix, request.messages.length) - 1;
-  const system: TextBlockParam[] = [];
-  const messages: MessageParam[] = [];
-  request.messages.forEach((message, index) => {
-    const cached = index === breakpoint;
-    if (message.role === 'system') {
-      system.push(cached ? { type: 'text', text: message.content, cache_control: EPHEMERAL } : { type: 'text', text: message.content });
-    } else {
-      messages.push({
-        role: message.role,
-        content: cached ? [{ type: 'text', text: message.content, cache_control: EPHEMERAL }] : message.content,
-      });
-    }
-  });
-  if (messages.length === 0) {
-    throw new ConfigError('messages', request.messages, 'at least one user or assistant message (Anthropic needs one)');
-  }
-  const body: MessageCreateParamsNonStreaming = { model, max_tokens: request.maxOutputTokens ?? maxOutputTokens, messages };
-  if (system.length > 0) body.system = system;
-  if (wireSchema !== undefined) body.output_config = { format: { type: 'json_schema', schema: wireSchema } };
-  return body;
-}
-
-/** String formats Anthropic structured output supports (the SDK's list). */
-const SUPPORTED_STRING_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'uri', 'ipv4', 'ipv6', 'uuid']);
-
-/**
- * The JSON Schema subset Anthropic structured output accepts, built as
- * `@anthropic-ai/sdk`'s `transformJSONSchema` does: every object closed
- * (`additionalProperties: false`), `oneOf` sent as `anyOf`, and every keyword
- * it rejects (`minimum`, `maxLength`, `pattern`, `minItems` above 1, an
- * unsupported `format`, ...) moved into the field's `description` as
- * `{minimum: 0, maximum: 23}`, so the model still reads the limit. `undefined`
- * when a field has no type (z.any(), z.unknown()), which the API cannot express.
- */
-export function toAnthropicSchema(schema: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
-  try {
-    return transformSchema({ ...schema });
-  } catch (error) {
-    if (error instanceof UntypedSchemaError) return undefined;
-    throw error;
-  }
-}
-
-class UntypedSchemaError extends Error {}
-
-/** Transforms one node; `rest` is a shallow copy whose handled keywords are deleted as they are read. */
-function transformSchema(rest: Record<string, unknown>): Record<string, unknown> {
-  const take = (keyword: string): unknown => {
-    const value = rest[keyword];
-    delete rest[keyword];
-    return value;
-  };
-  const child = (value: unknown): Record<string, unknown> =>
-    transformSchema(typeof value === 'object' && value !== null ? { ...(value as Record<string, unknown>) } : {});
-  const result: Record<string, unknown> = {};
-  const definitions = take('$defs');
-  if (typeof definitions === 'object' && definitions !== null) {
-    result.$defs = Object.fromEntries(Object.entries(definitions).map(([key, value]) => [key, child(value)]));
-  }
-  const reference = take('$ref');
-  if (reference !== undefined) return { ...result, $ref: reference };
-  const isPrimitive = (value: unknown): boolean => value === null || typeof value !== 'object';
-  if (Array.isArray(rest.enum) && rest.enum.length > 0 && rest.enum.every(isPrimitive)) result.enum = take('enum');
-  if (rest.const !== undefined && isPrimitive(rest.const)) result.const = take('const');
-  const literal = 'enum' in result || 'const' in result;
-  const declaredType = take('type');
-  const type = literal ? undefined : declaredType;
-  const anyOf = take('anyOf');
-  const oneOf = take('oneOf');
-  const allOf = take('allOf');
-  take('$schema');
-  if (Array.isArray(anyOf)) result.anyOf = anyOf.map(child);
-  else if (Array.isArray(oneOf)) result.anyOf = oneOf.map(child);
-  else if (Array.isArray(allOf)) result.allOf = allOf.map(child);
-  else if (!literal) {
-    if (type === undefined) throw new UntypedSchemaError();
-    result.type = type;
-  }
-  const description = take('description');
-  if (description !== undefined) result.description = description;
-  const title = take('title');
-  if (title !== undefined) result.title = title;
-  if (type === 'object') {
-    const properties = take('properties');
-    result.properties = Object.fromEntries(
-      Object.entries(typeof properties === 'object' && properties !== null ? properties : {}).map(([key, value]) => [key, child(value)]),
-    );
-    take('additionalProperties');
-    result.additionalProperties = false;
-    const required = take('required');
-    if (required !== undefined) result.required = required;
-  } else if (type === 'string') {
-    if (typeof rest.format === 'string' && SUPPORTED_STRING_FORMATS.has(rest.format)) result.format = take('format');
-  } else if (type === 'array') {
-    const items = take('items');
-    if (items !== undefined) result.items = child(items);
-    if (rest.minItems === 0 || rest.minItems === 1) result.minItems = take('minItems');
-  }
-  const dropped = Object.entries(rest);
-  if (dropped.length > 0) {
-    const limits = `{${dropped.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')}}`;
-    const described = typeof result.description === 'string' && result.description !== '';
-    result.description = described ? `${String(result.description)}\n\n${limits}` : limits;
-  }
-  return result;
-}
-
-function validateMessage(name: string, message: WireResponse): WireResponse {
-  if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
-    throw malformedResponse(name, 'no `content` array');
-  }
-  return message;
-}
-
-async function toCompletion<Output>(
-  schema: OutputSchema<Output> | undefined,
-  message: WireResponse,
-): Promise<Completion<Output>> {
-  const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
-  const base = { text, ...(message.stop_reason ? { finishReason: message.stop_reason } : {}) };
-  // A refusal is a failed sample even when it carries partial text; the text stays for the journal.
-  if (message.stop_reason === 'refusal') return { ...base, error: 'The model refused to answer (stop_reason: refusal).' };
-  return { ...base, ...(await parseCompletion(schema, text)) };
-}
-
-/**
- * Usage of one Messages response. Anthropic's `input_tokens` excludes cache
- * reads and writes; they are added so `inputTokens` counts every prompt token.
- */
-export function usageOf(usage: WireUsage): Usage {
-  const cacheRead = usage.cache_read_input_tokens ?? 0;
-  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
-  return {
-    requests: 1,
-    inputTokens: (usage.input_tokens ?? 0) + cacheRead + cacheWrite,
-    cachedInputTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
-    outputTokens: usage.output_tokens ?? 0,
-    reasoningTokens: usage.output_tokens_details?.thinking_tokens ?? 0,
-  };
-}

@@ -1,7 +1,8 @@
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import type { Provider } from './spec.js';
-import { createChatCompletionsProvider, resolveOpenAIClient } from './openai.js';
+import { createChatCompletionsProvider } from './chat-completions.js';
+import { resolveOpenAIClient } from './openai.js';
 import {
   compileSchema,
   optionalString,

@@ -206,3 +206,8 @@ export function malformedResponse(provider: string, detail: string): ProviderErr
 export function missingPackage(option: string, packageName: string, cause: unknown): ConfigError {
   return new ConfigError(option, undefined, `a client, or the \`${packageName}\` package installed (npm install ${packageName})`, { cause });
 }
+
+/** SDK timeout a little above ours, so our timeout (with its clearer message) fires first. */
+export function sdkTimeout(transport: Transport): number {
+  return transport.timeout + 1_000;
+}

@@ -1,0 +1,203 @@
+import type { OpenAI } from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import type { Message } from '../core/messages.js';
+import { costOf, type PriceTable } from '../core/pricing.js';
+import { hash32 } from '../core/random.js';
+import { zeroUsage, type Usage } from '../core/usage.js';
+import type { Warning } from '../core/warnings.js';
+import {
+  isStrictCompatible,
+  malformedResponse,
+  missingUsageWarning,
+  parseCompletion,
+  rateLimitTokens,
+  schemaFor,
+  sdkTimeout,
+  validateSampleOptions,
+  type OutputSchema,
+} from './shared.js';
+import type { Completion, Provider, ProviderCapabilities, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
+import type { RequestTag, Secrets } from './transport/credentials.js';
+import type { Transport } from './transport/transport.js';
+
+// The Chat Completions wire, shared by `openai` and `openaiCompatible`: one request for `n` choices.
+
+/** Which field carries the completion-token limit: newer OpenAI models need `max_completion_tokens`. */
+type MaxTokensField = 'max_completion_tokens' | 'max_tokens';
+
+/** Internal configuration shared by `openai` and `openaiCompatible`. */
+export interface ChatCompletionsConfig<Output> {
+  readonly name: string;
+  readonly model: string;
+  readonly client: () => Promise<OpenAI>;
+  readonly secrets: Secrets;
+  /** Starts recording the credentials one request carries, for a user's client that can do it. */
+  readonly tagRequest?: (() => RequestTag) | undefined;
+  readonly transport: Transport;
+  readonly logprobs: boolean;
+  readonly schema: OutputSchema<Output> | undefined;
+  readonly schemaName: string;
+  readonly prices: PriceTable;
+  readonly maxTokensField: MaxTokensField;
+  /** Send a `prompt_cache_key` derived from the cached prefix (OpenAI routes equal keys to warm caches). */
+  readonly promptCacheKey: boolean;
+  readonly capabilities: ProviderCapabilities;
+}
+
+/** The provider behind `openai` and `openaiCompatible`. */
+export function createChatCompletionsProvider<Output>(config: ChatCompletionsConfig<Output>): Provider<Output> {
+  const { name, model, transport, secrets } = config;
+  const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
+
+  const priced = (usage: Usage, usageMissing: boolean, responseModel: string, warnings: Warning[]): number | null => {
+    if (usageMissing) {
+      warnings.push(missingUsageWarning);
+      return null;
+    }
+    const options = { prices: config.prices };
+    return costOf(model, usage, options) ?? costOf(responseModel, usage, options);
+  };
+
+  return {
+    name,
+    model,
+    capabilities: config.capabilities,
+    prices: config.prices,
+    // One request for `n` choices. A short response is returned as it is: the request planner
+    // tops it up, and a server that answers `n > 1` with one choice is fanned out from then on.
+    async sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Output>> {
+      validateSampleOptions(options, name, config.capabilities);
+      const { n, signal } = options;
+      const warnings: Warning[] = [];
+      if (n === 0) return { completions: [], usage: zeroUsage, costUsd: priced(zeroUsage, false, model, warnings) };
+      const client = await config.client();
+      const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
+      const body = buildBody(config, schema, request, n);
+      const tag = config.tagRequest?.();
+      let completion: ChatCompletion;
+      try {
+        completion = await transport.send(
+          (attemptSignal) =>
+            client.chat.completions
+              .create(body, {
+                signal: attemptSignal,
+                maxRetries: 0,
+                timeout: sdkTimeout(transport),
+                ...(tag === undefined ? {} : { headers: tag.headers }),
+              })
+              .then((created) => validateCompletion(name, created)),
+          {
+            provider: name,
+            ...(signal === undefined ? {} : { signal }),
+            estimatedTokens: rateLimitTokens(request.messages, request.maxOutputTokens, n),
+            secrets: tag === undefined ? secrets : () => [...secrets(), ...tag.values],
+          },
+        );
+      } finally {
+        tag?.end();
+      }
+      const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
+      const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
+      const usageMissing = typeof completion.usage !== 'object' || completion.usage === null;
+      // Some compatible servers omit `model`; the configured one then prices the usage.
+      const responseModel = typeof completion.model === 'string' ? completion.model : model;
+      return response(completions, usageOf(completion), priced(usageOf(completion), usageMissing, responseModel, warnings), warnings);
+    },
+  };
+}
+
+function response<Output>(
+  completions: Completion<Output>[],
+  usage: Usage,
+  costUsd: number | null,
+  warnings: readonly Warning[],
+): SampleResponse<Output> {
+  return warnings.length === 0 ? { completions, usage, costUsd } : { completions, usage, costUsd, warnings };
+}
+
+function buildBody<Output>(
+  config: ChatCompletionsConfig<Output>,
+  schema: OutputSchema<Output> | undefined,
+  request: SampleRequest,
+  n: number,
+): ChatCompletionCreateParamsNonStreaming {
+  const body: ChatCompletionCreateParamsNonStreaming = {
+    model: config.model,
+    messages: request.messages.map(toWireMessage),
+  };
+  if (n !== 1) body.n = n;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.maxOutputTokens !== undefined) body[config.maxTokensField] = request.maxOutputTokens;
+  if (config.logprobs) body.logprobs = true;
+  if (schema !== undefined) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: {
+        name: config.schemaName,
+        schema: schema.jsonSchema,
+        strict: isStrictCompatible(schema.jsonSchema),
+      },
+    };
+  }
+  const prefix = request.cachePrefixLength ?? 0;
+  if (config.promptCacheKey && prefix > 0) {
+    const key = hash32(JSON.stringify(request.messages.slice(0, prefix))).toString(16).padStart(8, '0');
+    body.prompt_cache_key = `pauper-${key}`;
+  }
+  return body;
+}
+
+function toWireMessage(message: Message): ChatCompletionMessageParam {
+  return { role: message.role, content: message.content };
+}
+
+function validateCompletion(name: string, completion: ChatCompletion): ChatCompletion {
+  if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
+    throw malformedResponse(name, 'no `choices` array');
+  }
+  return completion;
+}
+
+async function toCompletion<Output>(
+  schema: OutputSchema<Output> | undefined,
+  choice: ChatCompletion.Choice,
+): Promise<Completion<Output>> {
+  const text = choice.message?.content ?? '';
+  const logprob = meanLogprob(choice.logprobs?.content ?? null);
+  const refusal = choice.message?.refusal;
+  const base = {
+    text,
+    ...(choice.finish_reason ? { finishReason: choice.finish_reason } : {}),
+    ...(logprob === undefined ? {} : { logprob }),
+  };
+  // A refusal is a failed sample even when it carries partial text; the text stays for the journal.
+  if (typeof refusal === 'string' && refusal !== '') return { ...base, error: `The model refused: ${refusal}` };
+  return { ...base, ...(await parseCompletion(schema, text)) };
+}
+
+function meanLogprob(tokens: readonly { logprob: number }[] | null): number | undefined {
+  if (tokens === null || tokens.length === 0) return undefined;
+  return tokens.reduce((sum, token) => sum + token.logprob, 0) / tokens.length;
+}
+
+/**
+ * Usage of one Chat Completions response; `prompt_tokens` already includes cached
+ * tokens. A response without `usage` counts one request and no tokens.
+ */
+export function usageOf(completion: Pick<ChatCompletion, 'usage'>): Usage {
+  const usage = completion.usage;
+  if (usage === undefined || usage === null) return { ...zeroUsage, requests: 1 };
+  return {
+    requests: 1,
+    inputTokens: usage.prompt_tokens ?? 0,
+    cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
+    outputTokens: usage.completion_tokens ?? 0,
+    reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
