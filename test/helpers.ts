@@ -1,5 +1,5 @@
 import type { Completion, Example, Provider, SampleOptions, SampleRequest, Usage } from 'pauper';
-import { addUsage, sample, zeroUsage } from 'pauper';
+import { addUsage, fromFunction, sample, zeroUsage } from 'pauper';
 
 /** A scored trajectory with only the fields a test cares about set. */
 export function example(
@@ -61,4 +61,18 @@ export async function sampleMany<Parsed>(
   const costs = sampled.map((entry) => entry.costUsd);
   const costUsd = costs.includes(null) ? null : costs.reduce<number>((sum, cost) => sum + (cost ?? 0), 0);
   return { completions, usage: addUsage(...sampled.map((entry) => entry.usage)), costUsd, warnings, failures };
+}
+
+/** A function provider that answers after `delayMs` and records the most requests it ever had in flight. */
+export function inFlightProbe(delayMs: number, answer = 'x'): { readonly provider: Provider; readonly peak: () => number } {
+  let inFlight = 0;
+  let peak = 0;
+  const provider = fromFunction(async () => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    inFlight--;
+    return answer;
+  });
+  return { provider, peak: () => peak };
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { inFlightProbe } from '../helpers.js';
 import { bestOfN, ConfigError, evaluate, fromFunction, iterate, JournalMismatchError, memoryCache, readJournal } from 'pauper';
 
 let directory: string;
@@ -68,17 +69,9 @@ describe('evaluate and bestOfN on the run machinery', () => {
   });
 
   it('evaluate holds every request to its concurrency limit', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const provider = fromFunction(async () => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight--;
-      return 'x';
-    });
+    const { provider, peak } = inFlightProbe(5);
     await evaluate({ provider, tasks: ['a', 'b', 'c'], reward, samples: 4, concurrency: 2 });
-    expect(peak).toBe(2);
+    expect(peak()).toBe(2);
   });
 
   it('bestOfN answers a repeated call from the response cache without a request', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IterationResult, RunEvent, SampleRequest } from 'pauper';
 import { fromFunction, inContextLearner, iterate, scripted, TooManyErrorsError, topK } from 'pauper';
+import { inFlightProbe } from '../helpers.js';
 
 const lastUser = (request: SampleRequest): string =>
   [...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '';
@@ -201,15 +202,7 @@ describe('iterate: the loop', () => {
   });
 
   it('never exceeds the concurrency limit', async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const provider = fromFunction(async () => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      inFlight--;
-      return 'ok';
-    });
+    const { provider, peak } = inFlightProbe(2, 'ok');
     await iterate({
       provider,
       tasks: Array.from({ length: 6 }, (_, i) => `t${i}`),
@@ -219,7 +212,7 @@ describe('iterate: the loop', () => {
       iterations: 1,
       concurrency: 3,
     });
-    expect(maxInFlight).toBe(3);
+    expect(peak()).toBe(3);
   });
 
   it('holds reward function calls to rewardConcurrency', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Provider, RunEvent, Warning } from 'pauper';
 import { fromFunction, iterate, sample, scripted } from 'pauper';
 import { createSamplerState } from '../../src/run/control.js';
+import { inFlightProbe } from '../helpers.js';
 import { createLimiter } from '../../src/run/limit.js';
 import { splitUsage } from '../../src/stages/sample.js';
 
@@ -79,17 +80,9 @@ describe('sample', () => {
   });
 
   it('holds requests to the limiter', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const provider = fromFunction(async () => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight--;
-      return 'x';
-    });
+    const { provider, peak } = inFlightProbe(5);
     await sample(provider, request, { n: 10, limit: createLimiter(2) });
-    expect(peak).toBe(2);
+    expect(peak()).toBe(2);
   });
 });
 
