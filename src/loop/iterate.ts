@@ -5,7 +5,7 @@ import { createRng, deriveSeed } from '../core/random.js';
 import type { IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
 import type { Example, Split, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
-import { addUsage } from '../core/usage.js';
+import { addUsage, sumUsage } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import { collect } from '../stages/collect.js';
@@ -103,7 +103,7 @@ async function* loop<Task, Output, Info>(
     best: state.best,
     examples: state.kept,
     trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
-    usage: addUsage(...state.iterations.map((iteration) => iteration.usage)),
+    usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
     costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
@@ -143,6 +143,7 @@ async function runIteration<Task, Output, Info>(
     if (trajectories.length === 0) return undefined;
   }
   const fresh = scoredOnly(train.trajectories);
+  warnNothingScored(control, train.trajectories, iteration);
   state.kept = resolved.select(selectionPool(resolved.pool, state.kept, fresh), {
     iteration,
     rng: createRng(deriveSeed(resolved.settings.seed, 'select', iteration)),
@@ -159,6 +160,22 @@ async function runIteration<Task, Output, Info>(
     costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
     wallTimeMs: performance.now() - started,
   };
+}
+
+/** Every training sample of an iteration failed: say so, with the first reason, so a broken scorer is not a quiet run. */
+function warnNothingScored<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  trajectories: readonly Trajectory<Task, Output, Info>[],
+  iteration: number,
+): void {
+  const first = trajectories[0];
+  if (first === undefined || trajectories.some((trajectory) => trajectory.ok)) return;
+  const reason = first.ok ? '' : ` First failure (${first.failure.stage}): ${first.failure.message}`;
+  control.emit({
+    type: 'warning',
+    code: 'nothing-scored',
+    message: `No training sample of iteration ${iteration} was scored: all ${trajectories.length} failed.${reason}`,
+  });
 }
 
 /** A resumed run whose examples changed from the journal's sampled those samples again: say so. */

@@ -3,7 +3,7 @@ import type { Message } from '../core/messages.js';
 import { createRng, deriveSeed } from '../core/random.js';
 import type { Step, Trajectory } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
-import { addUsage, zeroUsage } from '../core/usage.js';
+import { sumUsage } from '../core/usage.js';
 import { fromCache, keyOf, readCached, storeCached } from '../run/cache-lookups.js';
 import type { RunControl } from '../run/control.js';
 import { CacheMissError } from '../run/response-cache.js';
@@ -46,7 +46,7 @@ export async function playEpisode<Task, Output, Info>(
     turns,
     text,
     steps,
-    usage: addUsage(zeroUsage, ...usages),
+    usage: sumUsage(usages),
     costUsd: sumCost(costs),
     latencyMs: latencyMs(),
     seed: episodeSeed,

@@ -40,10 +40,13 @@ export function checkRewardValue<Info>(value: RewardValue<Info>, sample: unknown
   );
 }
 
+/** What a reward function returned, shown as it was: `NaN`, `string "abc"`, `{ score: string "1" }`. */
 function describeReward(value: unknown): string {
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && 'score' in value) return `{ score: ${String(value.score)} }`;
-  return value === undefined ? 'undefined' : typeof value;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === 'object' && value !== null && 'score' in value) return `{ score: ${describeReward(value.score)} }`;
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object without a numeric `score`';
+  return value === undefined || value === null ? String(value) : `${typeof value} ${String(value)}`;
 }
 
 /**

@@ -398,3 +398,33 @@ describe('Run as a promise', () => {
     expect(result.iterations).toHaveLength(1);
   });
 });
+
+describe('a reward function that never returns a number', () => {
+  it('is not a quiet run: each failure shows what was returned, and each iteration warns that nothing was scored', async () => {
+    const events: RunEvent<string>[] = [];
+    const run = await iterate({
+      provider: scripted(['x']),
+      tasks: ['t'],
+      reward: () => 'abc' as unknown as number,
+      samples: 2,
+      iterations: 1,
+      maxErrors: 10,
+      onEvent: (event) => events.push(event),
+    });
+    const failure = run.trajectories[0];
+    expect(failure?.ok === false && failure.failure.message).toBe(
+      'The reward function returned string "abc"; return a finite number or { score: number, info }.',
+    );
+    const warnings = events.flatMap((event) => (event.type === 'warning' ? [event] : []));
+    expect(warnings.map((warning) => warning.code)).toEqual(['nothing-scored', 'nothing-scored']);
+    expect(warnings[0]?.message).toMatch(/No training sample of iteration 0 was scored: all 2 failed\. First failure \(reward\): The reward function returned string "abc"/);
+  });
+
+  it('names NaN and undefined as they are', async () => {
+    for (const [value, shown] of [[Number.NaN, 'NaN'], [undefined, 'undefined'], [{ score: '1' }, '{ score: string "1" }']] as const) {
+      const run = await iterate({ provider: scripted(['x']), tasks: ['t'], reward: () => value as unknown as number, samples: 1, iterations: 0 });
+      const failure = run.trajectories[0];
+      expect(failure?.ok === false && failure.failure.message).toBe(`The reward function returned ${shown}; return a finite number or { score: number, info }.`);
+    }
+  });
+});
