@@ -4,6 +4,7 @@ import type { CollectSettings } from '../stages/task.js';
 import type { RunCache } from '../run/response-cache.js';
 import type { RewardFunction, RolloutFunction } from '../core/reward.js';
 import { ConfigError } from '../core/errors.js';
+import { checkOptionNames } from './option-names.js';
 import type { EventListener } from '../run/events.js';
 import type { Folder } from '../stages/fold.js';
 import type { PromptBuilder, TaskRenderer } from '../stages/prompt.js';
@@ -83,6 +84,39 @@ export interface RunOptions<Task, Output = string, Info = undefined> {
   readonly budget?: Budget;
 }
 
+/** Every option `RunOptions` has, listed at run time so that a misspelled one is caught. */
+export const runOptionNames = [
+  'provider',
+  'reward',
+  'rollout',
+  'schema',
+  'system',
+  'render',
+  'fold',
+  'prompt',
+  'samples',
+  'temperature',
+  'maxOutputTokens',
+  'taskId',
+  'excludeOwnTask',
+  'concurrency',
+  'seed',
+  'signal',
+  'rewardConcurrency',
+  'maxErrors',
+  'onEvent',
+  'cache',
+  'replay',
+  'journal',
+  'resume',
+  'budget',
+] as const satisfies readonly (keyof RunOptions<unknown>)[];
+
+// Fails to compile when RunOptions gains an option this list lacks.
+type Unlisted = Exclude<keyof RunOptions<unknown>, (typeof runOptionNames)[number]>;
+const complete: [Unlisted] extends [never] ? true : Unlisted = true;
+void complete;
+
 /** The defaults, filled in one place. */
 export const runDefaults = {
   samples: 4,
@@ -110,8 +144,10 @@ export interface ResolvedRunOptions<Task, Output, Info> {
 /** Validates sampling options (throwing `ConfigError` naming the option) and fills in defaults. */
 export function resolveRunOptions<Task, Output, Info>(
   options: RunOptions<Task, Output, Info>,
+  entry: { readonly name: string; readonly options: readonly string[] },
 ): ResolvedRunOptions<Task, Output, Info> {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
+  checkOptionNames(entry.name, options, [...runOptionNames, ...entry.options]);
   checkCallbacks(options);
   const samples = integer('samples', options.samples ?? runDefaults.samples, 1);
   const temperature = options.temperature;

@@ -17,8 +17,9 @@ import { Run } from './run.js';
 /**
  * The loop: sample every task N times, score each sample, keep the best,
  * fold them into the next iteration's prompts, repeat. Options are validated
- * at once (a `ConfigError` names the bad option); work starts when the
- * returned `Run` is awaited or iterated.
+ * at once; a bad one makes the returned `Run` reject with a `ConfigError` naming
+ * it (so `await`, `.catch` and `for await` all see it), before any request.
+ * Work starts when the `Run` is awaited or iterated.
  *
  * @example
  * const run = await iterate({
@@ -33,11 +34,22 @@ import { Run } from './run.js';
 export function iterate<Task, Output = string, Info = undefined>(
   options: IterateOptions<Task, Output, Info>,
 ): Run<Task, Output, Info> {
-  const resolved = resolveIterate(options);
+  let resolved: ResolvedIterate<Task, Output, Info>;
+  try {
+    resolved = resolveIterate(options);
+  } catch (error) {
+    return new Run(refused<Task, Output, Info>(error), () => {});
+  }
   // Breaking out of a `for await` stops the run through this signal, as a user abort would.
   const stop = new AbortController();
   const signal = resolved.signal === undefined ? stop.signal : AbortSignal.any([resolved.signal, stop.signal]);
   return new Run(loop({ ...resolved, signal }), (reason) => stop.abort(reason));
+}
+
+/** A loop that never starts: its options were refused. */
+
+async function* refused<Task, Output, Info>(error: unknown): AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>> {
+  throw error;
 }
 
 /** What the loop carries from one iteration to the next. */

@@ -20,14 +20,18 @@ describe('journal: opening for a run', () => {
     await expect(iterate(options(deterministic(), { journal: path, iterations: 0 }))).rejects.toThrow(/resume: true/);
   });
 
-  it('rejects resume without a journal path up front', () => {
-    expect(() => iterate(options(deterministic(), { resume: true }))).toThrow(/`resume`/);
+  it('rejects resume without a journal path up front, through the Run', async () => {
+    const provider = deterministic();
+    await expect(iterate(options(provider, { resume: true }))).rejects.toThrow(/`resume`/);
+    expect(provider.calls).toHaveLength(0);
   });
 
-  it('rejects tasks a journal cannot hold up front, from iterate() itself', () => {
-    const call = () => iterate({ provider: deterministic(), tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });
-    expect(call).toThrow(ConfigError);
-    expect(call).toThrow(/JSON-serialisable tasks/);
+  it('rejects tasks a journal cannot hold up front, from iterate() itself', async () => {
+    const provider = deterministic();
+    const call = () => iterate({ provider, tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });
+    await expect(call()).rejects.toThrow(ConfigError);
+    await expect(call()).rejects.toThrow(/JSON-serialisable tasks/);
+    expect(provider.calls).toHaveLength(0);
   });
 
   it('names the task counts when resuming with other tasks', async () => {
