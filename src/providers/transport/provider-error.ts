@@ -1,6 +1,6 @@
 import { ProviderError } from '../../core/errors.js';
 import { apiMessageOf, codeOf, errorMessage, errorName, headersOf, statusOf } from './error-fields.js';
-import { redact, scrubCause } from './redact.js';
+import { redact, redactHeaders, scrubCause } from './redact.js';
 import { shouldRetryHeader } from './retry.js';
 
 /** Context of `toProviderError`. */
@@ -26,7 +26,7 @@ export function toProviderError(error: unknown, context: ProviderErrorContext): 
   if (error instanceof ProviderError) {
     return new ProviderError(message, {
       ...(error.status === undefined ? {} : { status: error.status }),
-      headers: error.headers,
+      headers: redactHeaders(error.headers, secrets),
       isRetryable: error.isRetryable,
       provider: error.provider,
       ...(error.cause === undefined ? {} : { cause: scrubCause(error.cause, secrets) }),
@@ -79,7 +79,7 @@ function httpError(
         : 'The server asked not to retry it (x-should-retry: false); not retried.';
   return new ProviderError(`${provider} returned HTTP ${status}: ${detail}. ${advice}`, {
     status,
-    headers,
+    headers: redactHeaders(headers, secrets),
     isRetryable,
     provider,
     cause,
