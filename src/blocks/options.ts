@@ -60,6 +60,12 @@ export interface RunOptions<Task, Output = string, Info = undefined> {
   readonly signal?: AbortSignal;
   /** Most reward function calls in flight at once (for scorers that run code in a sandbox or call a judge model). @default Infinity */
   readonly rewardConcurrency?: number;
+  /**
+   * Milliseconds one reward function call, or one whole rollout, may take; past it the sample
+   * fails with a reason saying so, and the call is abandoned. An abort ends the run at once either way.
+   * @default no limit
+   */
+  readonly rewardTimeout?: number;
   /** Failed samples tolerated before the run stops with `TooManyErrorsError`. @default 25 */
   readonly maxErrors?: number;
   /** Receives progress events (see `RunEvent`). @default none */
@@ -103,6 +109,7 @@ export const runOptionNames = [
   'seed',
   'signal',
   'rewardConcurrency',
+  'rewardTimeout',
   'maxErrors',
   'onEvent',
   'cache',
@@ -157,6 +164,10 @@ export function resolveRunOptions<Task, Output, Info>(
   const maxOutputTokens = options.maxOutputTokens === undefined ? undefined : integer('maxOutputTokens', options.maxOutputTokens, 1);
   const seed = options.seed ?? runDefaults.seed;
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new ConfigError('seed', seed, 'an integer from 0 to 2^32 - 1');
+  const rewardTimeout = options.rewardTimeout;
+  if (rewardTimeout !== undefined && (typeof rewardTimeout !== 'number' || !(rewardTimeout > 0))) {
+    throw new ConfigError('rewardTimeout', rewardTimeout, 'a positive number of milliseconds');
+  }
   const excludeOwnTask = options.excludeOwnTask ?? runDefaults.excludeOwnTask;
   if (typeof excludeOwnTask !== 'boolean') throw new ConfigError('excludeOwnTask', excludeOwnTask, 'true or false');
   const userTaskId = options.taskId;
@@ -182,6 +193,7 @@ export function resolveRunOptions<Task, Output, Info>(
       maxOutputTokens,
       taskId,
       excludeOwnTask,
+      rewardTimeout,
       seed: seed >>> 0,
     },
     ...resolveMechanics(options, maxOutputTokens),

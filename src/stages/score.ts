@@ -1,4 +1,5 @@
 import { messageOf, RewardError } from '../core/errors.js';
+import { within } from '../core/wait.js';
 import { parseOutput } from '../core/schema.js';
 import type { RewardContext, RewardFunction, RewardValue, Sample, Score } from '../core/reward.js';
 import type { Trajectory } from '../core/trajectory.js';
@@ -16,12 +17,19 @@ export async function score<Task, Output, Info>(
   reward: RewardFunction<Task, Output, Info>,
   sample: Sample<Task, Output>,
   context: RewardContext<Task>,
+  options: { readonly timeout?: number | undefined } = {},
 ): Promise<Score<Info>> {
   let value: RewardValue<Info>;
+  const timedOut = new RewardError(
+    `The reward function did not settle within ${options.timeout} ms (\`rewardTimeout\`); it was abandoned.`,
+    sample.text,
+  );
   try {
-    value = await reward(sample, context);
+    // Raced against the signal: a reward that never settles cannot hold up an aborted run.
+    value = await within(() => Promise.resolve(reward(sample, context)), context.signal, options.timeout, () => timedOut);
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
+    if (error === timedOut) throw error;
     throw new RewardError(`The reward function threw: ${messageOf(error)}`, sample.text, { cause: error });
   }
   return checkRewardValue(value, sample.text);
@@ -85,7 +93,9 @@ export async function scoreCompletion<Task, Output, Info>(
   let result: Score<Info>;
   try {
     const sampleValue: Sample<Task, Output> = { task: base.task, text, output, turns: common.turns };
-    result = await control.rewardLimit(() => score(reward, sampleValue, rewardContext(control.signal, base, index)));
+    result = await control.rewardLimit(() =>
+      score(reward, sampleValue, rewardContext(control.signal, base, index), { timeout: settings.rewardTimeout }),
+    );
   } catch (error) {
     control.signal.throwIfAborted();
     return failed(common, 'reward', error);

@@ -428,3 +428,33 @@ describe('a reward function that never returns a number', () => {
     }
   });
 });
+
+describe('a reward or rollout that never settles', () => {
+  const never = () => new Promise<number>(() => {});
+
+  it('fails its sample after rewardTimeout, saying so, and the run goes on', async () => {
+    const run = await iterate({ provider: scripted(['x']), tasks: ['t'], reward: never, samples: 2, iterations: 0, rewardTimeout: 30 });
+    expect(run.trajectories.map((trajectory) => !trajectory.ok && trajectory.failure.stage)).toEqual(['reward', 'reward']);
+    const failure = run.trajectories[0];
+    expect(failure?.ok === false && failure.failure.message).toBe('The reward function did not settle within 30 ms (`rewardTimeout`); it was abandoned.');
+  });
+
+  it('a rollout past rewardTimeout is a failed episode at the rollout stage', async () => {
+    const run = await iterate({ provider: scripted(['x']), tasks: ['t'], rollout: never, samples: 1, iterations: 0, rewardTimeout: 30 });
+    const failure = run.trajectories[0];
+    expect(failure?.ok === false && [failure.failure.stage, failure.failure.message]).toEqual([
+      'rollout',
+      'The rollout did not settle within 30 ms (`rewardTimeout`); it was abandoned.',
+    ]);
+  });
+
+  it('an abort ends the run at once even while rewards hang, with no rewardTimeout', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    const started = performance.now();
+    const run = iterate({ provider: scripted(['x']), tasks: ['a', 'b'], reward: never, samples: 4, iterations: 3, signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(run).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});

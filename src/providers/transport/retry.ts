@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { ProviderError } from '../../core/errors.js';
 import type { Rng } from '../../core/random.js';
-import { wait } from './wait.js';
+import { wait } from '../../core/wait.js';
 
 /** How one request is retried; `createTransport` fills these from its validated options. */
 export interface RetryOptions {
