@@ -38,7 +38,7 @@ export interface BestOfN<Task, Output = string, Info = undefined> {
 export async function bestOfN<Task, Output = string, Info = undefined>(
   options: BestOfNOptions<Task, Output, Info>,
 ): Promise<BestOfN<Task, Output, Info>> {
-  const resolved = resolveRunOptions(options);
+  const resolved = resolveRunOptions(options, { name: 'bestOfN()', options: ['task', 'examples', 'iteration'] });
   const iteration = integer('iteration', options.iteration ?? 0, 0);
   const examples = options.examples ?? [];
   const scope = { entry: 'bestOfN', tasks: [options.task], split: 'train', examples, iteration } as const;

@@ -36,7 +36,7 @@ export interface Evaluation<Task, Output = string, Info = undefined> {
 export async function evaluate<Task, Output = string, Info = undefined>(
   options: EvaluateOptions<Task, Output, Info>,
 ): Promise<Evaluation<Task, Output, Info>> {
-  const resolved = resolveRunOptions(options);
+  const resolved = resolveRunOptions(options, { name: 'evaluate()', options: ['tasks', 'examples', 'iteration'] });
   const tasks = taskList('tasks', options.tasks, false);
   const iteration = integer('iteration', options.iteration ?? 0, 0);
   const examples = options.examples ?? [];

@@ -4,6 +4,7 @@ import type { CollectSettings } from '../stages/task.js';
 import type { RunCache } from '../run/response-cache.js';
 import type { RewardFunction, RolloutFunction } from '../core/reward.js';
 import { ConfigError } from '../core/errors.js';
+import { checkOptionNames } from './option-names.js';
 import type { EventListener } from '../run/events.js';
 import type { Folder } from '../stages/fold.js';
 import type { PromptBuilder, TaskRenderer } from '../stages/prompt.js';
@@ -59,6 +60,12 @@ export interface RunOptions<Task, Output = string, Info = undefined> {
   readonly signal?: AbortSignal;
   /** Most reward function calls in flight at once (for scorers that run code in a sandbox or call a judge model). @default Infinity */
   readonly rewardConcurrency?: number;
+  /**
+   * Milliseconds one reward function call, or one whole rollout, may take; past it the sample
+   * fails with a reason saying so, and the call is abandoned. An abort ends the run at once either way.
+   * @default no limit
+   */
+  readonly rewardTimeout?: number;
   /** Failed samples tolerated before the run stops with `TooManyErrorsError`. @default 25 */
   readonly maxErrors?: number;
   /** Receives progress events (see `RunEvent`). @default none */
@@ -82,6 +89,40 @@ export interface RunOptions<Task, Output = string, Info = undefined> {
   /** Limits on the run's cost, samples and tokens; when the next request could cross one, the run ends early. @default no limits */
   readonly budget?: Budget;
 }
+
+/** Every option `RunOptions` has, listed at run time so that a misspelled one is caught. */
+export const runOptionNames = [
+  'provider',
+  'reward',
+  'rollout',
+  'schema',
+  'system',
+  'render',
+  'fold',
+  'prompt',
+  'samples',
+  'temperature',
+  'maxOutputTokens',
+  'taskId',
+  'excludeOwnTask',
+  'concurrency',
+  'seed',
+  'signal',
+  'rewardConcurrency',
+  'rewardTimeout',
+  'maxErrors',
+  'onEvent',
+  'cache',
+  'replay',
+  'journal',
+  'resume',
+  'budget',
+] as const satisfies readonly (keyof RunOptions<unknown>)[];
+
+// Fails to compile when RunOptions gains an option this list lacks.
+type Unlisted = Exclude<keyof RunOptions<unknown>, (typeof runOptionNames)[number]>;
+const complete: [Unlisted] extends [never] ? true : Unlisted = true;
+void complete;
 
 /** The defaults, filled in one place. */
 export const runDefaults = {
@@ -110,8 +151,10 @@ export interface ResolvedRunOptions<Task, Output, Info> {
 /** Validates sampling options (throwing `ConfigError` naming the option) and fills in defaults. */
 export function resolveRunOptions<Task, Output, Info>(
   options: RunOptions<Task, Output, Info>,
+  entry: { readonly name: string; readonly options: readonly string[] },
 ): ResolvedRunOptions<Task, Output, Info> {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
+  checkOptionNames(entry.name, options, [...runOptionNames, ...entry.options]);
   checkCallbacks(options);
   const samples = integer('samples', options.samples ?? runDefaults.samples, 1);
   const temperature = options.temperature;
@@ -121,6 +164,10 @@ export function resolveRunOptions<Task, Output, Info>(
   const maxOutputTokens = options.maxOutputTokens === undefined ? undefined : integer('maxOutputTokens', options.maxOutputTokens, 1);
   const seed = options.seed ?? runDefaults.seed;
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new ConfigError('seed', seed, 'an integer from 0 to 2^32 - 1');
+  const rewardTimeout = options.rewardTimeout;
+  if (rewardTimeout !== undefined && (typeof rewardTimeout !== 'number' || !(rewardTimeout > 0))) {
+    throw new ConfigError('rewardTimeout', rewardTimeout, 'a positive number of milliseconds');
+  }
   const excludeOwnTask = options.excludeOwnTask ?? runDefaults.excludeOwnTask;
   if (typeof excludeOwnTask !== 'boolean') throw new ConfigError('excludeOwnTask', excludeOwnTask, 'true or false');
   const userTaskId = options.taskId;
@@ -146,6 +193,7 @@ export function resolveRunOptions<Task, Output, Info>(
       maxOutputTokens,
       taskId,
       excludeOwnTask,
+      rewardTimeout,
       seed: seed >>> 0,
     },
     ...resolveMechanics(options, maxOutputTokens),

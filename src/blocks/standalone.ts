@@ -3,7 +3,7 @@ import { contentHash } from '../core/fingerprint.js';
 import { sumCost } from '../core/pricing.js';
 import type { ResumeCounts, StopReason } from '../core/results.js';
 import type { Example, Split, Trajectory } from '../core/trajectory.js';
-import { addUsage } from '../core/usage.js';
+import { sumUsage } from '../core/usage.js';
 import type { JournalRunConfig } from '../journal/open.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
@@ -55,7 +55,7 @@ export async function runStandalone<Task, Output, Info>(
       best: undefined,
       examples: scope.examples,
       trajectories,
-      usage: addUsage(...trajectories.map((trajectory) => trajectory.usage)),
+      usage: sumUsage(trajectories.map((trajectory) => trajectory.usage)),
       costUsd: sumCost(trajectories.map((trajectory) => trajectory.costUsd)),
       wallTimeMs: performance.now() - started,
       seed: resolved.settings.seed,

@@ -1,7 +1,7 @@
 import { sumCost } from '../core/pricing.js';
 import type { RewardStats, SplitStats } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
-import { addUsage } from '../core/usage.js';
+import { sumUsage } from '../core/usage.js';
 
 
 
@@ -29,7 +29,7 @@ export function splitStats(
 ): SplitStats {
   return {
     ...rewardStats(trajectories),
-    usage: addUsage(...trajectories.map((trajectory) => trajectory.usage)),
+    usage: sumUsage(trajectories.map((trajectory) => trajectory.usage)),
     costUsd: sumCost(trajectories.map((trajectory) => trajectory.costUsd)),
     wallTimeMs,
   };

@@ -1,4 +1,4 @@
-import { mkdir, truncate } from 'node:fs/promises';
+import { appendFile, mkdir, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { contentHash, stableJson } from '../core/fingerprint.js';
@@ -6,7 +6,7 @@ import type { Message } from '../core/messages.js';
 import type { IterationResult, RunResult } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
-import { JournalMismatchError } from './errors.js';
+import { JournalError, JournalMismatchError } from './errors.js';
 import type { JournalDifference } from './errors.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
@@ -86,7 +86,7 @@ export async function openJournal(
 ): Promise<OpenJournal> {
   const loaded = await loadJournal(path).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw error instanceof JournalError ? error : unusable(path, error);
   });
   const writer = createWriter(path, options.onWarning);
   const warnings = [...(loaded?.journal.warnings ?? [])];
@@ -103,8 +103,14 @@ export async function openJournal(
 
 /** Starts a journal afresh: no file, or one a crash left before its first complete line. */
 async function startJournal(path: string, loaded: LoadedJournal | undefined, config: JournalRunConfig, writer: JournalWriter): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  if (loaded !== undefined) await truncate(path, 0);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    // Written before the run pays for its first request: a path that cannot hold a journal fails now.
+    if (loaded !== undefined) await truncate(path, 0);
+    else await appendFile(path, '');
+  } catch (error) {
+    throw unusable(path, error);
+  }
   writer.write({
     v: journalVersion,
     type: 'run-start',
@@ -225,4 +231,11 @@ function diff(journal: Readonly<Record<string, unknown>>, current: Readonly<Reco
   return fields
     .filter((field) => stableJson(journal[field]) !== stableJson(current[field]))
     .map((field) => ({ field, journal: journal[field], current: current[field] }));
+}
+
+/** The journal's path cannot be read or written (a directory, a parent that is a file, no permission). */
+function unusable(path: string, error: unknown): JournalError {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent of it is a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error instanceof Error ? error.message : String(error));
+  return new JournalError(path, undefined, `cannot be used as a journal: ${why}. Give \`journal\` a file path in a directory you can write to.`, { cause: error });
 }

@@ -53,7 +53,7 @@ export interface Estimate {
  * const { requests, costUsd } = estimate({ provider, tasks, reward, samples: 8, iterations: 4, maxOutputTokens: 200 });
  */
 export function estimate<Task, Output = string, Info = undefined>(options: EstimateOptions<Task, Output, Info>): Estimate {
-  const resolved = resolveIterate(options);
+  const resolved = resolveIterate(options, { name: 'estimate()', options: ['outputTokens', 'examplesPerPrompt', 'turnsPerEpisode'] });
   const { settings } = resolved;
   const assumptions: string[] = [];
   const { expected, ceiling } = completionTokens(settings.maxOutputTokens, options.outputTokens, assumptions);

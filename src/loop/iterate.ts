@@ -5,7 +5,7 @@ import { createRng, deriveSeed } from '../core/random.js';
 import type { IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
 import type { Example, Split, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
-import { addUsage } from '../core/usage.js';
+import { addUsage, sumUsage } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import { collect } from '../stages/collect.js';
@@ -17,8 +17,9 @@ import { Run } from './run.js';
 /**
  * The loop: sample every task N times, score each sample, keep the best,
  * fold them into the next iteration's prompts, repeat. Options are validated
- * at once (a `ConfigError` names the bad option); work starts when the
- * returned `Run` is awaited or iterated.
+ * at once; a bad one makes the returned `Run` reject with a `ConfigError` naming
+ * it (so `await`, `.catch` and `for await` all see it), before any request.
+ * Work starts when the `Run` is awaited or iterated.
  *
  * @example
  * const run = await iterate({
@@ -33,11 +34,22 @@ import { Run } from './run.js';
 export function iterate<Task, Output = string, Info = undefined>(
   options: IterateOptions<Task, Output, Info>,
 ): Run<Task, Output, Info> {
-  const resolved = resolveIterate(options);
+  let resolved: ResolvedIterate<Task, Output, Info>;
+  try {
+    resolved = resolveIterate(options);
+  } catch (error) {
+    return new Run(refused<Task, Output, Info>(error), () => {});
+  }
   // Breaking out of a `for await` stops the run through this signal, as a user abort would.
   const stop = new AbortController();
   const signal = resolved.signal === undefined ? stop.signal : AbortSignal.any([resolved.signal, stop.signal]);
   return new Run(loop({ ...resolved, signal }), (reason) => stop.abort(reason));
+}
+
+/** A loop that never starts: its options were refused. */
+
+async function* refused<Task, Output, Info>(error: unknown): AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>> {
+  throw error;
 }
 
 /** What the loop carries from one iteration to the next. */
@@ -103,7 +115,7 @@ async function* loop<Task, Output, Info>(
     best: state.best,
     examples: state.kept,
     trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
-    usage: addUsage(...state.iterations.map((iteration) => iteration.usage)),
+    usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
     costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
@@ -143,6 +155,7 @@ async function runIteration<Task, Output, Info>(
     if (trajectories.length === 0) return undefined;
   }
   const fresh = scoredOnly(train.trajectories);
+  warnNothingScored(control, train.trajectories, iteration);
   state.kept = resolved.select(selectionPool(resolved.pool, state.kept, fresh), {
     iteration,
     rng: createRng(deriveSeed(resolved.settings.seed, 'select', iteration)),
@@ -159,6 +172,22 @@ async function runIteration<Task, Output, Info>(
     costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
     wallTimeMs: performance.now() - started,
   };
+}
+
+/** Every training sample of an iteration failed: say so, with the first reason, so a broken scorer is not a quiet run. */
+function warnNothingScored<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  trajectories: readonly Trajectory<Task, Output, Info>[],
+  iteration: number,
+): void {
+  const first = trajectories[0];
+  if (first === undefined || trajectories.some((trajectory) => trajectory.ok)) return;
+  const reason = first.ok ? '' : ` First failure (${first.failure.stage}): ${first.failure.message}`;
+  control.emit({
+    type: 'warning',
+    code: 'nothing-scored',
+    message: `No training sample of iteration ${iteration} was scored: all ${trajectories.length} failed.${reason}`,
+  });
 }
 
 /** A resumed run whose examples changed from the journal's sampled those samples again: say so. */

@@ -25,6 +25,9 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   readonly patience?: number;
 }
 
+/** The options `iterate` takes beside `RunOptions`. */
+const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
+
 /** The defaults of the loop's shape. */
 export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
 
@@ -41,8 +44,11 @@ export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOpt
 }
 
 /** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
-export function resolveIterate<Task, Output, Info>(options: IterateOptions<Task, Output, Info>): ResolvedIterate<Task, Output, Info> {
-  const sampling = resolveRunOptions(options);
+export function resolveIterate<Task, Output, Info>(
+  options: IterateOptions<Task, Output, Info>,
+  entry: { readonly name: string; readonly options: readonly string[] } = { name: 'iterate()', options: [] },
+): ResolvedIterate<Task, Output, Info> {
+  const sampling = resolveRunOptions(options, { name: entry.name, options: [...iterateOptionNames, ...entry.options] });
   const tasks = taskList('tasks', options.tasks, false);
   const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, true);
   const iterations = integer('iterations', options.iterations ?? iterateDefaults.iterations, 0);

@@ -1,4 +1,4 @@
-import { raceAbort } from './transport/wait.js';
+import { raceAbort } from '../core/wait.js';
 
 /**
  * Anthropic makes a prompt-cache entry readable only once the response that

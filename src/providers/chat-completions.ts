@@ -4,6 +4,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { ProviderError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import { costOf, type PriceTable } from '../core/pricing.js';
 import { hash32 } from '../core/random.js';
@@ -159,6 +160,13 @@ function toWireMessage(message: Message): ChatCompletionMessageParam {
 function validateCompletion(name: string, completion: ChatCompletion): ChatCompletion {
   if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
     throw malformedResponse(name, 'no `choices` array');
+  }
+  if (completion.choices.length === 0) {
+    // Not a short answer to top up: asking again would likely pay for the same nothing.
+    throw new ProviderError(
+      `${name} answered with no choices (\`choices: []\`). Check that the model is served and that the request is one it accepts; not retried.`,
+      { provider: name, isRetryable: false },
+    );
   }
   return completion;
 }

@@ -2,7 +2,7 @@ import { ConfigError } from '../core/errors.js';
 import { mergePrices, type PriceTable } from '../core/pricing.js';
 import type { Provider, ProviderCapabilities, SampleRequest } from './spec.js';
 import { estimateTokens } from '../core/tokens.js';
-import { wait } from './transport/wait.js';
+import { wait } from '../core/wait.js';
 
 /** One recorded call to a scripted provider. */
 export interface ScriptedCall {

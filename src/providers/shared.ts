@@ -196,7 +196,7 @@ export function isStrictCompatible(schema: unknown): boolean {
 
 /** A retryable error for a response the SDK accepted but that lacks what we need. */
 export function malformedResponse(provider: string, detail: string): ProviderError {
-  return new ProviderError(`${provider} sent a malformed response: ${detail}; retried automatically.`, {
+  return new ProviderError(`${provider} sent a malformed response: ${detail}; retryable.`, {
     provider,
     isRetryable: true,
   });

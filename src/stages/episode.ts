@@ -1,9 +1,10 @@
-import { BudgetExceededError } from '../core/errors.js';
+import { BudgetExceededError, PauperError } from '../core/errors.js';
+import { within } from '../core/wait.js';
 import type { Message } from '../core/messages.js';
 import { createRng, deriveSeed } from '../core/random.js';
 import type { Step, Trajectory } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
-import { addUsage, zeroUsage } from '../core/usage.js';
+import { sumUsage } from '../core/usage.js';
 import { fromCache, keyOf, readCached, storeCached } from '../run/cache-lookups.js';
 import type { RunControl } from '../run/control.js';
 import { CacheMissError } from '../run/response-cache.js';
@@ -33,7 +34,11 @@ export async function playEpisode<Task, Output, Info>(
   let rolloutError: unknown;
   let threw = false;
   try {
-    value = await rollout({ ...rewardContext(control.signal, base, index), act: conversation.act, rng: createRng(episodeSeed) });
+    const context = { ...rewardContext(control.signal, base, index), act: conversation.act, rng: createRng(episodeSeed) };
+    // Raced against the signal: a rollout that never settles cannot hold up an aborted run.
+    value = await within(() => Promise.resolve(rollout(context)), control.signal, settings.rewardTimeout, () =>
+      new PauperError(`The rollout did not settle within ${settings.rewardTimeout} ms (\`rewardTimeout\`); it was abandoned.`),
+    );
   } catch (error) {
     threw = true;
     rolloutError = error;
@@ -46,7 +51,7 @@ export async function playEpisode<Task, Output, Info>(
     turns,
     text,
     steps,
-    usage: addUsage(zeroUsage, ...usages),
+    usage: sumUsage(usages),
     costUsd: sumCost(costs),
     latencyMs: latencyMs(),
     seed: episodeSeed,

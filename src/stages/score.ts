@@ -1,4 +1,5 @@
 import { messageOf, RewardError } from '../core/errors.js';
+import { within } from '../core/wait.js';
 import { parseOutput } from '../core/schema.js';
 import type { RewardContext, RewardFunction, RewardValue, Sample, Score } from '../core/reward.js';
 import type { Trajectory } from '../core/trajectory.js';
@@ -16,12 +17,19 @@ export async function score<Task, Output, Info>(
   reward: RewardFunction<Task, Output, Info>,
   sample: Sample<Task, Output>,
   context: RewardContext<Task>,
+  options: { readonly timeout?: number | undefined } = {},
 ): Promise<Score<Info>> {
   let value: RewardValue<Info>;
+  const timedOut = new RewardError(
+    `The reward function did not settle within ${options.timeout} ms (\`rewardTimeout\`); it was abandoned.`,
+    sample.text,
+  );
   try {
-    value = await reward(sample, context);
+    // Raced against the signal: a reward that never settles cannot hold up an aborted run.
+    value = await within(() => Promise.resolve(reward(sample, context)), context.signal, options.timeout, () => timedOut);
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
+    if (error === timedOut) throw error;
     throw new RewardError(`The reward function threw: ${messageOf(error)}`, sample.text, { cause: error });
   }
   return checkRewardValue(value, sample.text);
@@ -40,10 +48,13 @@ export function checkRewardValue<Info>(value: RewardValue<Info>, sample: unknown
   );
 }
 
+/** What a reward function returned, shown as it was: `NaN`, `string "abc"`, `{ score: string "1" }`. */
 function describeReward(value: unknown): string {
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && 'score' in value) return `{ score: ${String(value.score)} }`;
-  return value === undefined ? 'undefined' : typeof value;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === 'object' && value !== null && 'score' in value) return `{ score: ${describeReward(value.score)} }`;
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object without a numeric `score`';
+  return value === undefined || value === null ? String(value) : `${typeof value} ${String(value)}`;
 }
 
 /**
@@ -82,7 +93,9 @@ export async function scoreCompletion<Task, Output, Info>(
   let result: Score<Info>;
   try {
     const sampleValue: Sample<Task, Output> = { task: base.task, text, output, turns: common.turns };
-    result = await control.rewardLimit(() => score(reward, sampleValue, rewardContext(control.signal, base, index)));
+    result = await control.rewardLimit(() =>
+      score(reward, sampleValue, rewardContext(control.signal, base, index), { timeout: settings.rewardTimeout }),
+    );
   } catch (error) {
     control.signal.throwIfAborted();
     return failed(common, 'reward', error);

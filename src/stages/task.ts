@@ -22,6 +22,8 @@ export interface CollectSettings<Task, Output, Info> {
   readonly maxOutputTokens: number | undefined;
   readonly taskId: (task: Task, index: number, split: Split) => string;
   readonly excludeOwnTask: boolean;
+  /** Milliseconds a reward call or a rollout may take; `undefined`: no limit. */
+  readonly rewardTimeout: number | undefined;
   readonly seed: number;
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, iterate, JournalMismatchError, readJournal } from 'pauper';
+import { ConfigError, iterate, JournalError, JournalMismatchError, readJournal } from 'pauper';
 import { canonical } from '../fixtures/canonical.js';
 import { deterministic, options } from '../fixtures/journal-run.js';
 
@@ -20,14 +20,18 @@ describe('journal: opening for a run', () => {
     await expect(iterate(options(deterministic(), { journal: path, iterations: 0 }))).rejects.toThrow(/resume: true/);
   });
 
-  it('rejects resume without a journal path up front', () => {
-    expect(() => iterate(options(deterministic(), { resume: true }))).toThrow(/`resume`/);
+  it('rejects resume without a journal path up front, through the Run', async () => {
+    const provider = deterministic();
+    await expect(iterate(options(provider, { resume: true }))).rejects.toThrow(/`resume`/);
+    expect(provider.calls).toHaveLength(0);
   });
 
-  it('rejects tasks a journal cannot hold up front, from iterate() itself', () => {
-    const call = () => iterate({ provider: deterministic(), tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });
-    expect(call).toThrow(ConfigError);
-    expect(call).toThrow(/JSON-serialisable tasks/);
+  it('rejects tasks a journal cannot hold up front, from iterate() itself', async () => {
+    const provider = deterministic();
+    const call = () => iterate({ provider, tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });
+    await expect(call()).rejects.toThrow(ConfigError);
+    await expect(call()).rejects.toThrow(/JSON-serialisable tasks/);
+    expect(provider.calls).toHaveLength(0);
   });
 
   it('names the task counts when resuming with other tasks', async () => {
@@ -71,5 +75,24 @@ describe('journal: opening for a run', () => {
     await expect(iterate(options(deterministic(), { journal: path, resume: true, tasks: ['a', 'b', 'd'] }))).rejects.toThrow(
       /tasks: "3 tasks, hash [0-9a-f]+" → "3 tasks, hash [0-9a-f]+"/,
     );
+  });
+});
+
+describe('a journal path that cannot hold a journal', () => {
+  it('is a JournalError naming why, before the first request', async () => {
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    const file = join(directory, 'a-file');
+    await writeFile(file, 'x');
+    await mkdir(join(directory, 'a-directory.jsonl'));
+    for (const [path, why] of [
+      [join(directory, 'a-directory.jsonl'), /cannot be used as a journal: it is a directory/],
+      [join(file, 'journal.jsonl'), /cannot be used as a journal: a parent of it is a file/],
+    ] as const) {
+      const provider = deterministic();
+      const error = await iterate(options(provider, { journal: path, iterations: 0 })).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(JournalError);
+      expect((error as Error).message).toMatch(why);
+      expect(provider.calls).toHaveLength(0);
+    }
   });
 });

@@ -398,3 +398,63 @@ describe('Run as a promise', () => {
     expect(result.iterations).toHaveLength(1);
   });
 });
+
+describe('a reward function that never returns a number', () => {
+  it('is not a quiet run: each failure shows what was returned, and each iteration warns that nothing was scored', async () => {
+    const events: RunEvent<string>[] = [];
+    const run = await iterate({
+      provider: scripted(['x']),
+      tasks: ['t'],
+      reward: () => 'abc' as unknown as number,
+      samples: 2,
+      iterations: 1,
+      maxErrors: 10,
+      onEvent: (event) => events.push(event),
+    });
+    const failure = run.trajectories[0];
+    expect(failure?.ok === false && failure.failure.message).toBe(
+      'The reward function returned string "abc"; return a finite number or { score: number, info }.',
+    );
+    const warnings = events.flatMap((event) => (event.type === 'warning' ? [event] : []));
+    expect(warnings.map((warning) => warning.code)).toEqual(['nothing-scored', 'nothing-scored']);
+    expect(warnings[0]?.message).toMatch(/No training sample of iteration 0 was scored: all 2 failed\. First failure \(reward\): The reward function returned string "abc"/);
+  });
+
+  it('names NaN and undefined as they are', async () => {
+    for (const [value, shown] of [[Number.NaN, 'NaN'], [undefined, 'undefined'], [{ score: '1' }, '{ score: string "1" }']] as const) {
+      const run = await iterate({ provider: scripted(['x']), tasks: ['t'], reward: () => value as unknown as number, samples: 1, iterations: 0 });
+      const failure = run.trajectories[0];
+      expect(failure?.ok === false && failure.failure.message).toBe(`The reward function returned ${shown}; return a finite number or { score: number, info }.`);
+    }
+  });
+});
+
+describe('a reward or rollout that never settles', () => {
+  const never = () => new Promise<number>(() => {});
+
+  it('fails its sample after rewardTimeout, saying so, and the run goes on', async () => {
+    const run = await iterate({ provider: scripted(['x']), tasks: ['t'], reward: never, samples: 2, iterations: 0, rewardTimeout: 30 });
+    expect(run.trajectories.map((trajectory) => !trajectory.ok && trajectory.failure.stage)).toEqual(['reward', 'reward']);
+    const failure = run.trajectories[0];
+    expect(failure?.ok === false && failure.failure.message).toBe('The reward function did not settle within 30 ms (`rewardTimeout`); it was abandoned.');
+  });
+
+  it('a rollout past rewardTimeout is a failed episode at the rollout stage', async () => {
+    const run = await iterate({ provider: scripted(['x']), tasks: ['t'], rollout: never, samples: 1, iterations: 0, rewardTimeout: 30 });
+    const failure = run.trajectories[0];
+    expect(failure?.ok === false && [failure.failure.stage, failure.failure.message]).toEqual([
+      'rollout',
+      'The rollout did not settle within 30 ms (`rewardTimeout`); it was abandoned.',
+    ]);
+  });
+
+  it('an abort ends the run at once even while rewards hang, with no rewardTimeout', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    const started = performance.now();
+    const run = iterate({ provider: scripted(['x']), tasks: ['a', 'b'], reward: never, samples: 4, iterations: 3, signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(run).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { IterateOptions } from 'pauper';
-import { ConfigError, fewShotMessages, iterate, scripted, topK } from 'pauper';
+import { bestOfN, ConfigError, estimate, evaluate, fewShotMessages, iterate, scripted, topK } from 'pauper';
 import { z } from 'zod';
 
 const valid: IterateOptions<string> = { provider: scripted(['ok']), tasks: ['a'], reward: () => 1 };
 
-/** Calls iterate with one option replaced and returns the ConfigError it throws. */
-function rejection(patch: Record<string, unknown>): ConfigError {
+/** Calls iterate with one option replaced and returns the ConfigError its Run rejects with. */
+async function rejection(patch: Record<string, unknown>): Promise<ConfigError> {
   try {
-    iterate({ ...valid, ...patch } as IterateOptions<string>);
+    await iterate({ ...valid, ...patch, iterations: 0, ...patch } as IterateOptions<string>);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -56,20 +56,49 @@ describe('iterate validates its options up front', () => {
   ];
 
   for (const [what, patch, option] of cases) {
-    it(`rejects ${what}, naming \`${option}\` and the value`, () => {
-      const error = rejection(patch);
+    it(`rejects ${what}, naming \`${option}\` and the value`, async () => {
+      const error = await rejection(patch);
       expect(error.option).toBe(option);
       expect(error.message).toContain(`\`${option}\``);
       expect(error.value).toBe(option in patch ? patch[option] : (valid as unknown as Record<string, unknown>)[option]);
     });
   }
 
-  it('names the value given in the message', () => {
-    expect(rejection({ samples: -3 }).message).toBe('Invalid option `samples`: expected an integer of at least 1, got -3.');
-    expect(rejection({ pool: 'best' }).message).toContain('got "best"');
+  it('names the value given in the message', async () => {
+    expect((await rejection({ samples: -3 })).message).toBe('Invalid option `samples`: expected an integer of at least 1, got -3.');
+    expect((await rejection({ pool: 'best' })).message).toContain('got "best"');
   });
 
   it('accepts a zod schema, Infinity maxErrors and zero iterations', () => {
     expect(() => iterate({ ...valid, schema: z.string(), maxErrors: Number.POSITIVE_INFINITY, iterations: 0 })).not.toThrow();
+  });
+});
+
+describe('option names', () => {
+  it('a misspelled option is a ConfigError suggesting the nearest name, not a silent default', async () => {
+    const error = await rejection({ sample: 8 });
+    expect(error.option).toBe('sample');
+    expect(error.message).toBe('Invalid option `sample`: expected a known option of iterate() (did you mean `samples`?), got 8.');
+    expect((await rejection({ maxTokens: 50 })).message).toContain('the output cap is `maxOutputTokens`');
+    expect((await rejection({ prices: {} })).message).toContain('give them to the provider');
+  });
+
+  it('an option of another entry point, spread in, is named with where it belongs', async () => {
+    const shared = { ...valid, evalTasks: ['held'], iterations: 2 };
+    await expect(evaluate({ ...shared })).rejects.toThrow('Invalid option `evalTasks`: expected no `evalTasks` in evaluate(): it is an option of iterate()');
+    await expect(bestOfN({ ...valid, task: 'a', tasks: ['a'] } as never)).rejects.toThrow(/no `tasks` in bestOfN\(\): it is an option of iterate\(\) and evaluate\(\)/);
+    expect(() => estimate({ ...valid, examples: [] } as never)).toThrow(/no `examples` in estimate\(\)/);
+  });
+
+  it('a refused option reaches await, .catch and for await alike', async () => {
+    const bad = { ...valid, samples: 0 };
+    await expect(iterate(bad)).rejects.toBeInstanceOf(ConfigError);
+    const caught = await iterate(bad).catch((error: unknown) => error);
+    expect(caught).toBeInstanceOf(ConfigError);
+    const looped = await (async () => {
+      for await (const _ of iterate(bad)) return 'iterated';
+      return 'ended';
+    })().catch((error: unknown) => error);
+    expect(looped).toBeInstanceOf(ConfigError);
   });
 });

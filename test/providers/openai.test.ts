@@ -61,6 +61,16 @@ describe('openai', () => {
     expect(response.completions[0]).toMatchObject({ text: 'echo: a ', finishReason: 'length' });
   });
 
+  test('an answer with no choices is a provider error, not a short answer to top up', async () => {
+    const target = await server({ faults: { 1: { kind: 'fewer-choices', choices: 0 } } });
+    const provider = openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: target.url, transport: fast() });
+    const error = await provider.sample(ask('hi'), { n: 4 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ isRetryable: false, provider: 'openai' });
+    expect((error as Error).message).toMatch(/no choices \(`choices: \[\]`\)/);
+    expect(target.requestCount).toBe(1);
+  });
+
   test('retry-after-ms is honoured before the single retry', async () => {
     const target = await server({ faults: { 1: { kind: 'rate-limit', retryAfterMs: 150 } } });
     const provider = openai({ model: 'gpt-4o', apiKey: KEY, baseURL: target.url, transport: fast() });
@@ -336,7 +346,7 @@ describe('openai wire edge cases', () => {
     [529, 'false', 1, false, /asked not to retry/],
     [400, 'true', 3, true, /asked for a retry.*Gave up after 3 attempts/],
     [403, 'true', 3, true, /asked for a retry/],
-    [503, 'true', 3, true, /server error; retried automatically/],
+    [503, 'true', 3, true, /server error; retryable\. Gave up after 3 attempts/],
   ])('HTTP %i with x-should-retry: %s is sent %i times (maxRetries 2)', async (status, header, requests, isRetryable, message) => {
     const target = await server({ faults: () => ({ kind: 'status', status, headers: { 'x-should-retry': header } }) });
     const provider = openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: target.url, transport: fast({ maxRetries: 2 }) });

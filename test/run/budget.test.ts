@@ -250,31 +250,31 @@ describe('budgets', () => {
     expect(canonical(raised)).toEqual(canonical(await iterate(options(priced()))));
   });
 
-  it('rejects bad budgets up front, naming the option', () => {
+  it('rejects bad budgets up front, naming the option', async () => {
     const provider = priced();
-    const configError = (extra: Partial<IterateOptions<string>>) => {
+    const configError = async (extra: Partial<IterateOptions<string>>) => {
       try {
-        iterate(options(provider, extra));
+        await iterate(options(provider, { iterations: 0, ...extra }));
       } catch (error) {
         expect(error).toBeInstanceOf(ConfigError);
         return (error as ConfigError).option;
       }
       return undefined;
     };
-    expect(configError({ budget: { maxCostUsd: -1 } })).toBe('budget.maxCostUsd');
-    expect(configError({ budget: { maxSamples: 2.5 } })).toBe('budget.maxSamples');
-    expect(configError({ budget: { maxTokens: 0 } })).toBe('budget.maxTokens');
-    expect(configError({ budget: { maxCostUsd: 1 }, maxOutputTokens: undefined as unknown as number })).toBe('maxOutputTokens');
-    expect(configError({ budget: { maxCostUsd: 1 }, provider: scripted(['x'], { model: 'my-own-model' }) })).toBe('provider.prices');
+    expect(await configError({ budget: { maxCostUsd: -1 } })).toBe('budget.maxCostUsd');
+    expect(await configError({ budget: { maxSamples: 2.5 } })).toBe('budget.maxSamples');
+    expect(await configError({ budget: { maxTokens: 0 } })).toBe('budget.maxTokens');
+    expect(await configError({ budget: { maxCostUsd: 1 }, maxOutputTokens: undefined as unknown as number })).toBe('maxOutputTokens');
+    expect(await configError({ budget: { maxCostUsd: 1 }, provider: scripted(['x'], { model: 'my-own-model' }) })).toBe('provider.prices');
     // Prices are given once, to the provider: its table bounds the budget too.
     expect(
-      configError({
+      await configError({
         budget: { maxCostUsd: 1 },
         provider: scripted(['x'], { model: 'my-own-model', prices: { 'my-own-model': { input: 1, cachedInput: 0.5, cacheWrite: 1, output: 2 } } }),
       }),
     ).toBeUndefined();
-    expect(configError({ targetReward: Number.NaN })).toBe('targetReward');
-    expect(configError({ patience: 0 })).toBe('patience');
+    expect(await configError({ targetReward: Number.NaN })).toBe('targetReward');
+    expect(await configError({ patience: 0 })).toBe('patience');
   });
 });
 

@@ -186,9 +186,9 @@ describe('response cache', () => {
     }
   });
 
-  it('rejects a bad cache or replay without a cache up front', () => {
-    expect(() => iterate(options({ cache: 42 as unknown as string }))).toThrow(ConfigError);
-    expect(() => iterate(options({ replay: true }))).toThrow(/replay/);
+  it('rejects a bad cache or replay without a cache up front', async () => {
+    await expect(iterate(options({ cache: 42 as unknown as string }))).rejects.toThrow(ConfigError);
+    await expect(iterate(options({ replay: true }))).rejects.toThrow(/replay/);
   });
 
   it('restores journaled samples before consulting the cache', async () => {

@@ -91,6 +91,8 @@ export interface ServerOptions {
   readonly apiKey?: string;
   /** Status of the answer to a wrong API key (a retryable one exercises the retry path with the key echoed). @default 401 */
   readonly wrongKeyStatus?: number;
+  /** Also echo a wrong key in a response header (`x-received-key`), as a careless proxy might. @default false */
+  readonly echoKeyInHeader?: boolean;
   /** Delay before every response in ms. @default 0 */
   readonly latencyMs?: number;
 }
@@ -204,7 +206,8 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
       if (received !== options.apiKey) {
         // Real APIs echo (part of) the key; the library must scrub it.
         const status = options.wrongKeyStatus ?? 401;
-        send(response, status, wire.errorBody(status, `Incorrect API key provided: ${received ?? '(none)'}.`));
+        const echoed = options.echoKeyInHeader === true && received !== undefined ? { 'x-received-key': received } : undefined;
+        send(response, status, wire.errorBody(status, `Incorrect API key provided: ${received ?? '(none)'}.`), echoed);
         return;
       }
     }

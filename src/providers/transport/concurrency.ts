@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { raceAbort } from './wait.js';
+import { raceAbort } from '../../core/wait.js';
 
 /** Runs `job` when a slot is free. A job whose signal aborts while it waits never starts; the promise rejects with `signal.reason`. */
 export type ConcurrencyLimit = <T>(job: () => Promise<T>, signal: AbortSignal | undefined) => Promise<T>;

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../core/errors.js';
 import { apiMessageOf, codeOf, errorMessage, errorName, headersOf, statusOf } from './error-fields.js';
-import { redact, scrubCause } from './redact.js';
+import { redact, redactHeaders, scrubCause } from './redact.js';
 import { shouldRetryHeader } from './retry.js';
 
 /** Context of `toProviderError`. */
@@ -26,7 +26,7 @@ export function toProviderError(error: unknown, context: ProviderErrorContext): 
   if (error instanceof ProviderError) {
     return new ProviderError(message, {
       ...(error.status === undefined ? {} : { status: error.status }),
-      headers: error.headers,
+      headers: redactHeaders(error.headers, secrets),
       isRetryable: error.isRetryable,
       provider: error.provider,
       ...(error.cause === undefined ? {} : { cause: scrubCause(error.cause, secrets) }),
@@ -44,12 +44,12 @@ export function toProviderError(error: unknown, context: ProviderErrorContext): 
   }
   if (name === 'APIConnectionError' || isConnectionError(error)) {
     return new ProviderError(
-      `${provider} connection failed: ${describeConnectionError(error, secrets)}. Check \`baseURL\` and the network; retried automatically.`,
+      `${provider} connection failed: ${describeConnectionError(error, secrets)}. Check \`baseURL\` and the network; retryable.`,
       { provider, isRetryable: true, cause },
     );
   }
   if (error instanceof SyntaxError) {
-    return new ProviderError(`${provider} sent a malformed response (${message}); retried automatically.`, {
+    return new ProviderError(`${provider} sent a malformed response (${message}); retryable.`, {
       provider,
       isRetryable: true,
       cause,
@@ -75,11 +75,11 @@ function httpError(
     serverSays === undefined || serverSays === isRetryableStatus(status)
       ? adviceFor(status)
       : serverSays
-        ? 'The server asked for a retry (x-should-retry: true); retried automatically.'
+        ? 'The server asked for a retry (x-should-retry: true).'
         : 'The server asked not to retry it (x-should-retry: false); not retried.';
   return new ProviderError(`${provider} returned HTTP ${status}: ${detail}. ${advice}`, {
     status,
-    headers,
+    headers: redactHeaders(headers, secrets),
     isRetryable,
     provider,
     cause,
@@ -99,9 +99,9 @@ function adviceFor(status: number): string {
   if (status === 404) return 'Check the model name and `baseURL`.';
   if (status === 422) return 'The request was well-formed but rejected; check the parameters.';
   if (status === 429) return 'Rate limited; lower the concurrency or set `requestsPerMinute`/`tokensPerMinute`.';
-  if (status === 529) return 'The provider is overloaded; retried automatically.';
-  if (status >= 500) return 'The provider had a server error; retried automatically.';
-  if (isRetryableStatus(status)) return 'Retried automatically.';
+  if (status === 529) return 'The provider is overloaded; retryable.';
+  if (status >= 500) return 'The provider had a server error; retryable.';
+  if (isRetryableStatus(status)) return 'Retryable.';
   return 'Not retried.';
 }
 

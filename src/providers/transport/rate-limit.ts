@@ -1,4 +1,4 @@
-import { wait } from './wait.js';
+import { wait } from '../../core/wait.js';
 
 /** The per-minute limits and the 429 pause of one transport. */
 export interface RateLimit {

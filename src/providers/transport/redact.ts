@@ -19,6 +19,13 @@ export function redact(text: string, secrets: readonly string[]): string {
   );
 }
 
+/** Response headers with every secret redacted from their values (a server may echo the key in one). */
+export function redactHeaders(headers: Readonly<Record<string, string>>, secrets: readonly string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) result[name] = redact(value, secrets);
+  return result;
+}
+
 function isFragmentOf(token: string, secret: string): boolean {
   const masked = /\*|\.\.\./.test(token);
   if (!masked) return token.length >= 10 && secret.includes(token);

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { ProviderError } from '../../core/errors.js';
 import type { Rng } from '../../core/random.js';
-import { wait } from './wait.js';
+import { wait } from '../../core/wait.js';
 
 /** How one request is retried; `createTransport` fills these from its validated options. */
 export interface RetryOptions {
@@ -47,9 +47,21 @@ export async function retry<T>(run: () => Promise<T>, options: RetryOptions): Pr
     );
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    if (error instanceof ProviderError && error.isRetryable && attempts > 1) throw gaveUp(error, attempts);
+    if (error instanceof ProviderError && error.isRetryable) throw attempts > 1 ? gaveUp(error, attempts) : notRetried(error, options.maxRetries);
     throw error;
   }
+}
+
+/** A retryable failure that was not retried: `maxRetries` is 0, so the message says so rather than promising a retry. */
+function notRetried(error: ProviderError, maxRetries: number): ProviderError {
+  if (maxRetries > 0) return error;
+  return new ProviderError(`${error.message} Not retried: \`maxRetries\` is 0.`, {
+    ...(error.status === undefined ? {} : { status: error.status }),
+    headers: error.headers,
+    isRetryable: true,
+    provider: error.provider,
+    cause: error,
+  });
 }
 
 function gaveUp(error: ProviderError, attempts: number): ProviderError {

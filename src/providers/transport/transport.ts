@@ -4,7 +4,7 @@ import { resolveTransportOptions, type TransportOptions } from './options.js';
 import { toProviderError } from './provider-error.js';
 import { createRateLimit } from './rate-limit.js';
 import { retry } from './retry.js';
-import { raceAbort } from './wait.js';
+import { raceAbort } from '../../core/wait.js';
 
 export type { RetryEvent, TransportOptions } from './options.js';
 

@@ -54,6 +54,14 @@ describe('retries', () => {
     expect(attempt).toHaveBeenCalledTimes(1);
   });
 
+  test('with maxRetries 0 a retryable failure says it was not retried, never that it was', async () => {
+    const transport = createTransport({ maxRetries: 0 });
+    const error = await transport.send(failing(httpError(503)).attempt, { provider: 'test' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toMatch(/server error; retryable\. Not retried: `maxRetries` is 0\.$/);
+    expect((error as Error).message).not.toMatch(/retried automatically/i);
+  });
+
   test('backoff doubles and its jitter comes from the injected random source', async () => {
     const delays = async (random: () => number): Promise<number[]> => {
       const events: RetryEvent[] = [];

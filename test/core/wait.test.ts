@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { raceAbort, wait } from '../../../src/providers/transport/wait.js';
+import { raceAbort, wait } from '../../src/core/wait.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -53,3 +53,17 @@ function settleOf<T>(run: () => PromiseLike<T>): Promise<T> {
     return Promise.reject(error);
   }
 }
+
+/**
+ * `raceAbort` with a time limit: rejects with `timedOut()` when `run` has not settled within
+ * `ms` milliseconds (`Infinity` or `undefined`: no limit). `run` is abandoned, not stopped:
+ * give it the signal too if it can stop.
+ */
+export function within<T>(run: () => PromiseLike<T>, signal: AbortSignal | undefined, ms: number | undefined, timedOut: () => unknown): Promise<T> {
+  if (ms === undefined || ms === Number.POSITIVE_INFINITY) return raceAbort(run, signal);
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  const timer = new Promise<never>((_, reject) => {
+    handle = setTimeout(() => reject(timedOut()), ms);
+  });
+  return Promise.race([raceAbort(run, signal), timer]).finally(() => clearTimeout(handle));
+}

@@ -1,0 +1,66 @@
+import { ConfigError } from '../core/errors.js';
+
+/** Options of one entry point that another takes: named in the error, so a spread of shared options is not silently half-used. */
+const elsewhere: Readonly<Record<string, string>> = {
+  tasks: 'iterate() and evaluate()',
+  evalTasks: 'iterate()',
+  iterations: 'iterate()',
+  keep: 'iterate()',
+  select: 'iterate()',
+  pool: 'iterate()',
+  targetReward: 'iterate()',
+  patience: 'iterate()',
+  task: 'bestOfN()',
+  examples: 'evaluate() and bestOfN()',
+  iteration: 'evaluate() and bestOfN()',
+};
+
+/** Options an earlier release had under another name or in another place. */
+const moved: Readonly<Record<string, string>> = {
+  maxTokens: 'no `maxTokens`: the output cap is `maxOutputTokens` (`budget.maxTokens` is the token budget)',
+  prices: "no `prices` here: give them to the provider (e.g. openai({ model, prices })), which prices usage and budgets alike",
+};
+
+/**
+ * Throws a `ConfigError` for the first option name `entry` does not take: a misspelling
+ * (with the nearest known name), or an option of another entry point (saying which).
+ */
+export function checkOptionNames(entry: string, options: object, known: readonly string[]): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name) || (options as Record<string, unknown>)[name] === undefined) continue;
+    const now = moved[name];
+    if (now !== undefined) throw new ConfigError(name, (options as Record<string, unknown>)[name], now);
+    const owner = elsewhere[name];
+    if (owner !== undefined) {
+      throw new ConfigError(name, (options as Record<string, unknown>)[name], `no \`${name}\` in ${entry}: it is an option of ${owner}`);
+    }
+    const nearest = nearestName(name, known);
+    throw new ConfigError(name, (options as Record<string, unknown>)[name], `a known option of ${entry}${nearest === undefined ? '' : ` (did you mean \`${nearest}\`?)`}`);
+  }
+}
+
+/** The known name closest to `name` by edit distance, when it is close enough to be a misspelling. */
+function nearestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
