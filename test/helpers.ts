@@ -1,5 +1,6 @@
-import type { Completion, Example, Provider, SampleOptions, SampleRequest, Usage } from 'pauper';
-import { addUsage, fromFunction, sample, zeroUsage } from 'pauper';
+import type { Completion, Example, Provider, SampleRequest, Usage } from 'pauper';
+import { sampleInRun, type RunSampleOptions } from '../src/stages/sample.js';
+import { addUsage, fromFunction, zeroUsage } from 'pauper';
 
 /** A scored trajectory with only the fields a test cares about set. */
 export function example(
@@ -52,10 +53,10 @@ export async function sampleMany<Parsed>(
   provider: Provider<Parsed>,
   request: SampleRequest,
   n: number,
-  options: Omit<SampleOptions, 'n'> = {},
+  options: Omit<RunSampleOptions, 'n'> = {},
 ): Promise<SampledMany<Parsed>> {
   const warnings: string[] = [];
-  const sampled = await sample(provider, request, { ...options, n, onWarning: (warning) => warnings.push(warning.message) });
+  const sampled = await sampleInRun(provider, request, { ...options, n, onWarning: (warning) => warnings.push(warning.message) });
   const completions = sampled.flatMap((entry) => (entry.ok ? [entry.completion as Completion<Parsed>] : []));
   const failures = sampled.flatMap((entry) => (entry.ok ? [] : [entry.error]));
   const costs = sampled.map((entry) => entry.costUsd);

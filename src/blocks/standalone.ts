@@ -47,6 +47,16 @@ export async function runStandalone<Task, Output, Info>(
   for (const message of run.warnings) control.emit({ type: 'warning', code: 'journal-partial-line', message });
   try {
     const trajectories = await work(control);
+    if (control.resumed.stale > 0) {
+      // The examples are part of the fingerprint, so a journaled sample with another prompt means the prompt builder changed.
+      control.emit({
+        type: 'warning',
+        code: 'resume-diverged',
+        message:
+          `${control.resumed.stale} journaled samples were made with other prompts than this ${scope.entry} call builds ` +
+          '(the prompt builder changed: `render`, `system`, `fold` or `prompt`); they were sampled again.',
+      });
+    }
     const exhausted = resolved.gate?.exhausted;
     const stopped = exhausted === undefined ? undefined : { reason: exhausted.budget, iteration: scope.iteration, message: exhausted.message };
     const resumed = run.journal?.resuming === true ? { ...control.resumed } : undefined;
@@ -90,8 +100,9 @@ function blockJournalConfig<Task, Output, Info>(
       ...optionsFingerprint(options, settings),
       iteration: scope.iteration,
       examples: contentHash(scope.examples.map((example) => [example.id, example.turns])),
-      tasks: taskListHash('tasks', train),
-      evalTasks: taskListHash(scope.entry === 'bestOfN' ? 'task' : 'tasks', held),
+      // Tasks a journal cannot hold are named by the option that gave them.
+      tasks: taskListHash(scope.entry === 'bestOfN' ? 'task' : 'tasks', train),
+      evalTasks: taskListHash('tasks', held),
     },
     config: {
       concurrency: resolved.concurrency,

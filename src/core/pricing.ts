@@ -30,7 +30,7 @@ function anthropicPrice(input: number, output: number): ModelPrice {
 
 /**
  * List prices (USD per million tokens) of common OpenAI and Anthropic models,
- * standard tier. Override or extend them per run with the `prices` option.
+ * standard tier. Override or extend them with a provider's `prices` option (e.g. `openai({ model, prices })`).
  */
 export const defaultPrices: PriceTable = Object.freeze({
   'gpt-4o': openaiPrice(2.5, 1.25, 10),

@@ -54,8 +54,3 @@ export function sumUsage(usages: Iterable<Usage>): Usage {
   }
   return { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens };
 }
-
-/** Total tokens, input plus output. */
-export function totalTokens(usage: Usage): number {
-  return usage.inputTokens + usage.outputTokens;
-}

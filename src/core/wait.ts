@@ -54,16 +54,53 @@ function settleOf<T>(run: () => PromiseLike<T>): Promise<T> {
   }
 }
 
+/** Races work against one signal; see `createAbortRacer`. */
+export type AbortRacer = <T>(run: () => PromiseLike<T>) => Promise<T>;
+
 /**
- * `raceAbort` with a time limit: rejects with `timedOut()` when `run` has not settled within
+ * `raceAbort` for the many calls of one run: one listener on the signal for all of them,
+ * instead of one each. With thousands of calls pending at once (an iteration's rewards),
+ * a listener each makes every removal walk the others.
+ */
+export function createAbortRacer(signal: AbortSignal | undefined): AbortRacer {
+  if (signal === undefined) return settleOf;
+  const pending = new Set<(reason: unknown) => void>();
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const reject of pending) reject(signal.reason);
+      pending.clear();
+    },
+    { once: true },
+  );
+  return <T>(run: () => PromiseLike<T>): Promise<T> => {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      pending.add(reject);
+      settleOf(run).then(
+        (value) => {
+          pending.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          pending.delete(reject);
+          reject(error);
+        },
+      );
+    });
+  };
+}
+
+/**
+ * A racer's race with a time limit: rejects with `timedOut()` when `run` has not settled within
  * `ms` milliseconds (`Infinity` or `undefined`: no limit). `run` is abandoned, not stopped:
  * give it the signal too if it can stop.
  */
-export function within<T>(run: () => PromiseLike<T>, signal: AbortSignal | undefined, ms: number | undefined, timedOut: () => unknown): Promise<T> {
-  if (ms === undefined || ms === Number.POSITIVE_INFINITY) return raceAbort(run, signal);
+export function within<T>(run: () => PromiseLike<T>, race: AbortRacer, ms: number | undefined, timedOut: () => unknown): Promise<T> {
+  if (ms === undefined || ms === Number.POSITIVE_INFINITY) return race(run);
   let handle: ReturnType<typeof setTimeout> | undefined;
   const timer = new Promise<never>((_, reject) => {
     handle = setTimeout(() => reject(timedOut()), ms);
   });
-  return Promise.race([raceAbort(run, signal), timer]).finally(() => clearTimeout(handle));
+  return Promise.race([race(run), timer]).finally(() => clearTimeout(handle));
 }

@@ -154,6 +154,8 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
   const name = 'anthropic';
   const model = requireString('model', options.model);
+  const renamed = (options as { maxTokens?: unknown }).maxTokens;
+  if (renamed !== undefined) throw new ConfigError('maxTokens', renamed, 'no `maxTokens`: the output cap is `maxOutputTokens`');
   const maxOutputTokens = options.maxOutputTokens ?? 1024;
   if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1) {
     throw new ConfigError('maxOutputTokens', options.maxOutputTokens, 'an integer >= 1');

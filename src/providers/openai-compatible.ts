@@ -62,7 +62,7 @@ export interface OpenAICompatibleOptions<Output = unknown> extends ProviderTrans
 
 /**
  * An OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama) through
- * the `openai` SDK. Native `n` where the server honours it, fan-out where not.
+ * the `openai` SDK. Native `n` where the server honours it, one completion per request where not (`sample()` plans the requests).
  * @example
  * const provider = openaiCompatible({ baseURL: 'http://localhost:8000/v1', model: 'Qwen/Qwen3-8B' });
  */

@@ -50,7 +50,7 @@ export interface BudgetContext {
   readonly model: string;
   /** The completion token limit of every request (the `maxOutputTokens` option). */
   readonly completionTokens: number | undefined;
-  /** Prices that extend `defaultPrices`. */
+  /** The provider's price table (`Provider.prices`), used as given. @default defaultPrices */
   readonly prices: PriceTable | undefined;
 }
 

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { messageOf, TooManyErrorsError } from '../core/errors.js';
+import { createAbortRacer, type AbortRacer } from '../core/wait.js';
 import type { EventListener } from './events.js';
 
 import type { RunCache } from './response-cache.js';
@@ -29,6 +30,8 @@ export interface RunControl<Task, Output, Info> {
   /** Aborts on the user's signal or when `maxErrors` is exceeded. */
   readonly signal: AbortSignal;
   readonly limit: Limiter;
+  /** Races reward calls and rollouts against `signal`, with one listener for all of them. */
+  readonly race: AbortRacer;
   /** Bounds reward function calls in flight (`rewardConcurrency`). */
   readonly rewardLimit: Limiter;
   readonly state: SamplerState;
@@ -67,6 +70,7 @@ export function createRunControl<Task, Output, Info>(options: {
     signal,
     limit: createLimiter(options.concurrency),
     rewardLimit: rewardLimiter(options.rewardConcurrency, signal),
+    race: createAbortRacer(signal),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
     journal: options.journal,

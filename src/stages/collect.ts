@@ -7,7 +7,7 @@ import { requestFailed } from '../run/control.js';
 import type { RolloutFunction } from '../core/reward.js';
 import { playEpisode } from './episode.js';
 import { fromJournal, restoreTask } from './restore.js';
-import { sample } from './sample.js';
+import { sampleInRun } from './sample.js';
 import { scoreCompletion } from './score.js';
 import type { CollectPosition, CollectSettings, TaskBase } from './task.js';
 import { identity, taskBase } from './task.js';
@@ -26,8 +26,10 @@ export async function collect<Task, Output, Info>(
   examples: readonly Example<Task, Output, Info>[],
   position: CollectPosition,
 ): Promise<Trajectory<Task, Output, Info>[]> {
+  // The base is built inside each task's async call: a prompt builder that throws for one task
+  // rejects that task's promise, which Promise.all handles, instead of leaving the others unhandled.
   const perTask = await Promise.all(
-    tasks.map((task, taskIndex) => collectTask(settings, control, taskBase(settings, task, taskIndex, examples, position))),
+    tasks.map(async (task, taskIndex) => collectTask(settings, control, taskBase(settings, task, taskIndex, examples, position))),
   );
   control.signal.throwIfAborted();
   return perTask.flat();
@@ -69,7 +71,7 @@ function recorder<Task, Output, Info>(settings: CollectSettings<Task, Output, In
   };
 }
 
-type Record<Task, Output, Info> = (trajectory: Trajectory<Task, Output, Info>) => Trajectory<Task, Output, Info>;
+type RecordTrajectory<Task, Output, Info> = (trajectory: Trajectory<Task, Output, Info>) => Trajectory<Task, Output, Info>;
 
 /** The single-shot samples not restored: cache hits, then the rest through the request planner, each scored. */
 async function sampleTask<Task, Output, Info>(
@@ -77,7 +79,7 @@ async function sampleTask<Task, Output, Info>(
   control: RunControl<Task, Output, Info>,
   base: TaskBase<Task>,
   restored: ReadonlyMap<number, unknown>,
-  record: Record<Task, Output, Info>,
+  record: RecordTrajectory<Task, Output, Info>,
 ): Promise<Promise<Trajectory<Task, Output, Info> | undefined>[]> {
   const cached = await cachedCompletions(settings, control, base, restored);
   const scored = (completion: SampledCompletion, index: number) =>
@@ -95,7 +97,7 @@ async function sampleTask<Task, Output, Info>(
       stores.push(storeCached(control, control.cache, keyOf(settings, base, base.request.messages, index), completion.completion, completion.seed));
     }
   };
-  const completions = await sample(settings.provider, base.request, {
+  const completions = await sampleInRun(settings.provider, base.request, {
     n: settings.samples,
     seed: base.seed,
     signal: control.signal,
@@ -122,7 +124,7 @@ function playTask<Task, Output, Info>(
   base: TaskBase<Task>,
   rollout: RolloutFunction<Task, Info>,
   restored: ReadonlyMap<number, unknown>,
-  record: Record<Task, Output, Info>,
+  record: RecordTrajectory<Task, Output, Info>,
 ): Promise<Trajectory<Task, Output, Info> | undefined>[] {
   const episodes: Promise<Trajectory<Task, Output, Info> | undefined>[] = [];
   for (let index = 0; index < settings.samples; index++) {

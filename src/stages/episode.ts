@@ -11,7 +11,7 @@ import { CacheMissError } from '../run/response-cache.js';
 import { sumCost } from '../core/pricing.js';
 import type { RewardValue, RolloutFunction } from '../core/reward.js';
 import { checkRewardValue } from './score.js';
-import { sample } from './sample.js';
+import { sampleInRun } from './sample.js';
 import type { CollectSettings, TaskBase } from './task.js';
 import { failed, identity, rewardContext } from './task.js';
 
@@ -36,7 +36,7 @@ export async function playEpisode<Task, Output, Info>(
   try {
     const context = { ...rewardContext(control.signal, base, index), act: conversation.act, rng: createRng(episodeSeed) };
     // Raced against the signal: a rollout that never settles cannot hold up an aborted run.
-    value = await within(() => Promise.resolve(rollout(context)), control.signal, settings.rewardTimeout, () =>
+    value = await within(() => Promise.resolve(rollout(context)), control.race, settings.rewardTimeout, () =>
       new PauperError(`The rollout did not settle within ${settings.rewardTimeout} ms (\`rewardTimeout\`); it was abandoned.`),
     );
   } catch (error) {
@@ -100,7 +100,7 @@ function createConversation<Task, Output, Info>(
     }
     const [sampled] =
       hit === undefined
-        ? await sample(settings.provider, { ...base.request, messages: sent }, {
+        ? await sampleInRun(settings.provider, { ...base.request, messages: sent }, {
             n: 1,
             seed: deriveSeed(episodeSeed, steps.length),
             signal: control.signal,

@@ -42,6 +42,7 @@ export interface FoldOptions {
  * lowest reward first so the best example sits next to the task.
  */
 export function fewShotMessages(options: FoldOptions = {}): AnyFolder {
+  renamedBudget('fewShotMessages', options);
   const maxExampleTokens = checkBudget('fewShotMessages({ maxExampleTokens })', options.maxExampleTokens);
   return (examples) =>
     withinBudget(examples, maxExampleTokens, (example) => messagesTokens(example.turns)).flatMap((example) => [
@@ -64,6 +65,7 @@ export interface InlineBlockOptions extends FoldOptions {
  * examples appear as transcripts.
  */
 export function inlineBlock(options: InlineBlockOptions = {}): AnyFolder {
+  renamedBudget('inlineBlock', options);
   const maxExampleTokens = checkBudget('inlineBlock({ maxExampleTokens })', options.maxExampleTokens);
   const header = options.header ?? 'Earlier attempts and their scores, lowest score first (higher is better):';
   return (examples) => {
@@ -110,6 +112,12 @@ function withinBudget<Task, Output, Info>(
     kept.push(example);
   }
   return kept.reverse();
+}
+
+/** The fold's token budget was `maxTokens` before 0.2: a JavaScript caller still passing it must not get no budget silently. */
+function renamedBudget(folder: string, options: object): void {
+  const old = (options as { maxTokens?: unknown }).maxTokens;
+  if (old !== undefined) throw new ConfigError(`${folder}({ maxTokens })`, old, 'no `maxTokens`: the token budget of the examples is `maxExampleTokens`');
 }
 
 function checkBudget(option: string, value: number | undefined): number {

@@ -17,10 +17,6 @@ export interface SampleOptions {
   /** The task's seed; each request's seed follows from it (see `requestSeed`). @default 0 */
   readonly seed?: number;
   readonly signal?: AbortSignal | undefined;
-  /** Shared concurrency limit. @default no limit */
-  readonly limit?: Limiter;
-  /** Run-scoped memory (see `SamplerState`). @default a fresh state */
-  readonly state?: SamplerState;
   /** Called once per distinct warning (a provider ignoring `n`, a parameter dropped). */
   readonly onWarning?: (warning: Warning) => void;
   /** Called as soon as a request fails, with the number of completions it should have produced. */
@@ -36,6 +32,14 @@ export interface SampleOptions {
    * the rest are fetched one request each. @default none
    */
   readonly skip?: ReadonlySet<number> | undefined;
+}
+
+/** What a run adds to `sample`'s options: its shared limit, memory and budget gate. */
+export interface RunSampleOptions extends SampleOptions {
+  /** Shared concurrency limit. @default no limit */
+  readonly limit?: Limiter;
+  /** Run-scoped memory: whether the provider turned out to ignore `n`, the warnings given. @default a fresh state */
+  readonly state?: SamplerState;
   /** Admits each request before it is sent (budgets); a refused request yields entries failed with `BudgetExceededError`. @default every request admitted */
   readonly gate?: RequestGate | undefined;
 }
@@ -49,7 +53,12 @@ export interface SampleOptions {
  * @example
  * const completions = await sample(anthropic({ model: 'claude-haiku-4-5' }), { messages: [user('Hi')] }, { n: 4 });
  */
-export async function sample(provider: Provider, request: SampleRequest, options: SampleOptions): Promise<SampledCompletion[]> {
+export function sample(provider: Provider, request: SampleRequest, options: SampleOptions): Promise<SampledCompletion[]> {
+  return sampleInRun(provider, request, options);
+}
+
+/** `sample` under a run's limit, memory and budget: what `iterate`, `evaluate` and `bestOfN` call. */
+export async function sampleInRun(provider: Provider, request: SampleRequest, options: RunSampleOptions): Promise<SampledCompletion[]> {
   const seed = options.seed ?? 0;
   const sampler = createSampler(provider, request, options);
   const plan = planRequests({ n: options.n, seed, nativeN: sampler.nativeN(), skip: options.skip });
@@ -57,7 +66,7 @@ export async function sample(provider: Provider, request: SampleRequest, options
 }
 
 /** Carries out planned requests of one prompt under the run's limit, gate and memory. */
-function createSampler(provider: Provider, request: SampleRequest, options: SampleOptions) {
+function createSampler(provider: Provider, request: SampleRequest, options: RunSampleOptions) {
   const { signal } = options;
   const seed = options.seed ?? 0;
   const limit = options.limit ?? ((work) => work());

@@ -1,5 +1,5 @@
 import { messageOf, RewardError } from '../core/errors.js';
-import { within } from '../core/wait.js';
+import { raceAbort, within, type AbortRacer } from '../core/wait.js';
 import { parseOutput } from '../core/schema.js';
 import type { RewardContext, RewardFunction, RewardValue, Sample, Score } from '../core/reward.js';
 import type { Trajectory } from '../core/trajectory.js';
@@ -17,7 +17,12 @@ export async function score<Task, Output, Info>(
   reward: RewardFunction<Task, Output, Info>,
   sample: Sample<Task, Output>,
   context: RewardContext<Task>,
-  options: { readonly timeout?: number | undefined } = {},
+  options: {
+    /** Milliseconds the call may take. @default no limit */
+    readonly timeout?: number | undefined;
+    /** Races the call against the run's signal (one listener per run). @default a race of its own against `context.signal` */
+    readonly race?: AbortRacer | undefined;
+  } = {},
 ): Promise<Score<Info>> {
   let value: RewardValue<Info>;
   const timedOut = new RewardError(
@@ -26,7 +31,8 @@ export async function score<Task, Output, Info>(
   );
   try {
     // Raced against the signal: a reward that never settles cannot hold up an aborted run.
-    value = await within(() => Promise.resolve(reward(sample, context)), context.signal, options.timeout, () => timedOut);
+    const race = options.race ?? ((run) => raceAbort(run, context.signal));
+    value = await within(() => Promise.resolve(reward(sample, context)), race, options.timeout, () => timedOut);
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     if (error === timedOut) throw error;
@@ -94,7 +100,7 @@ export async function scoreCompletion<Task, Output, Info>(
   try {
     const sampleValue: Sample<Task, Output> = { task: base.task, text, output, turns: common.turns };
     result = await control.rewardLimit(() =>
-      score(reward, sampleValue, rewardContext(control.signal, base, index), { timeout: settings.rewardTimeout }),
+      score(reward, sampleValue, rewardContext(control.signal, base, index), { timeout: settings.rewardTimeout, race: control.race }),
     );
   } catch (error) {
     control.signal.throwIfAborted();

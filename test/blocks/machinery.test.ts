@@ -85,3 +85,16 @@ describe('evaluate and bestOfN on the run machinery', () => {
     expect(b.trajectories.map((trajectory) => trajectory.text)).toEqual(a.trajectories.map((trajectory) => trajectory.text));
   });
 });
+
+describe('a resumed evaluate whose prompts changed', () => {
+  it('says that it sampled them again', async () => {
+    const journal = join(directory, 'eval.jsonl');
+    const options = { tasks: ['a'], reward, samples: 2, iteration: 1, journal } as const;
+    await evaluate({ ...options, provider: counting() });
+    const warnings: string[] = [];
+    const again = counting();
+    await evaluate({ ...options, provider: again, resume: true, render: (task: string) => `Task: ${task}`, onEvent: (event) => event.type === 'warning' && warnings.push(event.code) });
+    expect(again.calls).toBe(2);
+    expect(warnings).toEqual(['resume-diverged']);
+  });
+});

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { raceAbort, wait } from '../../src/core/wait.js';
+import { createAbortRacer, raceAbort, wait } from '../../src/core/wait.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -83,5 +83,27 @@ describe('raceAbort', () => {
     };
     await expect(raceAbort(run, undefined)).rejects.toThrow('thrown');
     await expect(raceAbort(run, new AbortController().signal)).rejects.toThrow('thrown');
+  });
+});
+
+describe('createAbortRacer', () => {
+  test('keeps one abort listener however many calls are pending, and rejects them all on abort', async () => {
+    const controller = new AbortController();
+    const race = createAbortRacer(controller.signal);
+    const pending = Array.from({ length: 1000 }, () => race(() => new Promise<number>(() => {})));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    const reason = new Error('stop');
+    controller.abort(reason);
+    const settled = await Promise.allSettled(pending);
+    expect(settled.every((result) => result.status === 'rejected' && result.reason === reason)).toBe(true);
+  });
+
+  test('passes values and errors through, and rejects at once once aborted', async () => {
+    const controller = new AbortController();
+    const race = createAbortRacer(controller.signal);
+    await expect(race(() => Promise.resolve(3))).resolves.toBe(3);
+    await expect(race(() => Promise.reject(new Error('no')))).rejects.toThrow('no');
+    controller.abort(new Error('gone'));
+    await expect(race(() => Promise.resolve(3))).rejects.toThrow('gone');
   });
 });

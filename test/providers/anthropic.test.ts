@@ -380,6 +380,8 @@ describe('anthropic options', () => {
 
   test.each([
     ['maxOutputTokens', { model: 'claude-haiku-4-5', apiKey: KEY, maxOutputTokens: 0 }],
+    // The output cap's name before 0.2: an error, never a silent default of 1024.
+    ['maxTokens', { model: 'claude-haiku-4-5', apiKey: KEY, maxTokens: 50 } as never],
     ['model', { model: 42 as unknown as string, apiKey: KEY }],
     ['requestsPerMinute', { model: 'claude-haiku-4-5', apiKey: KEY, requestsPerMinute: 0 }],
     ['schema', { model: 'claude-haiku-4-5', apiKey: KEY, schema: z.string() }],

@@ -5,7 +5,7 @@ import type { Warning } from '../../src/core/warnings.js';
 import { openaiCompatible } from '../../src/providers/openai-compatible.js';
 import { createTransport } from '../../src/providers/transport/transport.js';
 import { createSamplerState } from '../../src/run/control.js';
-import { sample } from '../../src/stages/sample.js';
+import { sampleInRun } from '../../src/stages/sample.js';
 import { sampleMany } from '../helpers.js';
 import { serverPool, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
@@ -64,10 +64,10 @@ describe('openaiCompatible', () => {
     const state = createSamplerState();
     const warnings: string[] = [];
     const options = { n: 4, seed: 7, state, onWarning: (warning: Warning) => warnings.push(warning.message) };
-    const first = await sample(provider, ask('maze'), options);
+    const first = await sampleInRun(provider, ask('maze'), options);
     expect(first.map((completion) => completion.ok)).toEqual([true, true, true, true]);
     expect(target.requestCount).toBe(4);
-    await sample(provider, ask('maze'), options);
+    await sampleInRun(provider, ask('maze'), options);
     expect(target.requestCount).toBe(8);
     expect(bodies(target).slice(1).every((body) => !('n' in body))).toBe(true);
     expect(warnings).toEqual([expect.stringMatching(/^ollama returned 1 of 4 completions.*ignores `n`/)]);
@@ -78,7 +78,7 @@ describe('openaiCompatible', () => {
     const provider = openaiCompatible({ baseURL: target.url, model: 'm' });
     const warnings: string[] = [];
     const options = { n: 5, state: createSamplerState(), onWarning: (warning: Warning) => warnings.push(warning.message) };
-    const completions = await sample(provider, ask('x'), options);
+    const completions = await sampleInRun(provider, ask('x'), options);
     expect(completions.map((completion) => completion.ok && completion.completion.text)).toEqual([
       'echo: x #0',
       'echo: x #1',
@@ -89,7 +89,7 @@ describe('openaiCompatible', () => {
     expect(target.requestCount).toBe(4);
     expect(warnings).toEqual([expect.stringMatching(/returned 2 of 5 completions.*fetched the rest/)]);
     expect(provider.capabilities.nativeN).toBe(true);
-    await sample(provider, ask('y'), options);
+    await sampleInRun(provider, ask('y'), options);
     expect(target.requestCount).toBe(5);
   });
 

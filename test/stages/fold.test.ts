@@ -109,3 +109,10 @@ describe('defaultPrompt', () => {
     expect(prompt).toEqual([{ role: 'user', content: '{\n  "a": 1\n}' }]);
   });
 });
+
+describe('the old name of the fold budget', () => {
+  it('is a ConfigError naming the new one, never a fold without a budget', () => {
+    expect(() => fewShotMessages({ maxTokens: 1 } as never)).toThrow(/no `maxTokens`: the token budget of the examples is `maxExampleTokens`/);
+    expect(() => inlineBlock({ maxTokens: 1 } as never)).toThrow(ConfigError);
+  });
+});

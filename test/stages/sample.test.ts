@@ -4,7 +4,7 @@ import { fromFunction, iterate, sample, scripted } from 'pauper';
 import { createSamplerState } from '../../src/run/control.js';
 import { inFlightProbe } from '../helpers.js';
 import { createLimiter } from '../../src/run/limit.js';
-import { splitUsage } from '../../src/stages/sample.js';
+import { sampleInRun, splitUsage } from '../../src/stages/sample.js';
 
 const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
 const usage = { requests: 1, inputTokens: 10, cachedInputTokens: 3, cacheWriteTokens: 0, outputTokens: 7, reasoningTokens: 1 };
@@ -37,11 +37,11 @@ describe('sample', () => {
     const provider = ignoresN(1);
     const state = createSamplerState();
     const warnings: string[] = [];
-    const first = await sample(provider, request, { n: 4, state, onWarning: (warning) => warnings.push(warning.message) });
+    const first = await sampleInRun(provider, request, { n: 4, state, onWarning: (warning) => warnings.push(warning.message) });
     expect(first).toHaveLength(4);
     expect(new Set(first.map((completion) => completion.ok && completion.completion.text)).size).toBe(4);
     expect(provider.calls).toEqual([4, 1, 1, 1]);
-    await sample(provider, request, { n: 4, state, onWarning: (warning) => warnings.push(warning.message) });
+    await sampleInRun(provider, request, { n: 4, state, onWarning: (warning) => warnings.push(warning.message) });
     expect(provider.calls).toEqual([4, 1, 1, 1, 1, 1, 1, 1]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('returned 1 of 4 completions');
@@ -81,7 +81,7 @@ describe('sample', () => {
 
   it('holds requests to the limiter', async () => {
     const { provider, peak } = inFlightProbe(5);
-    await sample(provider, request, { n: 10, limit: createLimiter(2) });
+    await sampleInRun(provider, request, { n: 10, limit: createLimiter(2) });
     expect(peak()).toBe(2);
   });
 });
