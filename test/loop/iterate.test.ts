@@ -458,3 +458,16 @@ describe('a reward or rollout that never settles', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('a prompt builder that throws for one task', () => {
+  it('rejects the run with its error and leaves no promise unhandled', async () => {
+    const failure = new Error('prompt builder failed');
+    const prompt = (task: string) => {
+      if (task === 'bad') throw failure;
+      return [{ role: 'user' as const, content: task }];
+    };
+    // Vitest fails the file on an unhandled rejection, which the other tasks' promises once were.
+    await expect(iterate({ provider: scripted(['x']), tasks: ['ok1', 'ok2', 'bad'], prompt, reward: () => 1, samples: 2, iterations: 0 })).rejects.toBe(failure);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+});
