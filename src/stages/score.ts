@@ -25,14 +25,14 @@ export async function score<Task, Output, Info>(
   } = {},
 ): Promise<Score<Info>> {
   let value: RewardValue<Info>;
-  const timedOut = new RewardError(
-    `The reward function did not settle within ${options.timeout} ms (\`rewardTimeout\`); it was abandoned.`,
-    sample.text,
-  );
+  let timedOut: RewardError | undefined;
   try {
     // Raced against the signal: a reward that never settles cannot hold up an aborted run.
     const race = options.race ?? ((run) => raceAbort(run, context.signal));
-    value = await within(() => Promise.resolve(reward(sample, context)), race, options.timeout, () => timedOut);
+    value = await within(() => Promise.resolve(reward(sample, context)), race, options.timeout, () => {
+      timedOut = new RewardError(`The reward function did not settle within ${options.timeout} ms (\`rewardTimeout\`); it was abandoned.`, sample.text);
+      return timedOut;
+    });
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     if (error === timedOut) throw error;
