@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { nearestName } from '../core/names.js';
 
 /** Options of one entry point that another takes: named in the error, so a spread of shared options is not silently half-used. */
 const elsewhere: Readonly<Record<string, string>> = {
@@ -37,30 +38,4 @@ export function checkOptionNames(entry: string, options: object, known: readonly
     const nearest = nearestName(name, known);
     throw new ConfigError(name, (options as Record<string, unknown>)[name], `a known option of ${entry}${nearest === undefined ? '' : ` (did you mean \`${nearest}\`?)`}`);
   }
-}
-
-/** The known name closest to `name` by edit distance, when it is close enough to be a misspelling. */
-function nearestName(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,6 +1,7 @@
 import type { ResponseCache } from '../run/response-cache.js';
 import { resolveCache } from '../run/response-cache.js';
 import type { CollectSettings } from '../stages/task.js';
+import { checkedMessages } from '../stages/task.js';
 import type { RunCache } from '../run/response-cache.js';
 import type { RewardFunction, RolloutFunction } from '../core/reward.js';
 import { ConfigError } from '../core/errors.js';
@@ -331,7 +332,7 @@ function taskTurnsOf<Task, Output, Info>(prompt: PromptBuilder<Task, Output, Inf
     const key = `${split}/${taskIndex}`;
     let turns = built.get(key);
     if (turns === undefined) {
-      turns = withoutSystem(prompt(task, []));
+      turns = withoutSystem(checkedMessages(prompt(task, []), split, taskIndex));
       built.set(key, turns);
     }
     return turns;

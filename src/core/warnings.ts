@@ -10,6 +10,7 @@
  * - `journal-partial-line`: a partial last line (a crash mid-write) was skipped when the journal was read.
  * - `resume-diverged`: journaled samples were made with other prompts than the resumed run builds; they were sampled again.
  * - `budget-reached`: the next request could cross a budget; the run ends early.
+ * - `price-unknown`: the model has no price, so costs are `null`; give the provider `prices`.
  * - `nothing-scored`: an iteration's training samples all failed; the loop has nothing to select from.
  */
 export type WarningCode =
@@ -22,7 +23,8 @@ export type WarningCode =
   | 'journal-partial-line'
   | 'resume-diverged'
   | 'budget-reached'
-  | 'nothing-scored';
+  | 'nothing-scored'
+  | 'price-unknown';
 
 /** Something a run or a provider did differently from what was asked, and why. */
 export interface Warning {

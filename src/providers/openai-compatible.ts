@@ -83,7 +83,7 @@ export function openaiCompatible<Output = unknown>(options: OpenAICompatibleOpti
     { baseURL, ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }) },
     { envKey: undefined, requireKey: false, defaultKey: 'not-needed' },
   );
-  return createChatCompletionsProvider<Output>({
+  const provider = createChatCompletionsProvider<Output>({
     name,
     model,
     ...clientSetup,
@@ -96,4 +96,9 @@ export function openaiCompatible<Output = unknown>(options: OpenAICompatibleOpti
     promptCacheKey: false,
     capabilities: Object.freeze({ nativeN, temperature: true, seed: true, promptCaching: true, batch: false }),
   });
+  if (options.prices !== undefined) return provider;
+  // A self-hosted model has no list price: without `prices` its cost is unknown by design, not a
+  // price the user forgot, so the provider declares no table (and the run does not warn about it).
+  const { prices: _listPrices, ...unpriced } = provider;
+  return unpriced;
 }

@@ -26,11 +26,10 @@ export async function collect<Task, Output, Info>(
   examples: readonly Example<Task, Output, Info>[],
   position: CollectPosition,
 ): Promise<Trajectory<Task, Output, Info>[]> {
-  // The base is built inside each task's async call: a prompt builder that throws for one task
-  // rejects that task's promise, which Promise.all handles, instead of leaving the others unhandled.
-  const perTask = await Promise.all(
-    tasks.map(async (task, taskIndex) => collectTask(settings, control, taskBase(settings, task, taskIndex, examples, position))),
-  );
+  // Every task's prompt is built (and checked) before any task starts: a prompt builder that
+  // throws for one task then rejects the call before a request is sent, and leaves no task running.
+  const bases = tasks.map((task, taskIndex) => taskBase(settings, task, taskIndex, examples, position));
+  const perTask = await Promise.all(bases.map((base) => collectTask(settings, control, base)));
   control.signal.throwIfAborted();
   return perTask.flat();
 }

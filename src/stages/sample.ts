@@ -1,5 +1,7 @@
 import { BudgetExceededError, ProviderError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
+import { nearestName } from '../core/names.js';
+import type { PriceTable } from '../core/pricing.js';
 import type { Warning } from '../core/warnings.js';
 import { zeroUsage } from '../core/usage.js';
 import type { Provider, SampledCompletion, SampleRequest, SampleResponse } from '../providers/spec.js';
@@ -103,6 +105,9 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
         return failedShares(count, error, performance.now() - started, planned.seed);
       }
       for (const warning of response.warnings ?? []) warn({ code: warning.code, message: `${provider.name}: ${warning.message}` });
+      // Only a provider that prices by a table can be given a price; `fromFunction` says its cost itself.
+      const unpriced = response.costUsd === null && provider.prices !== undefined;
+      if (unpriced && !(response.warnings ?? []).some((warning) => warning.code === 'usage-missing')) warn(priceUnknown(provider, provider.prices));
       const latencyMs = performance.now() - started;
       const shares = share(response, count, latencyMs, planned.seed);
       shares.forEach((completion, i) => options.onCompletion?.(planned.indices[i] ?? i, completion));
@@ -163,4 +168,15 @@ export function splitUsage(usage: Usage, parts: number): Usage[] {
     outputTokens: split(usage.outputTokens, i),
     reasoningTokens: split(usage.reasoningTokens, i),
   }));
+}
+
+/** A response priced `null` because the model has no price: said once per run, with the nearest priced model. */
+function priceUnknown(provider: Provider, prices: PriceTable): Warning {
+  const nearest = nearestName(provider.model, Object.keys(prices));
+  return {
+    code: 'price-unknown',
+    message:
+      `${provider.name}: no price for model "${provider.model}"${nearest === undefined ? '' : ` (the nearest priced model is "${nearest}")`}, ` +
+      `so costs are null and \`budget.maxCostUsd\` cannot be used; give the provider \`prices: { '${provider.model}': { input, cachedInput, cacheWrite, output } }\` (USD per million tokens).`,
+  };
 }

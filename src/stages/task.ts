@@ -1,4 +1,4 @@
-import { messageOf } from '../core/errors.js';
+import { ConfigError, messageOf } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import { deriveSeed } from '../core/random.js';
 import type { Example, Failure, Split, Trajectory } from '../core/trajectory.js';
@@ -56,7 +56,7 @@ export function taskBase<Task, Output, Info>(
 ): TaskBase<Task> {
   const taskId = settings.taskId(task, taskIndex, position.split);
   const shown = settings.excludeOwnTask ? excludeTask(examples, taskId) : examples;
-  const prompt = settings.prompt(task, shown);
+  const prompt = checkedMessages(settings.prompt(task, shown), position.split, taskIndex);
   const taskTurns = settings.taskTurns(task, taskIndex, position.split);
   const request: SampleRequest = {
     messages: prompt,
@@ -105,4 +105,23 @@ export function failed<Task, Common extends Omit<Trajectory<Task>, 'ok' | 'rewar
   error: unknown,
 ): Common & { ok: false; reward: null; failure: Failure } {
   return { ...common, ok: false, reward: null, failure: { stage, message: messageOf(error), error } };
+}
+
+const roles: ReadonlySet<unknown> = new Set(['system', 'user', 'assistant']);
+
+/**
+ * What a prompt builder returned, checked before anything is sent: an array of messages with
+ * a role the providers accept and string content. A `ConfigError` names the task and the message.
+ */
+export function checkedMessages(messages: unknown, split: Split, taskIndex: number): readonly Message[] {
+  const where = `${split === 'train' ? 'tasks' : 'evalTasks'}[${taskIndex}]`;
+  if (!Array.isArray(messages)) throw new ConfigError('prompt', messages, `an array of messages for ${where}`);
+  messages.forEach((message: unknown, index) => {
+    const { role, content } = (typeof message === 'object' && message !== null ? message : {}) as { role?: unknown; content?: unknown };
+    if (!roles.has(role)) {
+      throw new ConfigError('prompt', message, `messages with role 'system', 'user' or 'assistant' for ${where} (message ${index} has role ${JSON.stringify(role)})`);
+    }
+    if (typeof content !== 'string') throw new ConfigError('prompt', message, `string content for ${where} (message ${index} has ${typeof content})`);
+  });
+  return messages as readonly Message[];
 }

@@ -102,3 +102,21 @@ describe('option names', () => {
     expect(looped).toBeInstanceOf(ConfigError);
   });
 });
+
+describe('what a prompt builder returns', () => {
+  it('is checked before any request: not messages, a role providers reject, content that is not text', async () => {
+    const cases: [unknown, RegExp][] = [
+      [42, /`prompt`: expected an array of messages for tasks\[1\], got 42/],
+      [[{ role: 'developer', content: 'x' }], /role 'system', 'user' or 'assistant' for tasks\[1\] \(message 0 has role "developer"\)/],
+      [[{ role: 'user', content: ['x'] }], /string content for tasks\[1\] \(message 0 has object\)/],
+    ];
+    for (const [returned, message] of cases) {
+      const provider = scripted(['ok']);
+      const prompt = (task: string) => (task === 'b' ? returned : [{ role: 'user', content: task }]) as never;
+      const error = await iterate({ provider, tasks: ['a', 'b'], prompt, reward: () => 1, iterations: 0 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(message);
+      expect(provider.calls).toHaveLength(0);
+    }
+  });
+});

@@ -110,3 +110,23 @@ describe('warnings', () => {
     expect(events.filter((event) => event.type === 'warning').map((event) => event.type === 'warning' && event.code)).toEqual(['n-ignored']);
   });
 });
+
+describe('a model with no price', () => {
+  it('is said once per run, with the nearest priced model, never a silent null cost', async () => {
+    const provider: Provider = {
+      name: 'openai',
+      model: 'gpt-4.1-mimi',
+      capabilities: { nativeN: true, temperature: true, seed: true, promptCaching: false, batch: false },
+      prices: { 'gpt-4.1-mini': { input: 0.4, cachedInput: 0.1, cacheWrite: 0.4, output: 1.6 } },
+      async sample(_request, { n }) {
+        return { completions: Array.from({ length: n }, () => ({ text: 'x' })), usage, costUsd: null };
+      },
+    };
+    const events: RunEvent<string>[] = [];
+    const run = await iterate({ provider, tasks: ['a', 'b'], reward: () => 1, samples: 2, iterations: 2, onEvent: (event) => events.push(event) });
+    expect(run.costUsd).toBeNull();
+    const warnings = events.flatMap((event) => (event.type === 'warning' ? [event] : []));
+    expect(warnings.map((warning) => warning.code)).toEqual(['price-unknown']);
+    expect(warnings[0]?.message).toMatch(/no price for model "gpt-4\.1-mimi" \(the nearest priced model is "gpt-4\.1-mini"\)/);
+  });
+});
