@@ -15,7 +15,8 @@ import type { Provider } from '../providers/spec.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Split } from '../core/trajectory.js';
 import { contentHash } from '../core/fingerprint.js';
-import type { Budget, RunBudgetGate } from '../run/budget.js';
+import type { Budget } from '../run/budget.js';
+import type { RunSetup } from '../run/open-run.js';
 import { createBudgetGate } from '../run/budget.js';
 
 /**
@@ -134,18 +135,10 @@ export const runDefaults = {
   excludeOwnTask: false,
 } as const;
 
-/** Sampling options after validation, with defaults filled in. */
-export interface ResolvedRunOptions<Task, Output, Info> {
+/** Run options after validation, with defaults filled in: how samples are made, and the run's setup. */
+export interface ResolvedRunOptions<Task, Output, Info> extends Omit<RunSetup<Task, Output, Info>, 'journal'> {
   readonly settings: CollectSettings<Task, Output, Info>;
-  readonly concurrency: number;
-  readonly rewardConcurrency: number;
-  readonly maxErrors: number;
-  readonly signal: AbortSignal | undefined;
-  readonly onEvent: EventListener<Task, Output, Info> | undefined;
-  readonly cache: RunCache | undefined;
-  /** The budget's gate; `undefined` without limits. */
-  readonly gate: RunBudgetGate | undefined;
-  /** The journal path and whether to resume it; `undefined` without a journal. */
+  /** The journal path and whether to resume it (each entry point adds what its journal records); `undefined` without a journal. */
   readonly journal: { readonly path: string; readonly resume: boolean } | undefined;
 }
 
