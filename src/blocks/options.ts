@@ -2,7 +2,6 @@ import type { ResponseCache } from '../run/response-cache.js';
 import { resolveCache } from '../run/response-cache.js';
 import type { CollectSettings } from '../stages/task.js';
 import { checkedMessages } from '../stages/task.js';
-import type { RunCache } from '../run/response-cache.js';
 import type { RewardFunction, RolloutFunction } from '../core/reward.js';
 import { ConfigError } from '../core/errors.js';
 import { checkOptionNames } from './option-names.js';
