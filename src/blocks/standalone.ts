@@ -81,6 +81,7 @@ export async function runStandalone<Task, Output, Info>(
     throw control.signal.aborted ? control.signal.reason : error;
   } finally {
     control.stop(new PauperError(`${scope.entry} finished.`));
+    await run.journal?.close();
   }
 }
 

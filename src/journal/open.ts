@@ -8,6 +8,7 @@ import type { Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
 import { JournalError, JournalMismatchError } from './errors.js';
 import type { JournalDifference } from './errors.js';
+import { lockJournal, type JournalLock } from './lock.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
@@ -65,6 +66,8 @@ export interface OpenJournal extends RunJournal {
   readonly end: (result: RunResult<unknown, unknown, unknown>) => void;
   /** Resolves once every record so far is on disk; rejects with the first write error (a `JournalError`). */
   readonly flush: () => Promise<void>;
+  /** Writes what is queued, then lets another run open the journal (its lock file is removed). Never rejects. */
+  readonly close: () => Promise<void>;
   /** Whether the journal held a run that this one continues. */
   readonly resuming: boolean;
   /** Samples the journal held when it was opened. */
@@ -84,21 +87,27 @@ export async function openJournal(
   config: JournalRunConfig,
   options: JournalWriteOptions = {},
 ): Promise<OpenJournal> {
-  const loaded = await loadJournal(path).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error instanceof JournalError ? error : unusable(path, error);
-  });
-  const writer = createWriter(path, options.onWarning);
-  const warnings = [...(loaded?.journal.warnings ?? [])];
-  if (loaded === undefined || loaded.journal.start === undefined) {
-    await startJournal(path, loaded, config, writer);
-    return journalFor(path, writer, undefined, warnings);
+  const lock = await lockJournal(path, (error) => unusable(path, error));
+  try {
+    const loaded = await loadJournal(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error instanceof JournalError ? error : unusable(path, error);
+    });
+    const writer = createWriter(path, options.onWarning);
+    const warnings = [...(loaded?.journal.warnings ?? [])];
+    if (loaded === undefined || loaded.journal.start === undefined) {
+      await startJournal(path, loaded, config, writer);
+      return journalFor(path, writer, undefined, warnings, lock);
+    }
+    if (!resume) {
+      throw new ConfigError('journal', path, 'a new file, or `resume: true` to continue the run it holds');
+    }
+    await continueJournal(path, loaded, loaded.journal.start, config, writer);
+    return journalFor(path, writer, loaded.journal, warnings, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
   }
-  if (!resume) {
-    throw new ConfigError('journal', path, 'a new file, or `resume: true` to continue the run it holds');
-  }
-  await continueJournal(path, loaded, loaded.journal.start, config, writer);
-  return journalFor(path, writer, loaded.journal, warnings);
 }
 
 /** Starts a journal afresh: no file, or one a crash left before its first complete line. */
@@ -150,7 +159,7 @@ async function continueJournal(
 }
 
 /** The record-writing methods of a journal open for a run; `held` is what it already held when resuming. */
-function journalFor(path: string, writer: JournalWriter, held: Journal | undefined, warnings: readonly string[]): OpenJournal {
+function journalFor(path: string, writer: JournalWriter, held: Journal | undefined, warnings: readonly string[], lock: JournalLock): OpenJournal {
   const promptHash = promptWriter(writer, new Set(held?.prompts.keys()));
   // Iterations already journaled: a resumed run recomputes them, and writes them again only if they changed.
   const journaledIterations = new Map<number, string>();
@@ -176,6 +185,10 @@ function journalFor(path: string, writer: JournalWriter, held: Journal | undefin
       writer.write(runEndRecord(result));
     },
     flush: writer.flush,
+    close: async () => {
+      await writer.flush().catch(() => {});
+      await lock.release();
+    },
     resuming: held !== undefined,
     journaled: held?.samples.size ?? 0,
     warnings,
@@ -236,6 +249,6 @@ function diff(journal: Readonly<Record<string, unknown>>, current: Readonly<Reco
 /** The journal's path cannot be read or written (a directory, a parent that is a file, no permission). */
 function unusable(path: string, error: unknown): JournalError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent of it is a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error instanceof Error ? error.message : String(error));
+  const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent of it is a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error instanceof Error ? error.message : String(error));
   return new JournalError(path, undefined, `cannot be used as a journal: ${why}. Give \`journal\` a file path in a directory you can write to.`, { cause: error });
 }

@@ -84,6 +84,8 @@ async function* loop<Task, Output, Info>(
     samples: settings.samples,
   });
   for (const message of warnings) control.emit({ type: 'warning', code: 'journal-partial-line', message });
+  // Whether every iteration ran (or the run stopped early by a rule): the run-end record is still to write.
+  let looped = false;
   try {
     for (let iteration = 0; iteration <= resolved.iterations; iteration++) {
       control.signal.throwIfAborted();
@@ -98,6 +100,7 @@ async function* loop<Task, Output, Info>(
       yield result;
       if (state.stopped !== undefined) break;
     }
+    looped = true;
   } catch (error) {
     control.stop(error);
     // Keep what was paid for: the samples so far reach the journal before the run rejects.
@@ -109,6 +112,8 @@ async function* loop<Task, Output, Info>(
   } finally {
     // A consumer that stops iterating early also stops in-flight work.
     control.stop(new PauperError('The run was stopped.'));
+    // A run that failed or was broken out of lets another run open its journal now.
+    if (!looped) await journal?.close();
   }
   const result: RunResult<Task, Output, Info> = {
     iterations: state.iterations,
@@ -122,9 +127,13 @@ async function* loop<Task, Output, Info>(
     stopped: state.stopped,
     resumed: journal?.resuming === true ? { ...control.resumed } : undefined,
   };
-  journal?.end(result);
-  control.emit({ type: 'run-end', result });
-  await journal?.flush();
+  try {
+    journal?.end(result);
+    control.emit({ type: 'run-end', result });
+    await journal?.flush();
+  } finally {
+    await journal?.close();
+  }
   return result;
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, iterate, JournalError, JournalMismatchError, readJournal } from 'pauper';
+import { ConfigError, iterate, JournalError, JournalMismatchError, readJournal, scripted } from 'pauper';
 import { canonical } from '../fixtures/canonical.js';
 import { deterministic, options } from '../fixtures/journal-run.js';
 
@@ -94,5 +94,31 @@ describe('a journal path that cannot hold a journal', () => {
       expect((error as Error).message).toMatch(why);
       expect(provider.calls).toHaveLength(0);
     }
+  });
+});
+
+describe('one journal, one run at a time', () => {
+  it('a second run on a journal in use is a JournalError naming the holder; the lock goes when the run ends', async () => {
+    const path = join(directory, 'locked.jsonl');
+    const slow = scripted(['x'], { delayMs: 50 });
+    const first = iterate(options(slow, { journal: path, iterations: 0 }));
+    const running = first.then(() => 'done');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const provider = deterministic();
+    const second = await iterate(options(provider, { journal: path, iterations: 0, resume: true })).catch((caught: unknown) => caught);
+    expect(second).toBeInstanceOf(JournalError);
+    expect((second as Error).message).toMatch(new RegExp(`is in use by another run \\(pid ${process.pid} on .*delete ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.lock`));
+    expect(provider.calls).toHaveLength(0);
+    expect(await running).toBe('done');
+    await expect(iterate(options(deterministic(), { journal: path, iterations: 0, resume: true }))).resolves.toBeDefined();
+  });
+
+  it("a lock left by a process that is gone (kill -9) is taken over", async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { hostname } = await import('node:os');
+    const path = join(directory, 'stale.jsonl');
+    // A pid no process has: the largest the kernel hands out is far below it.
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: 2 ** 30, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    await expect(iterate(options(deterministic(), { journal: path, iterations: 0 }))).resolves.toBeDefined();
   });
 });
