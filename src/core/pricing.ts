@@ -116,6 +116,14 @@ export function findModelEntry<T>(model: string, table: Readonly<Record<string, 
  */
 export function costOf(model: string, usage: Usage, options: CostOptions = {}): number | null {
   const prices = options.prices === undefined ? defaultPrices : mergePrices(options.prices);
+  return costIn(prices, model, usage, options.batch === true);
+}
+
+/**
+ * `costOf` with a table already merged and validated (a provider's `prices`): no validation on
+ * the hot path of every response.
+ */
+export function costIn(prices: PriceTable, model: string, usage: Usage, batch = false): number | null {
   const price = findPrice(model, prices);
   if (price === undefined) return null;
   const uncachedInput = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
@@ -124,7 +132,7 @@ export function costOf(model: string, usage: Usage, options: CostOptions = {}): 
     usage.cachedInputTokens * price.cachedInput +
     usage.cacheWriteTokens * price.cacheWrite +
     usage.outputTokens * price.output;
-  return (microDollars / 1_000_000) * (options.batch === true ? batchPriceMultiplier : 1);
+  return roundUsd((microDollars / 1_000_000) * (batch ? batchPriceMultiplier : 1));
 }
 
 /**
@@ -149,12 +157,20 @@ export function mergePrices(prices: PriceTable, option = 'prices'): PriceTable {
   return { ...defaultPrices, ...prices };
 }
 
-/** Sum of costs; `null` as soon as one is unknown. */
+/** Sum of costs; `null` as soon as one is unknown. Rounded like `roundUsd`, so sums of shares read as they should. */
 export function sumCost(costs: readonly (number | null)[]): number | null {
   let total = 0;
   for (const cost of costs) {
     if (cost === null) return null;
     total += cost;
   }
-  return total;
+  return roundUsd(total);
+}
+
+/**
+ * US dollars rounded to a millionth of a micro-dollar (12 decimals): far below any price, and
+ * enough to turn float noise (`0.039999999999999994`) back into the amount (`0.04`).
+ */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e12) / 1e12;
 }

@@ -4,7 +4,7 @@ import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
 import type { Message } from '../core/messages.js';
 import { integer } from '../blocks/options.js';
-import { costOf } from '../core/pricing.js';
+import { costIn, defaultPrices } from '../core/pricing.js';
 import type { Example } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { zeroUsage } from '../core/usage.js';
@@ -97,8 +97,8 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const outputTokens = { low: completions * expected, high: completions * ceiling };
   const inputTokens = { low: inputLow, high: inputHigh };
   const usage = (input: number, output: number): Usage => ({ ...zeroUsage, inputTokens: input, outputTokens: output });
-  const low = costOf(settings.provider.model, usage(inputTokens.low, outputTokens.low), prices === undefined ? {} : { prices });
-  const high = costOf(settings.provider.model, usage(inputTokens.high, outputTokens.high), prices === undefined ? {} : { prices });
+  const low = costIn(prices ?? defaultPrices, settings.provider.model, usage(inputTokens.low, outputTokens.low));
+  const high = costIn(prices ?? defaultPrices, settings.provider.model, usage(inputTokens.high, outputTokens.high));
   const costUsd = low === null || high === null ? null : { low, high };
   if (options.journal !== undefined || options.cache !== undefined) {
     assumptions.push('samples a resumed journal or the response cache already holds are counted as if they were requested');

@@ -2,7 +2,7 @@ import type { Anthropic } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { costOf } from '../core/pricing.js';
+import { costIn } from '../core/pricing.js';
 import type { Completion, Provider, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
 import type { Warning } from '../core/warnings.js';
@@ -189,8 +189,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
     async sample(request: SampleRequest, sampleOptions: RequestOptions): Promise<SampleResponse<Output>> {
       validateSampleOptions(sampleOptions, name, capabilities);
       const { n, signal } = sampleOptions;
-      const priceOptions = { prices };
-      if (n === 0) return { completions: [], usage: zeroUsage, costUsd: costOf(model, zeroUsage, priceOptions) };
+      if (n === 0) return { completions: [], usage: zeroUsage, costUsd: costIn(prices, model, zeroUsage) };
       const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
       const body = buildBody(model, request, maxOutputTokens, wireSchemaOf(requestSchema));
       const estimatedTokens = rateLimitTokens(request.messages, body.max_tokens, 1);
@@ -204,7 +203,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       if (result.usageMissing) warnings.push(missingUsageWarning);
       const costUsd = result.usageMissing
         ? null
-        : (costOf(model, result.usage, priceOptions) ?? costOf(result.model, result.usage, priceOptions));
+        : (costIn(prices, model, result.usage) ?? costIn(prices, result.model, result.usage));
       const completions = [result.completion];
       return warnings.length === 0
         ? { completions, usage: result.usage, costUsd }

@@ -6,7 +6,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { ProviderError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
-import { costOf, type PriceTable } from '../core/pricing.js';
+import { costIn, type PriceTable } from '../core/pricing.js';
 import { hash32 } from '../core/random.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
 import type { Warning } from '../core/warnings.js';
@@ -59,8 +59,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
       warnings.push(missingUsageWarning);
       return null;
     }
-    const options = { prices: config.prices };
-    return costOf(model, usage, options) ?? costOf(responseModel, usage, options);
+    return costIn(config.prices, model, usage) ?? costIn(config.prices, responseModel, usage);
   };
 
   return {

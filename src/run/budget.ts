@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { SampleRequest } from '../providers/spec.js';
 import type { ModelPrice, PriceTable } from '../core/pricing.js';
-import { costOf, defaultPrices, findPrice } from '../core/pricing.js';
+import { costIn, defaultPrices, findPrice } from '../core/pricing.js';
 import type { BudgetName } from '../core/results.js';
 import type { Usage } from '../core/usage.js';
 
@@ -89,7 +89,7 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
         `give the provider \`prices: { '${context.model}': { input, cachedInput, cacheWrite, output } }\` (USD per million tokens)`,
     );
   }
-  return budgetGate(limits, completionTokens ?? 0, price, (usage) => costOf(context.model, usage, { prices }));
+  return budgetGate(limits, completionTokens ?? 0, price, (usage) => costIn(prices, context.model, usage));
 }
 
 interface Amounts {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { batchPriceMultiplier, costOf, defaultPrices, findPrice, type ModelPrice } from '../../src/core/pricing.js';
+import { batchPriceMultiplier, costOf, defaultPrices, findPrice, sumCost, type ModelPrice } from '../../src/core/pricing.js';
 import { zeroUsage, type Usage } from '../../src/core/usage.js';
 
 function usage(fields: Partial<Usage>): Usage {
@@ -100,5 +100,14 @@ describe('findPrice', () => {
       expect(price?.cacheWrite, model).toBeGreaterThanOrEqual(price?.input ?? Number.POSITIVE_INFINITY);
       expect(price?.output, model).toBeGreaterThan(price?.input ?? Number.POSITIVE_INFINITY);
     }
+  });
+});
+
+describe('costs without float noise', () => {
+  test('sums of shares read as the amount they are', () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(sumCost([0.1, 0.2])).toBe(0.3);
+    expect(sumCost(Array.from({ length: 10 }, () => 0.004))).toBe(0.04);
+    expect(sumCost([0.1, null])).toBeNull();
   });
 });
