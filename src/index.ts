@@ -37,6 +37,7 @@ export type { EvaluateOptions, Evaluation } from './blocks/evaluate.js';
 
 export { bestOfN } from './blocks/best-of-n.js';
 export type { BestOfN, BestOfNOptions } from './blocks/best-of-n.js';
+export type { BlockOutcome } from './blocks/standalone.js';
 
 export { sample } from './stages/sample.js';
 export type { SampleOptions } from './stages/sample.js';

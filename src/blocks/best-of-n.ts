@@ -1,11 +1,10 @@
-import type { ResumeCounts, StopReason } from '../core/results.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import { collect } from '../stages/collect.js';
 import { byReward } from '../stages/select.js';
 import type { RunOptions } from './options.js';
 import { integer, resolveRunOptions } from './options.js';
-import { runStandalone } from './standalone.js';
+import { runStandalone, type BlockOutcome } from './standalone.js';
 
 /** Options of `bestOfN`: N is `samples`. With `journal`, `budget` and `cache` it runs on the same machinery as `iterate`. */
 export interface BestOfNOptions<Task, Output = string, Info = undefined> extends RunOptions<Task, Output, Info> {
@@ -17,15 +16,11 @@ export interface BestOfNOptions<Task, Output = string, Info = undefined> extends
 }
 
 /** What `bestOfN` found. */
-export interface BestOfN<Task, Output = string, Info = undefined> {
+export interface BestOfN<Task, Output = string, Info = undefined> extends BlockOutcome {
   /** The highest-reward sample; `undefined` when every sample failed. */
   readonly best: Example<Task, Output, Info> | undefined;
   /** All N samples, failed ones included, in sample order (fewer when the budget stopped it). */
   readonly trajectories: readonly Trajectory<Task, Output, Info>[];
-  /** Why it took fewer than N samples (a budget); `undefined` when it took them all. */
-  readonly stopped: StopReason | undefined;
-  /** What resuming from `journal` restored; `undefined` unless it resumed one. */
-  readonly resumed: Readonly<ResumeCounts> | undefined;
 }
 
 /**

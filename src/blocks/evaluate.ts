@@ -1,9 +1,9 @@
-import type { ResumeCounts, SplitStats, StopReason } from '../core/results.js';
+import type { SplitStats } from '../core/results.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { collect } from '../stages/collect.js';
 import type { RunOptions } from './options.js';
 import { integer, resolveRunOptions, taskList } from './options.js';
-import { runStandalone } from './standalone.js';
+import { runStandalone, type BlockOutcome } from './standalone.js';
 import { splitStats } from './stats.js';
 
 /** Options of `evaluate`. With `journal`, `budget` and `cache` it runs on the same machinery as `iterate`. */
@@ -17,13 +17,9 @@ export interface EvaluateOptions<Task, Output = string, Info = undefined> extend
 }
 
 /** What `evaluate` measured. */
-export interface Evaluation<Task, Output = string, Info = undefined> {
+export interface Evaluation<Task, Output = string, Info = undefined> extends BlockOutcome {
   readonly trajectories: readonly Trajectory<Task, Output, Info>[];
   readonly stats: SplitStats;
-  /** Why it took fewer samples than planned (a budget); `undefined` when it took them all. */
-  readonly stopped: StopReason | undefined;
-  /** What resuming from `journal` restored; `undefined` unless it resumed one. */
-  readonly resumed: Readonly<ResumeCounts> | undefined;
 }
 
 /**

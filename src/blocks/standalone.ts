@@ -20,13 +20,17 @@ export interface BlockScope<Task, Output, Info> {
   readonly iteration: number;
 }
 
-/** What a building block's run produced, besides its own result. */
-export interface BlockRun<Task, Output, Info> {
-  readonly trajectories: Trajectory<Task, Output, Info>[];
-  /** Why it ended before every sample was taken (a budget); `undefined` when it took them all. */
+/** How a building block's run (`evaluate`, `bestOfN`) ended: part of each one's result. */
+export interface BlockOutcome {
+  /** Why it took fewer samples than asked (a budget); `undefined` when it took them all. */
   readonly stopped: StopReason | undefined;
-  /** What resuming from the journal restored; `undefined` unless it resumed a journal. */
+  /** What resuming from `journal` restored; `undefined` unless it resumed one. */
   readonly resumed: Readonly<ResumeCounts> | undefined;
+}
+
+/** What a building block's run produced, besides its own result. */
+export interface BlockRun<Task, Output, Info> extends BlockOutcome {
+  readonly trajectories: Trajectory<Task, Output, Info>[];
 }
 
 /**

@@ -1,5 +1,4 @@
-import { appendFile, mkdir, truncate } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendFile, truncate } from 'node:fs/promises';
 import { ConfigError } from '../core/errors.js';
 import { contentHash, stableJson } from '../core/fingerprint.js';
 import type { Message } from '../core/messages.js';
@@ -113,8 +112,7 @@ export async function openJournal(
 /** Starts a journal afresh: no file, or one a crash left before its first complete line. */
 async function startJournal(path: string, loaded: LoadedJournal | undefined, config: JournalRunConfig, writer: JournalWriter): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
-    // Written before the run pays for its first request: a path that cannot hold a journal fails now.
+    // The directory exists: taking the lock made it. Written before the run pays for its first request: a path that cannot hold a journal fails now.
     if (loaded !== undefined) await truncate(path, 0);
     else await appendFile(path, '');
   } catch (error) {

@@ -80,6 +80,15 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
     options.onWarning?.(warning);
   };
   const nativeN = (): boolean => provider.capabilities.nativeN && !state.fanOut;
+  // Once per run, and looked up (a nearest-name search over the price table) only the first time.
+  const unpricedKey = `price-unknown: ${provider.model}`;
+  const warnUnpriced = (response: SampleResponse): void => {
+    // Only a provider that prices by a table can be given a price; `fromFunction` says its cost itself.
+    if (provider.prices === undefined || state.warned.has(unpricedKey)) return;
+    if ((response.warnings ?? []).some((warning) => warning.code === 'usage-missing')) return;
+    state.warned.add(unpricedKey);
+    warn(priceUnknown(provider, provider.prices));
+  };
 
   /** One request: its completions, `'short'` with them when a request for several returned fewer, or `'fan-out'` unsent. */
   const send = (planned: PlannedRequest) =>
@@ -104,11 +113,9 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
         options.onRequestError?.(error, count);
         return failedShares(count, error, performance.now() - started, planned.seed);
       }
-      for (const warning of response.warnings ?? []) warn({ code: warning.code, message: `${provider.name}: ${warning.message}` });
-      // Only a provider that prices by a table can be given a price; `fromFunction` says its cost itself.
-      const unpriced = response.costUsd === null && provider.prices !== undefined;
-      if (unpriced && !(response.warnings ?? []).some((warning) => warning.code === 'usage-missing')) warn(priceUnknown(provider, provider.prices));
       const latencyMs = performance.now() - started;
+      for (const warning of response.warnings ?? []) warn({ code: warning.code, message: `${provider.name}: ${warning.message}` });
+      if (response.costUsd === null) warnUnpriced(response);
       const shares = share(response, count, latencyMs, planned.seed);
       shares.forEach((completion, i) => options.onCompletion?.(planned.indices[i] ?? i, completion));
       if (shares.length === count) return shares;
