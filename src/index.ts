@@ -19,6 +19,7 @@ export type {
   JournalRunEnd,
   JournalRunStart,
   JournalSample,
+  JournalSourceChange,
 } from './journal/records.js';
 
 export type { Budget } from './run/budget.js';
@@ -56,7 +57,7 @@ export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } 
 export { defaultPrompt } from './stages/prompt.js';
 export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './stages/prompt.js';
 
-export type { RunOptions } from './blocks/options.js';
+export type { FingerprintedFunction, ResumeOptions, RunOptions } from './blocks/options.js';
 
 export { rewardStats, splitStats } from './blocks/stats.js';
 export { scoredOnly } from './core/trajectory.js';

@@ -8,7 +8,7 @@ import type { JournalRunConfig } from '../journal/open.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import type { ResolvedRunOptions, RunOptions } from './options.js';
-import { optionsFingerprint, taskListHash } from './options.js';
+import { journalChecks, optionsFingerprint, taskListHash } from './options.js';
 
 /** Where a building block's samples stand: which tasks, which split, which examples, which iteration. */
 export interface BlockScope<Task, Output, Info> {
@@ -117,5 +117,12 @@ function blockJournalConfig<Task, Output, Info>(
     },
     tasks: train.map((task, index) => settings.taskId(task, index, 'train')),
     evalTasks: held.map((task, index) => settings.taskId(task, index, 'eval')),
+    ...journalChecks(options, {
+      settings,
+      acceptChanged: resolved.journal?.acceptChanged ?? [],
+      tasks: { train, eval: held },
+      iteration: scope.iteration,
+      examples: scope.examples,
+    }),
   };
 }

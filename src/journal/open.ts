@@ -3,7 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import { contentHash, stableJson } from '../core/fingerprint.js';
 import type { Message } from '../core/messages.js';
 import type { IterationResult, RunResult } from '../core/results.js';
-import type { Trajectory } from '../core/trajectory.js';
+import type { Split, Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
 import { JournalError, JournalMismatchError } from './errors.js';
 import type { JournalDifference } from './errors.js';
@@ -11,7 +11,7 @@ import { lockJournal, type JournalLock } from './lock.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
-import type { JournalIteration, JournalRunStart } from './records.js';
+import type { JournalIteration, JournalRunStart, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
 import type { Journaled } from './restore.js';
 import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
@@ -45,6 +45,15 @@ export interface JournalRunConfig {
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly string[];
   readonly evalTasks: readonly string[];
+  /** Source text hashes of the run's own functions (reward, prompt builder), by option name. */
+  readonly sources: Readonly<Record<string, string>>;
+  /** Functions whose changed source a resume accepts (recorded in its `resume` record). */
+  readonly acceptChanged: readonly string[];
+  /**
+   * The prompts the run builds at one iteration it can know before sampling (iterate: 0, when
+   * there are no examples yet): a resume compares them with the journal's before writing anything.
+   */
+  readonly knownPrompts?: { readonly iteration: number; readonly prompt: (split: Split, taskIndex: number) => readonly Message[] };
 }
 
 /** What a run hears from its journal while writing it. */
@@ -96,13 +105,13 @@ export async function openJournal(
     const warnings = [...(loaded?.journal.warnings ?? [])];
     if (loaded === undefined || loaded.journal.start === undefined) {
       await startJournal(path, loaded, config, writer);
-      return journalFor(path, writer, undefined, warnings, lock);
+      return journalFor(writer, undefined, warnings, lock);
     }
     if (!resume) {
       throw new ConfigError('journal', path, 'a new file, or `resume: true` to continue the run it holds');
     }
     await continueJournal(path, loaded, loaded.journal.start, config, writer);
-    return journalFor(path, writer, loaded.journal, warnings, lock);
+    return journalFor(writer, loaded.journal, warnings, lock);
   } catch (error) {
     await lock.release();
     throw error;
@@ -129,6 +138,7 @@ async function startJournal(path: string, loaded: LoadedJournal | undefined, con
     config: config.config,
     tasks: [...config.tasks],
     evalTasks: [...config.evalTasks],
+    sources: { ...config.sources },
   });
 }
 
@@ -144,6 +154,8 @@ async function continueJournal(
   if (differences.length > 0) {
     throw new JournalMismatchError(path, differences, 'Resume with the options the run started with, or start a new journal.');
   }
+  const accepted = changedSources(path, loaded.journal, config);
+  refuseChangedPrompts(path, loaded.journal, config);
   // A crash mid-write leaves a partial line; drop it so the next record starts on its own line.
   if (loaded.journal.warnings.length > 0) await truncate(path, loaded.completeBytes);
   writer.write({
@@ -153,17 +165,79 @@ async function continueJournal(
     version: libraryVersion,
     fingerprint: contentHash(config.resume),
     journaled: loaded.journal.samples.size,
+    sources: { ...config.sources },
+    ...(accepted.length === 0 ? {} : { accepted }),
   });
 }
 
+/**
+ * The functions whose source text changed since the journal's run (or its latest resume), once
+ * the run accepts each; a `JournalMismatchError` names those it does not accept. Journals written
+ * before sources were recorded have nothing to compare.
+ */
+function changedSources(path: string, journal: Journal, config: JournalRunConfig): JournalSourceChange[] {
+  const journaled = latestSources(journal);
+  if (journaled === undefined) return [];
+  const names = [...new Set([...Object.keys(journaled), ...Object.keys(config.sources)])].sort();
+  const changed = names
+    .filter((name) => journaled[name] !== config.sources[name])
+    .map((name) => ({ field: name, journal: journaled[name] ?? null, current: config.sources[name] ?? null }));
+  const refused = changed.filter((change) => !config.acceptChanged.includes(change.field));
+  if (refused.length > 0) {
+    const names = refused.map((change) => `'${change.field}'`).join(', ');
+    throw new JournalMismatchError(
+      path,
+      refused.map((change) => ({ field: `${change.field} (source text hash)`, journal: change.journal ?? undefined, current: change.current ?? undefined })),
+      `The source text of ${names} changed since the journal's run: its scores or prompts would mix with the journaled ones. ` +
+        `Resume with the same function, start a new journal, or pass \`resume: { acceptChanged: [${names}] }\` to continue ` +
+        '(journaled samples keep what the old function gave; the journal records the change).',
+    );
+  }
+  return changed;
+}
+
+/** The function sources the journal last recorded: its latest `resume` record's, else its `run-start`'s. */
+function latestSources(journal: Journal): Readonly<Record<string, string>> | undefined {
+  let sources = journal.start?.sources;
+  for (const record of journal.records) if (record.type === 'resume' && record.sources !== undefined) sources = record.sources;
+  return sources;
+}
+
+/**
+ * Refuses, before anything is written, a resume whose prompts at `knownPrompts.iteration` differ
+ * from the journal's (a prompt builder changed in what it closes over, or in its source text
+ * when not accepted). With `prompt` or `render` accepted, those samples are sampled again instead.
+ */
+function refuseChangedPrompts(path: string, journal: Journal, config: JournalRunConfig): void {
+  const known = config.knownPrompts;
+  if (known === undefined || config.acceptChanged.includes('prompt') || config.acceptChanged.includes('render')) return;
+  const checked = new Map<string, string>();
+  for (const record of [...journal.completions.values(), ...journal.samples.values()]) {
+    if (record.iteration !== known.iteration) continue;
+    const key = `${record.split}/${record.taskIndex}`;
+    let current = checked.get(key);
+    if (current === undefined) {
+      current = contentHash(known.prompt(record.split, record.taskIndex));
+      checked.set(key, current);
+    }
+    if (record.promptHash !== current) {
+      throw new JournalMismatchError(
+        path,
+        [{ field: `prompt of ${record.id}`, journal: record.promptHash, current }],
+        'The prompt builder (`render`, `system`, `prompt`) changed since the run started; resume with the same one, or start a new journal.',
+      );
+    }
+  }
+}
+
 /** The record-writing methods of a journal open for a run; `held` is what it already held when resuming. */
-function journalFor(path: string, writer: JournalWriter, held: Journal | undefined, warnings: readonly string[], lock: JournalLock): OpenJournal {
+function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: readonly string[], lock: JournalLock): OpenJournal {
   const promptHash = promptWriter(writer, new Set(held?.prompts.keys()));
   // Iterations already journaled: a resumed run recomputes them, and writes them again only if they changed.
   const journaledIterations = new Map<number, string>();
   for (const [iteration, record] of held?.iterations ?? []) journaledIterations.set(iteration, iterationSummary(record));
   return {
-    restore: (id, task, prompt, singleShot) => (held === undefined ? undefined : restore(path, held, id, task, prompt, singleShot)),
+    restore: (id, task, prompt, singleShot) => (held === undefined ? undefined : restore(held, id, task, prompt, singleShot)),
     completion(id, prompt, sampled) {
       // A journal that cannot be written stops the run here, before more is paid for and lost.
       writer.check();

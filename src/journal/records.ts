@@ -44,13 +44,20 @@ const runStartSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   tasks: z.array(z.string()),
   evalTasks: z.array(z.string()),
+  /** Source text hashes of the run's functions by option name (journals since 0.2 have them). */
+  sources: z.record(z.string(), z.string()).optional(),
 });
+const sourceChangeSchema = z.object({ field: z.string(), journal: z.string().nullable(), current: z.string().nullable() });
 const resumeSchema = z.object({
   ...base,
   type: z.literal('resume'),
   version: z.string(),
   fingerprint: z.string(),
   journaled: count,
+  /** The function sources this resume ran with: the next resume compares with these. */
+  sources: z.record(z.string(), z.string()).optional(),
+  /** Functions whose changed source text the user accepted (`resume: { acceptChanged }`). */
+  accepted: z.array(sourceChangeSchema).optional(),
 });
 const promptSchema = z.object({ ...base, type: z.literal('prompt'), hash: z.string(), messages: z.array(messageSchema) });
 const sampleSchema = z.object({
@@ -132,6 +139,8 @@ export const recordSchema = z.discriminatedUnion('type', [
 
 /** The first record: what the run was started with (no secrets, no functions). */
 export type JournalRunStart = z.infer<typeof runStartSchema>;
+/** A function whose source text changed, accepted by a resume: its hash in the journal and now (`null`: not given). */
+export type JournalSourceChange = z.infer<typeof sourceChangeSchema>;
 /** Written each time a run is resumed from the journal. */
 export type JournalResume = z.infer<typeof resumeSchema>;
 /** A prompt's messages, written once before the first sample that used it. */

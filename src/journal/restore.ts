@@ -3,7 +3,6 @@ import { contentHash } from '../core/fingerprint.js';
 import type { Message } from '../core/messages.js';
 import type { Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
-import { JournalMismatchError } from './errors.js';
 import type { Journal } from './read.js';
 import type { JournalCompletion, JournalSample } from './records.js';
 import { isUnserialisable } from './write.js';
@@ -26,7 +25,6 @@ export type Journaled<Task, Output, Info> = (
  * must be requested (again).
  */
 export function restore<Task, Output, Info>(
-  path: string,
   journal: Journal,
   id: string,
   task: Task,
@@ -38,16 +36,9 @@ export function restore<Task, Output, Info>(
   const hash = record?.promptHash ?? completion?.promptHash;
   // A failed request cost nothing: sample it again.
   if (hash === undefined || (completion === undefined && record?.failure?.stage === 'request')) return undefined;
-  const current = contentHash(prompt);
-  if (hash !== current) {
-    if ((record ?? completion)!.iteration > 0) return 'stale';
-    // Iteration 0 has no examples: its prompts change only when the prompt builder did.
-    throw new JournalMismatchError(
-      path,
-      [{ field: `prompt of ${id}`, journal: hash, current }],
-      'The prompt builder (`render`, `system`, `prompt`) changed since the run started; resume with the same one, or start a new journal.',
-    );
-  }
+  // Made with another prompt: the run diverged (changed examples), or the user accepted a changed
+  // prompt builder. An unaccepted change is refused when the journal is opened, before anything is written.
+  if (hash !== contentHash(prompt)) return 'stale';
   const rescore = record === undefined || (singleShot && !record.ok && record.failure?.stage !== 'request');
   if (rescore) {
     // The completion is paid for: score it now, so an interrupted or fixed scorer costs no request.

@@ -1,5 +1,6 @@
 import type { ResolvedRunOptions, RunOptions } from '../blocks/options.js';
-import { integer, optionalFunction, resolveRunOptions, optionsFingerprint, taskList, taskListHash } from '../blocks/options.js';
+import type { FingerprintedFunction } from '../blocks/options.js';
+import { integer, journalChecks, optionalFunction, resolveRunOptions, optionsFingerprint, taskList, taskListHash } from '../blocks/options.js';
 import { ConfigError } from '../core/errors.js';
 import type { JournalRunConfig } from '../journal/open.js';
 import type { PoolPolicy, Selector } from '../stages/select.js';
@@ -69,7 +70,7 @@ export function resolveIterate<Task, Output, Info>(
   return {
     ...resolved,
     // Built now, so tasks a journal cannot hold are a ConfigError from iterate() itself.
-    journal: journal === undefined ? undefined : { ...journal, config: journalConfig(options, resolved) },
+    journal: journal === undefined ? undefined : { ...journal, config: journalConfig(options, resolved, journal.acceptChanged) },
   };
 }
 
@@ -77,6 +78,7 @@ export function resolveIterate<Task, Output, Info>(
 function journalConfig<Task, Output, Info>(
   options: IterateOptions<Task, Output, Info>,
   resolved: Omit<ResolvedIterate<Task, Output, Info>, 'journal'>,
+  acceptChanged: readonly FingerprintedFunction[],
 ): JournalRunConfig {
   const { settings } = resolved;
   const resume = {
@@ -101,5 +103,13 @@ function journalConfig<Task, Output, Info>(
     config,
     tasks: resolved.tasks.map((task, index) => settings.taskId(task, index, 'train')),
     evalTasks: resolved.evalTasks.map((task, index) => settings.taskId(task, index, 'eval')),
+    // Iteration 0 has no examples: its prompts are known before sampling.
+    ...journalChecks(options, {
+      settings,
+      acceptChanged,
+      tasks: { train: resolved.tasks, eval: resolved.evalTasks },
+      iteration: 0,
+      examples: [],
+    }),
   };
 }

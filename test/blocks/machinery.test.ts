@@ -87,13 +87,15 @@ describe('evaluate and bestOfN on the run machinery', () => {
 });
 
 describe('a resumed evaluate whose prompts changed', () => {
-  it('says that it sampled them again', async () => {
+  it('samples them again, saying so, once the changed prompt builder is accepted', async () => {
     const journal = join(directory, 'eval.jsonl');
     const options = { tasks: ['a'], reward, samples: 2, iteration: 1, journal } as const;
     await evaluate({ ...options, provider: counting() });
     const warnings: string[] = [];
     const again = counting();
-    await evaluate({ ...options, provider: again, resume: true, render: (task: string) => `Task: ${task}`, onEvent: (event) => event.type === 'warning' && warnings.push(event.code) });
+    const render = (task: string) => `Task: ${task}`;
+    await expect(evaluate({ ...options, provider: again, resume: true, render })).rejects.toThrow(/acceptChanged: \['render'\]/);
+    await evaluate({ ...options, provider: again, resume: { acceptChanged: ['render'] }, render, onEvent: (event) => event.type === 'warning' && warnings.push(event.code) });
     expect(again.calls).toBe(2);
     expect(warnings).toEqual(['resume-diverged']);
   });

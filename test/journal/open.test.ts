@@ -26,6 +26,17 @@ describe('journal: opening for a run', () => {
     expect(provider.calls).toHaveLength(0);
   });
 
+  it('rejects a resume option that is not true, false or { acceptChanged } naming fingerprinted functions', async () => {
+    const provider = deterministic();
+    const journal = join(directory, 'accept.jsonl');
+    await expect(iterate(options(provider, { journal, resume: { acceptChanged: ['score'] } as never }))).rejects.toThrow(
+      /resume\.acceptChanged.*'reward', 'rollout', 'prompt', 'render'/,
+    );
+    await expect(iterate(options(provider, { journal, resume: { accept: ['reward'] } as never }))).rejects.toThrow(/resume\.accept\b/);
+    await expect(iterate(options(provider, { journal, resume: 'yes' as never }))).rejects.toThrow(ConfigError);
+    expect(provider.calls).toHaveLength(0);
+  });
+
   it('rejects tasks a journal cannot hold up front, from iterate() itself', async () => {
     const provider = deterministic();
     const call = () => iterate({ provider, tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });

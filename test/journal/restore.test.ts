@@ -165,12 +165,35 @@ describe('journal: resume', () => {
     expect(canonical(resumed)).toEqual(canonical(await iterate(withSelect(topK(1)))));
   });
 
-  it('refuses to resume when the prompt builder changed', async () => {
+  it('refuses, before writing anything, to resume when the prompt builder changed, in its source or in what it closes over', async () => {
     const path = join(directory, 'render.jsonl');
-    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const shown = { prefix: 'Task: ' };
+    const render = (task: string) => `${shown.prefix}${task}`;
+    await iterate(options(deterministic(), { journal: path, iterations: 0, render }));
+    const before = await readFile(path, 'utf8');
+    const provider = deterministic();
+    // Another source text: named by the option.
     await expect(
-      iterate(options(deterministic(), { journal: path, resume: true, render: (task) => `Task: ${task}` })),
-    ).rejects.toThrow(/prompt of train\/0\/0\/0/);
+      iterate(options(provider, { journal: path, resume: true, render: (task) => `Do: ${task}` })),
+    ).rejects.toThrow(/render \(source text hash\).*resume: \{ acceptChanged: \['render'\] \}/s);
+    // The same source text, another prompt: named by the first sample whose prompt differs.
+    shown.prefix = 'Do: ';
+    await expect(iterate(options(provider, { journal: path, resume: true, render }))).rejects.toThrow(/prompt of train\/0\/0\/0/);
+    expect(provider.calls).toHaveLength(0);
+    expect(await readFile(path, 'utf8')).toBe(before);
+  });
+
+  it('resumes with a changed prompt builder when told to accept it, sampling again what other prompts made, and records that', async () => {
+    const path = join(directory, 'accepted.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const provider = deterministic();
+    const render = (task: string) => `Do: ${task}`;
+    const resumed = await iterate(options(provider, { journal: path, resume: { acceptChanged: ['render'] }, iterations: 0, render }));
+    expect(resumed.resumed).toMatchObject({ restored: 0, stale: 12 });
+    expect(canonical(resumed)).toEqual(canonical(await iterate(options(deterministic(), { iterations: 0, render }))));
+    const journal = await readJournal(path);
+    const record = journal.records.find((entry) => entry.type === 'resume');
+    expect(record).toMatchObject({ accepted: [{ field: 'render', journal: null, current: expect.any(String) }] });
   });
 
   it('scores again, without requests, the samples whose scorer failed, so a fixed scorer recovers them', async () => {
@@ -187,12 +210,19 @@ describe('journal: resume', () => {
     );
     expect(broken.trajectories.every((trajectory) => !trajectory.ok)).toBe(true);
     const provider = deterministic();
-    const fixed = await iterate(options(provider, { journal: path, resume: true, iterations: 0 }));
+    const before = await readFile(path, 'utf8');
+    // A changed reward would mix old and new rewards: refused unless accepted.
+    await expect(iterate(options(provider, { journal: path, resume: true, iterations: 0 }))).rejects.toThrow(
+      /Cannot resume .*reward \(source text hash\).*acceptChanged: \['reward'\]/s,
+    );
+    expect(await readFile(path, 'utf8')).toBe(before);
+    const fixed = await iterate(options(provider, { journal: path, resume: { acceptChanged: ['reward'] }, iterations: 0 }));
     expect(provider.calls).toHaveLength(0);
     expect(fixed.resumed?.rescored).toBe(12);
     expect(canonical(fixed)).toEqual(canonical(await iterate(options(deterministic(), { iterations: 0 }))));
     // The rescored samples were journaled again; the latest record wins.
     const journal = await readJournal(path);
     expect([...journal.samples.values()].every((sample) => sample.ok)).toBe(true);
+    expect(journal.records.filter((record) => record.type === 'resume')).toMatchObject([{ accepted: [{ field: 'reward' }] }]);
   });
 });

@@ -159,7 +159,7 @@ describe('journal: values it cannot serialise, and write errors', () => {
     const journal = await openJournal(
       path,
       false,
-      { seed: 1, resume: {}, config: {}, tasks: ['t'], evalTasks: [] },
+      { seed: 1, resume: {}, config: {}, tasks: ['t'], evalTasks: [], sources: {}, acceptChanged: [] },
       { onWarning: (message) => warnings.push(message) },
     );
     const prompt = [{ role: 'user' as const, content: 't' }];
@@ -221,7 +221,11 @@ describe('journal: values it cannot serialise, and write errors', () => {
     });
     expect(broken.trajectories.every((trajectory) => !trajectory.ok && trajectory.failure.stage === 'reward')).toBe(true);
     const again = deterministic();
-    const fixed = await iterate({ provider: again, tasks: ['t'], schema, samples: 2, iterations: 0, journal: path, resume: true, reward: (sample) => Number(sample.output.n) });
+    const fixed = await iterate({
+      provider: again, tasks: ['t'], schema, samples: 2, iterations: 0, journal: path,
+      resume: { acceptChanged: ['reward'] },
+      reward: (sample) => Number(sample.output.n),
+    });
     expect(again.calls).toHaveLength(0);
     expect(fixed.resumed?.rescored).toBe(2);
     expect(fixed.trajectories.map((trajectory) => [trajectory.ok, trajectory.ok && trajectory.output])).toEqual([
@@ -272,7 +276,7 @@ describe('journal: appends in bounded chunks', () => {
 
   it('writes a queue longer than one append, every record whole and in order', async () => {
     const path = join(directory, 'long-queue.jsonl');
-    const journal = await openJournal(path, false, { seed: 1, resume: {}, config: {}, tasks: ['t'], evalTasks: [] });
+    const journal = await openJournal(path, false, { seed: 1, resume: {}, config: {}, tasks: ['t'], evalTasks: [], sources: {}, acceptChanged: [] });
     const prompt = [{ role: 'user' as const, content: 't' }];
     const usage = { requests: 1, inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1, reasoningTokens: 0 };
     const count = 24;
