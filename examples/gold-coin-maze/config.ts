@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { perTask, type InContextLearnerOptions, type Provider } from 'pauper';
 import { isMazeMode, mazeOptions, type MazeIterateOptions, type MazeMode } from './loop.js';
 import { generateMazes, type Maze, type MazeOptions } from './maze.js';
+import { pointToDemo } from './run-directly.js';
 
 /** What a demo run can be told from the command line or the environment. */
 export interface DemoSettings {
@@ -179,3 +180,5 @@ function count(given: Given | undefined, minimum: number): number | undefined {
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
+
+pointToDemo(import.meta.url, "config.ts reads the demo's settings from its flags and environment variables.");

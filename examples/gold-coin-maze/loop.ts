@@ -17,6 +17,7 @@ import {
   type MazeRewardInfo,
   type Move,
 } from './maze.js';
+import { pointToDemo } from './run-directly.js';
 
 /** How the model plays: one move string per maze, or one move per turn. */
 export type MazeMode = 'one-shot' | 'turn-by-turn';
@@ -77,3 +78,5 @@ export function mazeMoves(trajectory: Trajectory<Maze, string, MazeRewardInfo>):
     ? parseMoves(trajectory.text)
     : trajectory.steps.map((step) => parseMove(step.reply));
 }
+
+pointToDemo(import.meta.url, "loop.ts builds the maze's iterate() options, one shot or turn by turn.");

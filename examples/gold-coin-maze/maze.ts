@@ -12,6 +12,7 @@
  * top). `U` is y − 1, `D` is y + 1, `L` is x − 1, `R` is x + 1.
  */
 import { createRng, deriveSeed, randomInt, type Rng } from 'pauper';
+import { pointToDemo } from './run-directly.js';
 
 // ---------------------------------------------------------------------------
 // Types
@@ -633,3 +634,5 @@ function assertValidMaze(maze: Maze): void {
     coins.add(key);
   }
 }
+
+pointToDemo(import.meta.url, "maze.ts generates seeded gold-coin mazes, prompts them and scores the moves.");

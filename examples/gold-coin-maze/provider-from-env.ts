@@ -10,6 +10,7 @@ import {
   type InContextLearnerOptions,
   type Provider,
 } from 'pauper';
+import { pointToDemo } from './run-directly.js';
 
 /** The model the demo will use, and one line saying what it is. */
 export interface ProviderChoice {
@@ -90,3 +91,5 @@ function pickKind(env: Env): ProviderKind {
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
+
+pointToDemo(import.meta.url, "provider-from-env.ts picks the demo's model from environment variables.");

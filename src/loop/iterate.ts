@@ -94,7 +94,7 @@ async function* loop<Task, Output, Info>(
       if (result === undefined) break;
       state.iterations.push(result);
       journal?.iteration(result);
-      control.emit({ type: 'iteration-end', result });
+      control.emit({ type: 'iteration-end', iteration: result.iteration, result });
       await journal?.flush();
       state.stopped ??= earlyStop(resolved, result, state.progress);
       yield result;

@@ -20,7 +20,7 @@ export type RunEvent<Task, Output = string, Info = unknown> =
       readonly restored?: boolean;
     }
   | ({ readonly type: 'warning' } & Warning)
-  | { readonly type: 'iteration-end'; readonly result: IterationResult<Task, Output, Info> }
+  | { readonly type: 'iteration-end'; readonly iteration: number; readonly result: IterationResult<Task, Output, Info> }
   | { readonly type: 'run-end'; readonly result: RunResult<Task, Output, Info> };
 
 /** Receives run events. Must not throw; it is called synchronously. */

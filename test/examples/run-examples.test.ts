@@ -88,6 +88,15 @@ describe('examples run offline with a clean environment', () => {
     ]);
   });
 
+  it("the maze's library modules, run directly, say what they are and what to run instead of printing nothing", async () => {
+    for (const module of ['loop', 'maze', 'config', 'provider-from-env']) {
+      const { code, stdout, stderr } = await runExample(`examples/gold-coin-maze/${module}.ts`);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^${module}\\.ts .+\\nIt only exports code\\. To see it work: npm run demo`));
+    }
+  });
+
   it('compose.ts runs its own loop from the building blocks', async () => {
     const { code, stdout, stderr } = await runExample('examples/compose.ts');
     expect(stderr).toBe('');

@@ -363,6 +363,19 @@ describe('iterate: the loop', () => {
     expect(run.costUsd).toBeNull();
   });
 
+  it('names the iteration in both iteration events, in order', async () => {
+    const events: RunEvent<string>[] = [];
+    await iterate({ provider: scripted(['ok']), tasks: ['a'], reward: () => 1, samples: 1, iterations: 2, onEvent: (event) => events.push(event) });
+    const iterationEvents = events.flatMap((event) =>
+      event.type === 'iteration-start' || event.type === 'iteration-end' ? [[event.type, event.iteration] as const] : [],
+    );
+    expect(iterationEvents).toEqual([
+      ['iteration-start', 0], ['iteration-end', 0],
+      ['iteration-start', 1], ['iteration-end', 1],
+      ['iteration-start', 2], ['iteration-end', 2],
+    ]);
+  });
+
   it('passes the task, iteration, index and a signal to the reward function', async () => {
     const contexts: { task: string; iteration: number; index: number; aborted: boolean }[] = [];
     await iterate({
