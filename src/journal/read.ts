@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Message } from '../core/messages.js';
 import { JournalError } from './errors.js';
+import { eachLine } from './lines.js';
 import { journalVersion, recordSchema } from './records.js';
 import type { JournalCompletion, JournalIteration, JournalRecord, JournalRunEnd, JournalRunStart, JournalSample } from './records.js';
 
@@ -44,16 +44,6 @@ export interface LoadedJournal {
 
 /** Reads a journal as `readJournal` does, and says how many of its bytes are complete lines. */
 export async function loadJournal(path: string): Promise<LoadedJournal> {
-  const buffer = await readFile(path);
-  const completeBytes = buffer.lastIndexOf(0x0a) + 1;
-  const lines = buffer.subarray(0, completeBytes).toString('utf8').split('\n');
-  lines.pop(); // after the final newline
-  const warnings: string[] = [];
-  if (completeBytes < buffer.length) {
-    warnings.push(
-      `${path}:${lines.length + 1}: skipped a partial last line (${buffer.length - completeBytes} bytes), the trace of a crash mid-write.`,
-    );
-  }
   const records: JournalRecord[] = [];
   let start: JournalRunStart | undefined;
   let end: JournalRunEnd | undefined;
@@ -61,8 +51,7 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   const completions = new Map<string, JournalCompletion>();
   const prompts = new Map<string, readonly Message[]>();
   const iterations = new Map<number, JournalIteration>();
-  lines.forEach((text, position) => {
-    const line = position + 1;
+  const read = await eachLine(path, (text, line) => {
     if (text.trim() === '') return;
     const record = parseRecord(path, line, text);
     if ((records.length === 0) !== (record.type === 'run-start')) {
@@ -76,7 +65,11 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     else if (record.type === 'iteration') iterations.set(record.iteration, record);
     else if (record.type === 'run-end') end = record;
   });
-  return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes };
+  const warnings: string[] = [];
+  if (read.partialBytes > 0) {
+    warnings.push(`${path}:${read.lines + 1}: skipped a partial last line (${read.partialBytes} bytes), the trace of a crash mid-write.`);
+  }
+  return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes: read.completeBytes };
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */
