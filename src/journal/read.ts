@@ -3,7 +3,16 @@ import type { Message } from '../core/messages.js';
 import { JournalError } from './errors.js';
 import { eachLine } from './lines.js';
 import { journalVersion, recordSchema } from './records.js';
-import type { JournalCompletion, JournalIteration, JournalRecord, JournalRunEnd, JournalRunStart, JournalSample } from './records.js';
+import type {
+  JournalCompletion,
+  JournalIteration,
+  JournalRecord,
+  JournalRunEnd,
+  JournalRunStart,
+  JournalSample,
+  StoredRecord,
+  StoredSample,
+} from './records.js';
 
 /** A journal read back: its records, and the latest record per sample, prompt and iteration. */
 export interface Journal {
@@ -53,7 +62,8 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   const iterations = new Map<number, JournalIteration>();
   const read = await eachLine(path, (text, line) => {
     if (text.trim() === '') return;
-    const record = parseRecord(path, line, text);
+    const stored = parseRecord(path, line, text);
+    const record = stored.type === 'sample' ? wholeSample(path, line, stored, completions) : stored;
     if ((records.length === 0) !== (record.type === 'run-start')) {
       throw new JournalError(path, line, records.length === 0 ? 'the first record must be `run-start`.' : 'a second `run-start`: a journal holds one run.');
     }
@@ -73,7 +83,7 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */
-function parseRecord(path: string, line: number, text: string): JournalRecord {
+function parseRecord(path: string, line: number, text: string): StoredRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -87,4 +97,24 @@ function parseRecord(path: string, line: number, text: string): JournalRecord {
   const parsed = recordSchema.safeParse(value);
   if (!parsed.success) throw new JournalError(path, line, `not a valid record: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/**
+ * A sample record whole. One that left its text to its completion record (version 2) gets it
+ * back from the latest completion record of its id before it, and its turns end with it as the
+ * assistant's answer: the string is the completion's own, so a journal read back holds it once.
+ */
+function wholeSample(path: string, line: number, record: StoredSample, completions: ReadonlyMap<string, JournalCompletion>): JournalSample {
+  const { text, ...rest } = record;
+  if (text !== undefined) return { ...rest, text };
+  const completion = completions.get(record.id);
+  if (completion === undefined) {
+    throw new JournalError(
+      path,
+      line,
+      `sample ${record.id} leaves its text to its completion record, and no completion record of it comes before. ` +
+        'The journal was edited or damaged: remove this line (a resumed run samples it again), or start a new journal.',
+    );
+  }
+  return { ...rest, text: completion.text, turns: [...record.turns, { role: 'assistant', content: completion.text }] };
 }
