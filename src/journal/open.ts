@@ -236,6 +236,8 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
   // Iterations already journaled: a resumed run recomputes them, and writes them again only if they changed.
   const journaledIterations = new Map<number, string>();
   for (const [iteration, record] of held?.iterations ?? []) journaledIterations.set(iteration, iterationSummary(record));
+  // The text of each completion journaled by this run and not yet followed by its sample: the sample record then leaves it out.
+  const completionTexts = new Map<string, string>();
   return {
     restore: (id, task, prompt, singleShot) => (held === undefined ? undefined : restore(held, id, task, prompt, singleShot)),
     completion(id, prompt, sampled) {
@@ -243,11 +245,14 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
       writer.check();
       const time = new Date().toISOString();
       writer.write(completionRecord(id, promptHash(prompt, time), sampled, time));
+      completionTexts.set(id, sampled.completion.text);
     },
     sample(trajectory) {
       writer.check();
       const time = new Date().toISOString();
-      writer.write(sampleRecord(trajectory, promptHash(trajectory.prompt, time), time));
+      const completionText = completionTexts.get(trajectory.id) ?? held?.completions.get(trajectory.id)?.text;
+      completionTexts.delete(trajectory.id);
+      writer.write(sampleRecord(trajectory, promptHash(trajectory.prompt, time), time, completionText));
     },
     iteration(result) {
       const record = iterationRecord(result);

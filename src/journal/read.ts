@@ -1,9 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Message } from '../core/messages.js';
 import { JournalError } from './errors.js';
+import { eachLine } from './lines.js';
 import { journalVersion, recordSchema } from './records.js';
-import type { JournalCompletion, JournalIteration, JournalRecord, JournalRunEnd, JournalRunStart, JournalSample } from './records.js';
+import type {
+  JournalCompletion,
+  JournalIteration,
+  JournalRecord,
+  JournalRunEnd,
+  JournalRunStart,
+  JournalSample,
+  StoredRecord,
+  StoredSample,
+} from './records.js';
 
 /** A journal read back: its records, and the latest record per sample, prompt and iteration. */
 export interface Journal {
@@ -44,16 +53,6 @@ export interface LoadedJournal {
 
 /** Reads a journal as `readJournal` does, and says how many of its bytes are complete lines. */
 export async function loadJournal(path: string): Promise<LoadedJournal> {
-  const buffer = await readFile(path);
-  const completeBytes = buffer.lastIndexOf(0x0a) + 1;
-  const lines = buffer.subarray(0, completeBytes).toString('utf8').split('\n');
-  lines.pop(); // after the final newline
-  const warnings: string[] = [];
-  if (completeBytes < buffer.length) {
-    warnings.push(
-      `${path}:${lines.length + 1}: skipped a partial last line (${buffer.length - completeBytes} bytes), the trace of a crash mid-write.`,
-    );
-  }
   const records: JournalRecord[] = [];
   let start: JournalRunStart | undefined;
   let end: JournalRunEnd | undefined;
@@ -61,10 +60,10 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   const completions = new Map<string, JournalCompletion>();
   const prompts = new Map<string, readonly Message[]>();
   const iterations = new Map<number, JournalIteration>();
-  lines.forEach((text, position) => {
-    const line = position + 1;
+  const read = await eachLine(path, (text, line) => {
     if (text.trim() === '') return;
-    const record = parseRecord(path, line, text);
+    const stored = parseRecord(path, line, text);
+    const record = stored.type === 'sample' ? wholeSample(path, line, stored, completions) : stored;
     if ((records.length === 0) !== (record.type === 'run-start')) {
       throw new JournalError(path, line, records.length === 0 ? 'the first record must be `run-start`.' : 'a second `run-start`: a journal holds one run.');
     }
@@ -76,11 +75,15 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     else if (record.type === 'iteration') iterations.set(record.iteration, record);
     else if (record.type === 'run-end') end = record;
   });
-  return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes };
+  const warnings: string[] = [];
+  if (read.partialBytes > 0) {
+    warnings.push(`${path}:${read.lines + 1}: skipped a partial last line (${read.partialBytes} bytes), the trace of a crash mid-write.`);
+  }
+  return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes: read.completeBytes };
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */
-function parseRecord(path: string, line: number, text: string): JournalRecord {
+function parseRecord(path: string, line: number, text: string): StoredRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -94,4 +97,24 @@ function parseRecord(path: string, line: number, text: string): JournalRecord {
   const parsed = recordSchema.safeParse(value);
   if (!parsed.success) throw new JournalError(path, line, `not a valid record: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/**
+ * A sample record whole. One that left its text to its completion record (version 2) gets it
+ * back from the latest completion record of its id before it, and its turns end with it as the
+ * assistant's answer: the string is the completion's own, so a journal read back holds it once.
+ */
+function wholeSample(path: string, line: number, record: StoredSample, completions: ReadonlyMap<string, JournalCompletion>): JournalSample {
+  const { text, ...rest } = record;
+  if (text !== undefined) return { ...rest, text };
+  const completion = completions.get(record.id);
+  if (completion === undefined) {
+    throw new JournalError(
+      path,
+      line,
+      `sample ${record.id} leaves its text to its completion record, and no completion record of it comes before. ` +
+        'The journal was edited or damaged: remove this line (a resumed run samples it again), or start a new journal.',
+    );
+  }
+  return { ...rest, text: completion.text, turns: [...record.turns, { role: 'assistant', content: completion.text }] };
 }

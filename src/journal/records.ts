@@ -3,8 +3,11 @@ import { z } from 'zod';
 /** The version of pauper written into every journal's `run-start` record. Kept equal to package.json by a test. */
 export const libraryVersion = '0.1.0';
 
-/** The journal schema version, the `v` field of every record. */
-export const journalVersion = 1 as const;
+/**
+ * The journal schema version, the `v` field of every record written. Version 2 stores a
+ * single-shot sample's text once, in its completion record; version 1 journals still read.
+ */
+export const journalVersion = 2 as const;
 
 const count = z.number().int().nonnegative();
 const usageSchema = z.object({
@@ -32,7 +35,7 @@ const statsSchema = z.object({
   wallTimeMs: z.number(),
 });
 const stoppedSchema = z.object({ reason: z.string(), iteration: count, message: z.string() });
-const base = { v: z.literal(journalVersion), time: z.string() };
+const base = { v: z.literal([1, journalVersion]), time: z.string() };
 
 const runStartSchema = z.object({
   ...base,
@@ -83,6 +86,12 @@ const sampleSchema = z.object({
   costUsd: z.number().nullable(),
   latencyMs: z.number(),
 });
+/**
+ * A sample record as a line holds it. From version 2 a single-shot sample whose text is its
+ * completion record's leaves out `text` and its final assistant turn (that text again): the
+ * reader fills them in from the completion record of its id written before it.
+ */
+const storedSampleSchema = sampleSchema.extend({ text: z.string().optional() });
 const completionSchema = z.object({
   ...base,
   type: z.literal('completion'),
@@ -126,13 +135,13 @@ const runEndSchema = z.object({
   wallTimeMs: z.number(),
   stopped: stoppedSchema.nullable(),
 });
-/** Any one line of a journal, told apart by `type`. */
+/** Any one line of a journal as it is stored, told apart by `type`. */
 export const recordSchema = z.discriminatedUnion('type', [
   runStartSchema,
   resumeSchema,
   promptSchema,
   completionSchema,
-  sampleSchema,
+  storedSampleSchema,
   iterationSchema,
   runEndSchema,
 ]);
@@ -153,5 +162,9 @@ export type JournalSample = z.infer<typeof sampleSchema>;
 export type JournalIteration = z.infer<typeof iterationSchema>;
 /** The end of the run, with why it stopped early if it did. */
 export type JournalRunEnd = z.infer<typeof runEndSchema>;
-/** One line of a journal. */
-export type JournalRecord = z.infer<typeof recordSchema>;
+/** A sample record as written: `text` and the final assistant turn may be left to its completion record. */
+export type StoredSample = z.infer<typeof storedSampleSchema>;
+/** One line of a journal as written. */
+export type StoredRecord = z.infer<typeof recordSchema>;
+/** One line of a journal as `readJournal` returns it: samples whole, with their text and turns. */
+export type JournalRecord = Exclude<StoredRecord, { readonly type: 'sample' }> | JournalSample;

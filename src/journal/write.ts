@@ -4,12 +4,12 @@ import type { Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
 import { JournalError } from './errors.js';
 import { journalVersion } from './records.js';
-import type { JournalCompletion, JournalIteration, JournalRecord, JournalRunEnd, JournalSample } from './records.js';
+import type { JournalCompletion, JournalIteration, JournalRunEnd, StoredRecord, StoredSample } from './records.js';
 
 /** Appends records to a journal; the first write error stops it. */
 export interface JournalWriter {
   /** Queues a record; nothing once writing has failed. */
-  readonly write: (record: JournalRecord) => void;
+  readonly write: (record: StoredRecord) => void;
   /** Throws the first write error, if one occurred. */
   readonly check: () => void;
   /** Resolves once every queued record is on disk; rejects with the first write error. */
@@ -105,7 +105,7 @@ export function isUnserialisable(value: unknown): boolean {
  * that field is written as a marker with a warning, and the rest of the record
  * as it is, so one odd value never costs the record or the journal.
  */
-function serialise(record: JournalRecord, path: string, warn: (kind: string, message: string) => void): string | undefined {
+function serialise(record: StoredRecord, path: string, warn: (kind: string, message: string) => void): string | undefined {
   try {
     return `${JSON.stringify(record)}\n`;
   } catch {
@@ -122,7 +122,7 @@ function serialise(record: JournalRecord, path: string, warn: (kind: string, mes
       );
       return unserialisable(problem);
     };
-    let marked: JournalRecord = record;
+    let marked: StoredRecord = record;
     if (record.type === 'sample') {
       marked = {
         ...record,
@@ -160,12 +160,22 @@ function firstLine(error: unknown): string {
 }
 
 /** How a warning names a record: `sample train/0/1/2`, or `the iteration record`. */
-function recordName(record: JournalRecord): string {
+function recordName(record: StoredRecord): string {
   return 'id' in record ? `${record.type} ${record.id}` : `the ${record.type} record`;
 }
 
-/** The record of a finished sample; its prompt is journaled apart, by hash. */
-export function sampleRecord(trajectory: Trajectory<unknown, unknown, unknown>, promptHash: string, time: string): JournalSample {
+/**
+ * The record of a finished sample; its prompt is journaled apart, by hash. A single-shot sample
+ * whose text is `completionText`, the text of the completion record of its id journaled before it,
+ * leaves out `text` and its final assistant turn, which would repeat it: the journal holds each
+ * output once, and the reader takes them back from the completion record.
+ */
+export function sampleRecord(
+  trajectory: Trajectory<unknown, unknown, unknown>,
+  promptHash: string,
+  time: string,
+  completionText: string | undefined,
+): StoredSample {
   const common = {
     v: journalVersion,
     type: 'sample' as const,
@@ -178,8 +188,7 @@ export function sampleRecord(trajectory: Trajectory<unknown, unknown, unknown>, 
     index: trajectory.index,
     seed: trajectory.seed,
     promptHash,
-    turns: [...trajectory.turns],
-    text: trajectory.text,
+    ...(textIsJournaled(trajectory, completionText) ? { turns: trajectory.turns.slice(0, -1) } : { turns: [...trajectory.turns], text: trajectory.text }),
     steps: [...trajectory.steps],
     usage: trajectory.usage,
     costUsd: trajectory.costUsd,
@@ -201,6 +210,18 @@ export function sampleRecord(trajectory: Trajectory<unknown, unknown, unknown>, 
     ...(trajectory.output === trajectory.text ? {} : { output: trajectory.output }),
     ...(trajectory.info === undefined ? {} : { info: trajectory.info }),
   };
+}
+
+/** Whether a sample's text is `completionText` and its turns end with it as the answer: a single-shot sample its completion record holds whole. */
+function textIsJournaled(trajectory: Trajectory<unknown, unknown, unknown>, completionText: string | undefined): boolean {
+  const answer = trajectory.turns.at(-1);
+  return (
+    completionText !== undefined &&
+    trajectory.text === completionText &&
+    trajectory.steps.length === 0 &&
+    answer?.role === 'assistant' &&
+    answer.content === completionText
+  );
 }
 
 /** The record of a completion as it arrives, before it is scored; `id` is the sample's trajectory id. */

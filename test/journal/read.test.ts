@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { iterate, JournalError, readJournal } from 'pauper';
+import { iterate, JournalError, journalVersion, readJournal } from 'pauper';
 import { deterministic, options } from '../fixtures/journal-run.js';
 
 let directory: string;
@@ -38,9 +38,24 @@ describe('journal: reading', () => {
     expect(journal.warnings[0]).toMatch(/partial last line/);
   });
 
+  it('names the line of a sample whose text is left to a completion record the journal lacks', async () => {
+    const path = join(directory, 'no-completion.jsonl');
+    await iterate(options(deterministic(), { journal: path, iterations: 0 }));
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    const completion = lines.findIndex((line) => line.includes('"type":"completion"') && line.includes('"id":"train/0/0/0"'));
+    lines.splice(completion, 1);
+    await writeFile(path, lines.join('\n'));
+    const line = lines.findIndex((text) => text.includes('"type":"sample"') && text.includes('"id":"train/0/0/0"')) + 1;
+    await expect(readJournal(path)).rejects.toMatchObject({
+      name: 'JournalError',
+      line,
+      message: expect.stringMatching(/sample train\/0\/0\/0 leaves its text to its completion record, and no completion record of it comes before/),
+    });
+  });
+
   it('refuses a journal written by a newer schema version', async () => {
     const path = join(directory, 'future.jsonl');
-    await writeFile(path, '{"v":2,"type":"run-start"}\n');
-    await expect(readJournal(path)).rejects.toThrow(/version 2 is newer/);
+    await writeFile(path, `{"v":${journalVersion + 1},"type":"run-start"}\n`);
+    await expect(readJournal(path)).rejects.toThrow(new RegExp(`version ${journalVersion + 1} is newer`));
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SampleRequest } from 'pauper';
-import { iterate, JournalError, readJournal, scripted } from 'pauper';
+import { iterate, JournalError, journalVersion, readJournal, scripted } from 'pauper';
 import { libraryVersion } from '../../src/journal/records.js';
 import { z } from 'zod';
 import { openJournal } from '../../src/journal/open.js';
@@ -26,7 +26,7 @@ describe('journal: writing', () => {
     const journal = await readJournal(path);
 
     expect(journal.warnings).toEqual([]);
-    expect(journal.start).toMatchObject({ v: 1, type: 'run-start', version: libraryVersion, seed: 7, tasks: ['train/0', 'train/1', 'train/2'] });
+    expect(journal.start).toMatchObject({ v: journalVersion, type: 'run-start', version: libraryVersion, seed: 7, tasks: ['train/0', 'train/1', 'train/2'] });
     expect(journal.start?.resume).toMatchObject({ provider: 'scripted', model: 'scripted', samples: 3, system: 'Answer briefly.' });
     expect(journal.samples.size).toBe(run.trajectories.length);
     expect(journal.samples.size).toBe(3 * (3 + 1) * 3);
