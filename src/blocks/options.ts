@@ -307,13 +307,6 @@ export function optionalFunction(option: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw new ConfigError(option, value, 'a function');
 }
 
-/** Checks that tasks are a non-empty array. */
-export function taskList<Task>(option: string, value: readonly Task[] | undefined, allowEmpty: boolean): readonly Task[] {
-  if (!Array.isArray(value)) throw new ConfigError(option, value, 'an array of tasks');
-  if (!allowEmpty && value.length === 0) throw new ConfigError(option, value, 'at least one task');
-  return value;
-}
-
 /**
  * A task's own turns: its prompt with no examples and no system message. Built once per
  * task and split for the settings' lifetime (one run), not once per iteration.

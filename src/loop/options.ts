@@ -1,5 +1,6 @@
 import type { ResolvedRunOptions, RunOptions } from '../blocks/options.js';
-import { integer, optionalFunction, resolveRunOptions, optionsFingerprint, taskList, taskListHash } from '../blocks/options.js';
+import { integer, optionalFunction, resolveRunOptions, optionsFingerprint, taskListHash } from '../blocks/options.js';
+import { jsonReason, taskList } from '../blocks/tasks.js';
 import { ConfigError } from '../core/errors.js';
 import type { JournalRunConfig } from '../journal/open.js';
 import type { PoolPolicy, Selector } from '../stages/select.js';
@@ -7,7 +8,11 @@ import { topK } from '../stages/select.js';
 
 /** Options of `iterate`: the sampling options plus the training set and the loop's shape. */
 export interface IterateOptions<Task, Output = string, Info = undefined> extends RunOptions<Task, Output, Info> {
-  /** The training tasks: sampled every iteration, and the only source of examples. */
+  /**
+   * The training tasks: sampled every iteration, and the only source of examples. No holes; JSON
+   * values (no BigInt, cycle, function, `undefined` field, ...) when a `journal` hashes them or the
+   * default rendering shows them as JSON (no `render`, `prompt` or `rollout`). Checked before any request.
+   */
   readonly tasks: readonly Task[];
   /** Held-out tasks: evaluated every iteration with the same examples as the training prompts, never selected from. @default none */
   readonly evalTasks?: readonly Task[];
@@ -49,8 +54,9 @@ export function resolveIterate<Task, Output, Info>(
   entry: { readonly name: string; readonly options: readonly string[] } = { name: 'iterate()', options: [] },
 ): ResolvedIterate<Task, Output, Info> {
   const sampling = resolveRunOptions(options, { name: entry.name, options: [...iterateOptionNames, ...entry.options] });
-  const tasks = taskList('tasks', options.tasks, false);
-  const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, true);
+  const json = jsonReason(options);
+  const tasks = taskList('tasks', options.tasks, { allowEmpty: false, json });
+  const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, { allowEmpty: true, json });
   const iterations = integer('iterations', options.iterations ?? iterateDefaults.iterations, 0);
   if (options.keep !== undefined && options.select !== undefined) {
     throw new ConfigError('keep', options.keep, 'no `keep` when `select` is given (use topK(k) inside `select`)');
