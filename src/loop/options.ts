@@ -3,7 +3,8 @@ import { integer, optionalFunction, resolveRunOptions, optionsFingerprint, taskL
 import { jsonReason, taskList } from '../blocks/tasks.js';
 import { ConfigError } from '../core/errors.js';
 import type { JournalRunConfig } from '../journal/open.js';
-import type { PoolPolicy, Selector } from '../stages/select.js';
+import type { Example } from '../core/trajectory.js';
+import type { PoolPolicy, SelectContext, Selector } from '../stages/select.js';
 import { topK } from '../stages/select.js';
 
 /** Options of `iterate`: the sampling options plus the training set and the loop's shape. */
@@ -21,7 +22,7 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   /** Examples kept by the default selector, `topK(keep)`. Give `keep` or `select`, not both. @default 4 */
   readonly keep?: number;
   /** Chooses the kept set from the pool (see `select.ts`). @default topK(keep) */
-  readonly select?: Selector<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>;
+  readonly select?: SelectOption<Task, Output, Info>;
   /** What the selector sees: the kept set plus this iteration's trajectories (`elitist`), or this iteration's only (`fresh`). @default 'elitist' */
   readonly pool?: PoolPolicy;
   /** Stop after the first iteration whose training mean reward reaches this. @default none */
@@ -29,6 +30,16 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   /** Stop after this many iterations in a row without a higher best training mean reward. @default none */
   readonly patience?: number;
 }
+
+/**
+ * A `Selector` as `iterate` takes it. Its pool, not its result, is where TypeScript may infer the
+ * run's `Info`, so a separately typed selector gives an inline reward its info type without
+ * `iterate<Task, Output, Info>(...)`, and a reward's own info still wins when both give one.
+ */
+type SelectOption<Task, Output, Info> = (
+  pool: readonly Example<NoInfer<Task>, NoInfer<Output>, Info>[],
+  context: SelectContext,
+) => readonly Example<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>[];
 
 /** The options `iterate` takes beside `RunOptions`. */
 const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
