@@ -163,6 +163,42 @@ describe('custom selectors and folders may return readonly arrays', () => {
   });
 });
 
+describe('a separately typed selector or folder gives an inline reward its info type', () => {
+  interface Solved {
+    readonly solved: boolean;
+  }
+  const keepSolved: import('pauper').Selector<Maze, string, Solved> = (pool) => pool.filter((example) => example.info?.solved === true);
+  const showSolved: import('pauper').Folder<Maze, string, Solved> = (examples) => examples.map((example) => ({ role: 'user', content: String(example.info?.solved) }));
+
+  it('iterate infers Info with a typed selector and an inline reward, without iterate<Task, Output, Info>', async () => {
+    const result = await iterate({
+      provider,
+      tasks: mazes,
+      reward: (sample, context) => ({ score: sample.text.length, info: { solved: context.index > 0 } }),
+      select: keepSolved,
+    });
+    expectTypeOf(result.best!.info).toEqualTypeOf<{ solved: boolean } | undefined>();
+    const numeric = await iterate({ provider, tasks: mazes, reward: (sample) => sample.text.length, select: keepSolved, fold: showSolved });
+    expectTypeOf(numeric).toEqualTypeOf<RunResult<Maze, string, Solved>>();
+  });
+
+  it('evaluate and bestOfN infer Info with a typed folder and an inline reward', async () => {
+    const evaluation = await evaluate({ provider, tasks: mazes, reward: (sample) => ({ score: 1, info: { solved: sample.text === 'RRD' } }), fold: showSolved });
+    expectTypeOf(evaluation.trajectories).toEqualTypeOf<readonly Trajectory<Maze, string, { solved: boolean }>[]>();
+    const found = await bestOfN({ provider, task: mazes[0]!, reward: (sample) => ({ score: 1, info: { solved: sample.text === 'RRD' } }), fold: showSolved });
+    expectTypeOf(found.best!.info).toEqualTypeOf<{ solved: boolean } | undefined>();
+  });
+
+  it('still checks the reward against the typed selector', () => {
+    // @ts-expect-error the reward's info is a string, the selector's a Solved
+    iterate({ provider, tasks: mazes, reward: (sample: import('pauper').Sample<Maze>) => ({ score: 1, info: sample.text }), select: keepSolved });
+  });
+
+  it('keeps Info undefined with a built-in selector and folder and a numeric reward', () => {
+    expectTypeOf(iterate({ provider, tasks: mazes, reward: () => 1, select: topK(2), fold: fewShotMessages() })).toEqualTypeOf<Run<Maze, string, undefined>>();
+  });
+});
+
 describe('TooManyErrorsError carries typed iterations', () => {
   it('types completedIterations as IterationResult, narrowable to the run types', () => {
     type TooManyErrorsError = import('pauper').TooManyErrorsError;

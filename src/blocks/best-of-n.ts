@@ -4,6 +4,7 @@ import { collect } from '../stages/collect.js';
 import { byReward } from '../stages/select.js';
 import type { RunOptions } from './options.js';
 import { integer, resolveRunOptions } from './options.js';
+import { checkTask, jsonReason } from './tasks.js';
 import { runStandalone, type BlockOutcome } from './standalone.js';
 
 /** Options of `bestOfN`: N is `samples`. With `journal`, `budget` and `cache` it runs on the same machinery as `iterate`. */
@@ -34,6 +35,7 @@ export async function bestOfN<Task, Output = string, Info = undefined>(
   options: BestOfNOptions<Task, Output, Info>,
 ): Promise<BestOfN<Task, Output, Info>> {
   const resolved = resolveRunOptions(options, { name: 'bestOfN()', options: ['task', 'examples', 'iteration'] });
+  checkTask('task', options.task, jsonReason(options));
   const iteration = integer('iteration', options.iteration ?? 0, 0);
   const examples = options.examples ?? [];
   const scope = { entry: 'bestOfN', tasks: [options.task], split: 'train', examples, iteration } as const;

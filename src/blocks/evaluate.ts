@@ -2,7 +2,8 @@ import type { SplitStats } from '../core/results.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { collect } from '../stages/collect.js';
 import type { RunOptions } from './options.js';
-import { integer, resolveRunOptions, taskList } from './options.js';
+import { integer, resolveRunOptions } from './options.js';
+import { jsonReason, taskList } from './tasks.js';
 import { runStandalone, type BlockOutcome } from './standalone.js';
 import { splitStats } from './stats.js';
 
@@ -33,7 +34,7 @@ export async function evaluate<Task, Output = string, Info = undefined>(
   options: EvaluateOptions<Task, Output, Info>,
 ): Promise<Evaluation<Task, Output, Info>> {
   const resolved = resolveRunOptions(options, { name: 'evaluate()', options: ['tasks', 'examples', 'iteration'] });
-  const tasks = taskList('tasks', options.tasks, false);
+  const tasks = taskList('tasks', options.tasks, { allowEmpty: false, json: jsonReason(options) });
   const iteration = integer('iteration', options.iteration ?? 0, 0);
   const examples = options.examples ?? [];
   const started = performance.now();

@@ -39,8 +39,12 @@ export interface RunOptions<Task, Output = string, Info = undefined> {
    * @default a string task as it is, anything else as JSON; nothing with `rollout` (its `act` sends the turns)
    */
   readonly render?: TaskRenderer<Task>;
-  /** How kept examples enter the prompt. @default fewShotMessages() */
-  readonly fold?: Folder<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>;
+  /**
+   * How kept examples enter the prompt. A typed folder also gives the run its `Info` type (an inline
+   * reward's info is then checked against it); the reward's own info wins when both give one.
+   * @default fewShotMessages()
+   */
+  readonly fold?: Folder<NoInfer<Task>, NoInfer<Output>, Info>;
   /** Replaces the default prompt builder (`system`, `fold`, `render`) entirely. */
   readonly prompt?: PromptBuilder<Task, Output, Info>;
   /** Samples (or episodes) per task per iteration. @default 4 */
@@ -381,13 +385,6 @@ export function integer(option: string, value: unknown, minimum: number): number
 /** Checks that an optional option is a function. */
 export function optionalFunction(option: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw new ConfigError(option, value, 'a function');
-}
-
-/** Checks that tasks are a non-empty array. */
-export function taskList<Task>(option: string, value: readonly Task[] | undefined, allowEmpty: boolean): readonly Task[] {
-  if (!Array.isArray(value)) throw new ConfigError(option, value, 'an array of tasks');
-  if (!allowEmpty && value.length === 0) throw new ConfigError(option, value, 'at least one task');
-  return value;
 }
 
 /**

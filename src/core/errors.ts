@@ -128,6 +128,7 @@ export class BudgetExceededError extends PauperError {
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (value === null || typeof value !== 'object') return String(value);
   try {

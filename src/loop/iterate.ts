@@ -3,12 +3,13 @@ import { PauperError, TooManyErrorsError } from '../core/errors.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
 import type { IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
-import type { Example, Split, Trajectory } from '../core/trajectory.js';
+import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import { addUsage, sumUsage } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
-import { collect } from '../stages/collect.js';
+import { collectBases, taskBases } from '../stages/collect.js';
+import type { TaskBase } from '../stages/task.js';
 import { byReward, selectionPool } from '../stages/select.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
@@ -151,9 +152,13 @@ async function runIteration<Task, Output, Info>(
   control.emit({ type: 'iteration-start', iteration, examples });
   const started = performance.now();
   const staleBefore = control.resumed.stale;
+  // Both splits' prompts are built (and checked) before either samples: a prompt builder that
+  // throws for a held-out task rejects the run before the training tasks are paid for.
+  const trainBases = taskBases(resolved.settings, resolved.tasks, examples, { split: 'train', iteration });
+  const heldBases = taskBases(resolved.settings, resolved.evalTasks, examples, { split: 'eval', iteration });
   const [train, held] = await Promise.all([
-    timedCollect(resolved, control, resolved.tasks, examples, 'train', iteration),
-    resolved.evalTasks.length === 0 ? undefined : timedCollect(resolved, control, resolved.evalTasks, examples, 'eval', iteration),
+    timedCollect(resolved, control, trainBases),
+    heldBases.length === 0 ? undefined : timedCollect(resolved, control, heldBases),
   ]);
   const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
   warnStale(control, control.resumed.stale - staleBefore, iteration);
@@ -240,12 +245,9 @@ function earlyStop<Task, Output, Info>(
 async function timedCollect<Task, Output, Info>(
   resolved: ResolvedIterate<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
-  tasks: readonly Task[],
-  examples: readonly Example<Task, Output, Info>[],
-  split: Split,
-  iteration: number,
+  bases: readonly TaskBase<Task>[],
 ): Promise<{ trajectories: Trajectory<Task, Output, Info>[]; stats: SplitStats }> {
   const started = performance.now();
-  const trajectories = await collect(resolved.settings, control, tasks, examples, { split, iteration });
+  const trajectories = await collectBases(resolved.settings, control, bases);
   return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
 }

@@ -1,14 +1,20 @@
 import type { ResolvedRunOptions, RunOptions } from '../blocks/options.js';
 import type { FingerprintedFunction } from '../blocks/options.js';
-import { integer, journalChecks, optionalFunction, resolveRunOptions, optionsFingerprint, taskList, taskListHash } from '../blocks/options.js';
+import { integer, journalChecks, optionalFunction, resolveRunOptions, optionsFingerprint, taskListHash } from '../blocks/options.js';
+import { jsonReason, taskList } from '../blocks/tasks.js';
 import { ConfigError } from '../core/errors.js';
 import type { JournalRunConfig } from '../journal/open.js';
-import type { PoolPolicy, Selector } from '../stages/select.js';
+import type { Example } from '../core/trajectory.js';
+import type { PoolPolicy, SelectContext, Selector } from '../stages/select.js';
 import { topK } from '../stages/select.js';
 
 /** Options of `iterate`: the sampling options plus the training set and the loop's shape. */
 export interface IterateOptions<Task, Output = string, Info = undefined> extends RunOptions<Task, Output, Info> {
-  /** The training tasks: sampled every iteration, and the only source of examples. */
+  /**
+   * The training tasks: sampled every iteration, and the only source of examples. No holes; JSON
+   * values (no BigInt, cycle, function, `undefined` field, ...) when a `journal` hashes them or the
+   * default rendering shows them as JSON (no `render`, `prompt` or `rollout`). Checked before any request.
+   */
   readonly tasks: readonly Task[];
   /** Held-out tasks: evaluated every iteration with the same examples as the training prompts, never selected from. @default none */
   readonly evalTasks?: readonly Task[];
@@ -17,7 +23,7 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   /** Examples kept by the default selector, `topK(keep)`. Give `keep` or `select`, not both. @default 4 */
   readonly keep?: number;
   /** Chooses the kept set from the pool (see `select.ts`). @default topK(keep) */
-  readonly select?: Selector<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>;
+  readonly select?: SelectOption<Task, Output, Info>;
   /** What the selector sees: the kept set plus this iteration's trajectories (`elitist`), or this iteration's only (`fresh`). @default 'elitist' */
   readonly pool?: PoolPolicy;
   /** Stop after the first iteration whose training mean reward reaches this. @default none */
@@ -25,6 +31,16 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   /** Stop after this many iterations in a row without a higher best training mean reward. @default none */
   readonly patience?: number;
 }
+
+/**
+ * A `Selector` as `iterate` takes it. Its pool, not its result, is where TypeScript may infer the
+ * run's `Info`, so a separately typed selector gives an inline reward its info type without
+ * `iterate<Task, Output, Info>(...)`, and a reward's own info still wins when both give one.
+ */
+type SelectOption<Task, Output, Info> = (
+  pool: readonly Example<NoInfer<Task>, NoInfer<Output>, Info>[],
+  context: SelectContext,
+) => readonly Example<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>[];
 
 /** The options `iterate` takes beside `RunOptions`. */
 const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
@@ -50,8 +66,9 @@ export function resolveIterate<Task, Output, Info>(
   entry: { readonly name: string; readonly options: readonly string[] } = { name: 'iterate()', options: [] },
 ): ResolvedIterate<Task, Output, Info> {
   const sampling = resolveRunOptions(options, { name: entry.name, options: [...iterateOptionNames, ...entry.options] });
-  const tasks = taskList('tasks', options.tasks, false);
-  const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, true);
+  const json = jsonReason(options);
+  const tasks = taskList('tasks', options.tasks, { allowEmpty: false, json });
+  const evalTasks = options.evalTasks === undefined ? [] : taskList('evalTasks', options.evalTasks, { allowEmpty: true, json });
   const iterations = integer('iterations', options.iterations ?? iterateDefaults.iterations, 0);
   if (options.keep !== undefined && options.select !== undefined) {
     throw new ConfigError('keep', options.keep, 'no `keep` when `select` is given (use topK(k) inside `select`)');

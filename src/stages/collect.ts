@@ -26,9 +26,29 @@ export async function collect<Task, Output, Info>(
   examples: readonly Example<Task, Output, Info>[],
   position: CollectPosition,
 ): Promise<Trajectory<Task, Output, Info>[]> {
-  // Every task's prompt is built (and checked) before any task starts: a prompt builder that
-  // throws for one task then rejects the call before a request is sent, and leaves no task running.
-  const bases = tasks.map((task, taskIndex) => taskBase(settings, task, taskIndex, examples, position));
+  return collectBases(settings, control, taskBases(settings, tasks, examples, position));
+}
+
+/**
+ * Every task's prompt, request and seed, built (and checked) before any task starts: a prompt
+ * builder that throws for one task then rejects the call before a request is sent, and leaves
+ * no task running.
+ */
+export function taskBases<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  tasks: readonly Task[],
+  examples: readonly Example<Task, Output, Info>[],
+  position: CollectPosition,
+): TaskBase<Task>[] {
+  return tasks.map((task, taskIndex) => taskBase(settings, task, taskIndex, examples, position));
+}
+
+/** `collect` for tasks whose prompts `taskBases` has built. */
+export async function collectBases<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  bases: readonly TaskBase<Task>[],
+): Promise<Trajectory<Task, Output, Info>[]> {
   const perTask = await Promise.all(bases.map((base) => collectTask(settings, control, base)));
   control.signal.throwIfAborted();
   return perTask.flat();

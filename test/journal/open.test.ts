@@ -41,7 +41,7 @@ describe('journal: opening for a run', () => {
     const provider = deterministic();
     const call = () => iterate({ provider, tasks: [{ id: 1n }], reward: () => 1, journal: join(directory, 'bigint.jsonl') });
     await expect(call()).rejects.toThrow(ConfigError);
-    await expect(call()).rejects.toThrow(/JSON-serialisable tasks/);
+    await expect(call()).rejects.toThrow(/Invalid option `tasks\[0\]\.id`: expected a JSON value, not a BigInt/);
     expect(provider.calls).toHaveLength(0);
   });
 

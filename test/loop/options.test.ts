@@ -119,4 +119,12 @@ describe('what a prompt builder returns', () => {
       expect(provider.calls).toHaveLength(0);
     }
   });
+
+  it('refuses a held-out task\'s bad prompt before any training task is sampled, naming the task and the message', async () => {
+    const provider = scripted(['ok']);
+    const prompt = (task: string) => [{ role: 'user' as const, content: task }, ...(task === 'held' ? [{ role: 'developer', content: 'x' } as never] : [])];
+    const run = iterate({ provider, tasks: ['a'], evalTasks: ['held'], prompt, reward: () => 1, iterations: 0 });
+    await expect(run).rejects.toThrow(/for evalTasks\[0\] \(message 1 has role "developer"\)/);
+    expect(provider.calls).toHaveLength(0);
+  });
 });
