@@ -10,7 +10,7 @@ import { buildBody, cachedPrefixKey, toCompletion, usageOf, validateMessage } fr
 import { toAnthropicSchema } from './anthropic-schema.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import type { Transport } from './transport/transport.js';
-import { createSecrets, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
+import { createSecrets, missingKey, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
 import {
   compileSchema,
   missingUsageWarning,
@@ -235,11 +235,10 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
   const baseURL = optionalString('baseURL', options.baseURL);
   const environmentKey = process.env.ANTHROPIC_API_KEY;
   const apiKey = options.apiKey ?? (environmentKey === '' ? undefined : environmentKey);
-  if (apiKey === undefined) {
-    throw new ConfigError('apiKey', undefined, 'an API key: pass `apiKey`, set ANTHROPIC_API_KEY, or pass `client`');
-  }
   let pending: Promise<Anthropic> | undefined;
   const build = async (): Promise<Anthropic> => {
+    // Checked at the first request, before anything is sent: a provider without a key still serves `estimate()`.
+    if (apiKey === undefined) throw missingKey('ANTHROPIC_API_KEY');
     let module: typeof import('@anthropic-ai/sdk');
     try {
       module = await import('@anthropic-ai/sdk');
