@@ -2,7 +2,7 @@ import type { Anthropic } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { costIn } from '../core/pricing.js';
+import { anthropicCacheRates, costIn } from '../core/pricing.js';
 import type { Completion, Provider, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
 import type { Warning } from '../core/warnings.js';
@@ -171,7 +171,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       'a zod object schema whose every field has a type (Anthropic structured output cannot express z.any() or z.unknown())',
     );
   }
-  const prices = resolvePrices(options.prices);
+  const prices = resolvePrices(options.prices, anthropicCacheRates);
   const warmCache = options.warmCache ?? true;
   if (typeof warmCache !== 'boolean') throw new ConfigError('warmCache', warmCache, 'true or false');
   const warmer = createCacheWarmer();

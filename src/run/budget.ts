@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { SampleRequest } from '../providers/spec.js';
 import type { ModelPrice, PriceTable } from '../core/pricing.js';
-import { costIn, defaultPrices, findPrice } from '../core/pricing.js';
+import { costIn, defaultPrices, findPrice, priceShape } from '../core/pricing.js';
 import type { BudgetName } from '../core/results.js';
 import type { Usage } from '../core/usage.js';
 
@@ -86,7 +86,7 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
       'provider.prices',
       context.model,
       `a price for model "${context.model}": \`budget.maxCostUsd\` needs one to bound what a request can cost; ` +
-        `give the provider \`prices: { '${context.model}': { input, cachedInput, cacheWrite, output } }\` (USD per million tokens)`,
+        `give the provider ${priceShape(context.model)}`,
     );
   }
   return budgetGate(limits, completionTokens ?? 0, price, (usage) => costIn(prices, context.model, usage));
