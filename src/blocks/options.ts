@@ -240,7 +240,8 @@ function resolveMechanics<Task, Output, Info>(options: RunOptions<Task, Output, 
   const resume = options.resume ?? false;
   if (typeof resume !== 'boolean') throw new ConfigError('resume', resume, 'true or false');
   if (resume && options.journal === undefined) throw new ConfigError('resume', resume, 'a `journal` path to resume from');
-  const gate = createBudgetGate(options.budget, { model: options.provider.model, completionTokens: maxOutputTokens, prices: options.provider.prices });
+  const { model, prices, costPerCall } = options.provider;
+  const gate = createBudgetGate(options.budget, { model, completionTokens: maxOutputTokens, prices, costPerCall });
   return {
     concurrency,
     rewardConcurrency,

@@ -52,6 +52,8 @@ export interface BudgetContext {
   readonly completionTokens: number | undefined;
   /** The provider's price table (`Provider.prices`), used as given. @default defaultPrices */
   readonly prices: PriceTable | undefined;
+  /** What one completion costs a provider billed per call (`Provider.costPerCall`): it bounds costs instead of `prices`. @default none */
+  readonly costPerCall?: number | undefined;
 }
 
 /** Validates `budget` (a `ConfigError` names the bad field) and builds its gate; `undefined` without limits. */
@@ -74,14 +76,16 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
     limits[name] = value;
   }
   if (Object.keys(limits).length === 0) return undefined;
-  const completionTokens = context.completionTokens;
-  const bounded = limits.maxCostUsd !== undefined ? 'maxCostUsd' : limits.maxTokens !== undefined ? 'maxTokens' : undefined;
+  const { completionTokens, costPerCall } = context;
+  // A cost per call bounds a request's cost without counting its tokens.
+  const tokensBoundCost = limits.maxCostUsd !== undefined && costPerCall === undefined;
+  const bounded = tokensBoundCost ? 'maxCostUsd' : limits.maxTokens !== undefined ? 'maxTokens' : undefined;
   if (bounded !== undefined && completionTokens === undefined) {
     throw new ConfigError('maxOutputTokens', undefined, `a completion token limit: \`budget.${bounded}\` needs one to bound what a request can use`);
   }
   const prices = context.prices ?? defaultPrices;
   const price = findPrice(context.model, prices);
-  if (limits.maxCostUsd !== undefined && price === undefined) {
+  if (tokensBoundCost && price === undefined) {
     throw new ConfigError(
       'provider.prices',
       context.model,
@@ -89,7 +93,20 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
         `give the provider ${priceShape(context.model)}`,
     );
   }
-  return budgetGate(limits, completionTokens ?? 0, price, (usage) => costIn(prices, context.model, usage));
+  const worstCost = costBound(costPerCall, price, completionTokens ?? 0);
+  return budgetGate(limits, completionTokens ?? 0, worstCost, (usage) => costIn(prices, context.model, usage));
+}
+
+/** The most a request can cost, from its prompt tokens (a bound) and completions: per call, or by price. */
+function costBound(
+  costPerCall: number | undefined,
+  price: ModelPrice | undefined,
+  completionTokens: number,
+): (inputTokens: number, completions: number) => number {
+  if (costPerCall !== undefined) return (_inputTokens, completions) => completions * costPerCall;
+  if (price === undefined) return () => 0;
+  return (inputTokens, completions) =>
+    (inputTokens * Math.max(price.input, price.cacheWrite) + completions * completionTokens * price.output) / 1_000_000;
 }
 
 interface Amounts {
@@ -101,7 +118,7 @@ interface Amounts {
 function budgetGate(
   limits: Partial<Record<BudgetName, number>>,
   completionTokens: number,
-  price: ModelPrice | undefined,
+  worstCost: (inputTokens: number, completions: number) => number,
   priceUsage: (usage: Usage) => number | null,
 ): RunBudgetGate {
   const spent: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
@@ -132,10 +149,7 @@ function budgetGate(
       const worst: Amounts = {
         samples: completions,
         tokens: inputTokens + outputTokens,
-        costUsd:
-          price === undefined
-            ? 0
-            : (inputTokens * Math.max(price.input, price.cacheWrite) + outputTokens * price.output) / 1_000_000,
+        costUsd: worstCost(inputTokens, completions),
       };
       for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
         const field = fields[name];
