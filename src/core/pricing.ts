@@ -208,14 +208,24 @@ function completePrice(price: CustomPrice, cacheRates: CacheRates, option: strin
   });
 }
 
-/** Sum of costs; `null` as soon as one is unknown. Rounded like `roundUsd`, so sums of shares read as they should. */
+/**
+ * Sum of costs; `null` as soon as one is unknown. Rounded like `roundUsd` at every step, so a sum is
+ * the same in any order or grouping: a run's cost and its budget's running figure agree exactly.
+ */
 export function sumCost(costs: readonly (number | null)[]): number | null {
   let total = 0;
   for (const cost of costs) {
     if (cost === null) return null;
-    total += cost;
+    total = roundUsd(total + cost);
   }
-  return roundUsd(total);
+  return total;
+}
+
+/** `costUsd` split into `parts` shares rounded like `roundUsd` whose sum is the whole (remainders go to the first shares). */
+export function splitCost(costUsd: number, parts: number): number[] {
+  const picodollars = Math.round(costUsd * 1e12);
+  const share = Math.floor(picodollars / parts);
+  return Array.from({ length: parts }, (_, i) => (share + (i < picodollars - share * parts ? 1 : 0)) / 1e12);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { SampleRequest } from '../providers/spec.js';
 import type { ModelPrice, PriceTable } from '../core/pricing.js';
-import { costIn, defaultPrices, findPrice, priceShape } from '../core/pricing.js';
+import { costIn, defaultPrices, findPrice, priceShape, roundUsd } from '../core/pricing.js';
 import type { BudgetName } from '../core/results.js';
 import type { Usage } from '../core/usage.js';
 
@@ -40,7 +40,7 @@ export interface Budget {
 
 /** A gate that refuses the first request that could cross a budget, and every one after it. */
 export interface RunBudgetGate extends BudgetGate {
-  /** Set once a request was refused: which budget, and why in words. */
+  /** Set once a request was refused: which budget, and why in words (for `maxCostUsd`, with what the run spent in all when read). */
   readonly exhausted: { readonly budget: BudgetName; readonly message: string } | undefined;
 }
 
@@ -125,9 +125,10 @@ function budgetGate(
   const reserved: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
   // Prompt tokens per byte of message text (plus framing); starts at the byte-level bound of 1.
   let tokensPerByte = 1;
-  let exhausted: RunBudgetGate['exhausted'];
+  let refused: { readonly budget: BudgetName; readonly message: string } | undefined;
   const add = (target: Amounts, amounts: Amounts, sign: 1 | -1): void => {
-    target.costUsd += sign * amounts.costUsd;
+    // Rounded like the run's reported cost (`sumCost`), so the two agree exactly.
+    target.costUsd = roundUsd(target.costUsd + sign * amounts.costUsd);
     target.samples += sign * amounts.samples;
     target.tokens += sign * amounts.tokens;
   };
@@ -137,12 +138,14 @@ function budgetGate(
   const fields: Record<BudgetName, keyof Amounts> = { maxCostUsd: 'costUsd', maxSamples: 'samples', maxTokens: 'tokens' };
 
   return {
+    // Read once the requests in flight have settled: the cost stated is what the run spent in all.
     get exhausted() {
-      return exhausted;
+      if (refused?.budget !== 'maxCostUsd') return refused;
+      return { budget: refused.budget, message: `${refused.message} The run spent $${spent.costUsd.toFixed(12).replace(/\.?0+$/, '')} in all.` };
     },
     charge: spend,
     admit(request: SampleRequest, completions: number): GateTicket | undefined {
-      if (exhausted !== undefined) return undefined;
+      if (refused !== undefined) return undefined;
       const bytes = promptBytes(request);
       const inputTokens = Math.ceil(bytes * tokensPerByte);
       const outputTokens = completions * completionTokens;
@@ -154,7 +157,7 @@ function budgetGate(
       for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
         const field = fields[name];
         if (spent[field] + reserved[field] + worst[field] > limit) {
-          exhausted = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
+          refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
           return undefined;
         }
       }
