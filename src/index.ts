@@ -85,7 +85,7 @@ export type { ProviderTransportOptions } from './providers/shared.js';
 export { createTransport } from './providers/transport/transport.js';
 export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
 export { costOf, defaultPrices } from './core/pricing.js';
-export type { CostOptions, ModelPrice, PriceTable } from './core/pricing.js';
+export type { CostOptions, CustomPrice, CustomPrices, ModelPrice, PriceTable } from './core/pricing.js';
 export { fromFunction } from './providers/function.js';
 export type { FromFunctionOptions, FunctionContext, FunctionResult } from './providers/function.js';
 export { scripted } from './providers/scripted.js';

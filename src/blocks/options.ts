@@ -266,7 +266,8 @@ function resolveMechanics<Task, Output, Info>(options: RunOptions<Task, Output, 
   }
   const { resume, acceptChanged } = resolveResume(options.resume);
   if (resume && options.journal === undefined) throw new ConfigError('resume', options.resume, 'a `journal` path to resume from');
-  const gate = createBudgetGate(options.budget, { model: options.provider.model, completionTokens: maxOutputTokens, prices: options.provider.prices });
+  const { model, prices, costPerCall } = options.provider;
+  const gate = createBudgetGate(options.budget, { model, completionTokens: maxOutputTokens, prices, costPerCall });
   return {
     concurrency,
     rewardConcurrency,

@@ -16,16 +16,54 @@ export interface ModelPrice {
 /** Prices by model id. A dated id (`gpt-4o-mini-2024-07-18`) matches its base entry. */
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
+/**
+ * A price as you give it (a provider's or `costOf`'s `prices`), in US dollars per million tokens:
+ * `input` and `output` are enough; missing cache rates are filled by the provider family's rule
+ * (see `anthropicCacheRates` and `listCacheRates`).
+ */
+export interface CustomPrice {
+  readonly input: number;
+  readonly output: number;
+  /** @default by the provider family: `input` (OpenAI and others), 0.1 × `input` (Anthropic) */
+  readonly cachedInput?: number;
+  /** @default by the provider family: `input` (OpenAI and others), 1.25 × `input` (Anthropic) */
+  readonly cacheWrite?: number;
+}
+
+/** Custom prices by model id, as a provider's `prices` option takes them. */
+export type CustomPrices = Readonly<Record<string, CustomPrice>>;
+
+/** How a custom price's missing cache rates follow from its input price. */
+export type CacheRates = (input: number) => { readonly cachedInput: number; readonly cacheWrite: number };
+
+/**
+ * Anthropic's published multipliers: cache reads 0.1 × input, 5-minute cache writes 1.25 × input.
+ * Used by `anthropic()`, whose models all follow them.
+ */
+export const anthropicCacheRates: CacheRates = (input) => ({ cachedInput: input * 0.1, cacheWrite: input * 1.25 });
+
+/**
+ * Every other provider's rule, and `costOf`'s: cache reads and writes at the input price. OpenAI's
+ * cached-input discount differs by model (50 % to 90 %), so none is assumed: a cost is never
+ * undercounted, and a budget never overspent; give `cachedInput` for the real one. OpenAI charges
+ * nothing extra for cache writes.
+ */
+export const listCacheRates: CacheRates = (input) => ({ cachedInput: input, cacheWrite: input });
+
+/** The shape of a price, for error messages: what to pass, with the units. */
+export function priceShape(model: string): string {
+  return `\`prices: { '${model}': { input: 0.15, output: 0.6 } }\` (US dollars per million tokens; \`cachedInput\` and \`cacheWrite\` optional)`;
+}
+
 /** What batch APIs charge relative to the regular price (OpenAI Batch, Anthropic Message Batches). */
 export const batchPriceMultiplier = 0.5;
 
 function openaiPrice(input: number, cachedInput: number, output: number): ModelPrice {
-  return Object.freeze({ input, cachedInput, cacheWrite: input, output });
+  return Object.freeze({ ...listCacheRates(input), input, cachedInput, output });
 }
 
-// Anthropic: cache reads cost 0.1x input, 5-minute cache writes 1.25x input.
 function anthropicPrice(input: number, output: number): ModelPrice {
-  return Object.freeze({ input, cachedInput: input * 0.1, cacheWrite: input * 1.25, output });
+  return Object.freeze({ ...anthropicCacheRates(input), input, output });
 }
 
 /**
@@ -68,10 +106,10 @@ export const defaultPrices: PriceTable = Object.freeze({
 /** Options of `costOf`. */
 export interface CostOptions {
   /**
-   * Prices that extend and override `defaultPrices` for this call.
+   * Prices that extend and override `defaultPrices` for this call; missing cache rates follow `listCacheRates`.
    * @default {}
    */
-  readonly prices?: PriceTable;
+  readonly prices?: CustomPrices;
   /**
    * Whether the usage came from a batch API (billed at `batchPriceMultiplier`).
    * @default false
@@ -112,7 +150,7 @@ export function findModelEntry<T>(model: string, table: Readonly<Record<string, 
  * writes at the write rate, the rest of `inputTokens` at the input rate.
  * @example
  * costOf('gpt-4o-mini', usage); // 0.00042
- * costOf('my-model', usage, { prices: { 'my-model': { input: 1, cachedInput: 0.5, cacheWrite: 1, output: 2 } } });
+ * costOf('my-model', usage, { prices: { 'my-model': { input: 1, output: 2 } } });
  */
 export function costOf(model: string, usage: Usage, options: CostOptions = {}): number | null {
   const prices = options.prices === undefined ? defaultPrices : mergePrices(options.prices);
@@ -136,35 +174,58 @@ export function costIn(prices: PriceTable, model: string, usage: Usage, batch = 
 }
 
 /**
- * `defaultPrices` extended by `prices`, every entry validated.
- * Throws a `ConfigError` naming the entry when a price is not a finite number >= 0.
+ * `defaultPrices` extended by `prices`, every entry validated and its missing cache rates filled
+ * by `cacheRates`. A ConfigError names the entry and shows the shape to pass.
  */
-export function mergePrices(prices: PriceTable, option = 'prices'): PriceTable {
+export function mergePrices(prices: CustomPrices, cacheRates: CacheRates = listCacheRates, option = 'prices'): PriceTable {
   if (typeof prices !== 'object' || prices === null || Array.isArray(prices)) {
-    throw new ConfigError(option, prices, 'an object mapping model ids to prices');
+    throw new ConfigError(option, prices, `an object mapping model ids to prices, e.g. ${priceShape('my-model')}`);
   }
-  for (const [model, price] of Object.entries(prices)) {
-    if (typeof price !== 'object' || price === null) {
-      throw new ConfigError(`${option}.${model}`, price, 'an object { input, cachedInput, cacheWrite, output }');
-    }
-    for (const field of ['input', 'cachedInput', 'cacheWrite', 'output'] as const) {
-      const value: unknown = price[field];
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new ConfigError(`${option}.${model}.${field}`, value, 'a finite number of US dollars per million tokens >= 0');
-      }
-    }
-  }
-  return { ...defaultPrices, ...prices };
+  const merged: Record<string, ModelPrice> = { ...defaultPrices };
+  for (const [model, price] of Object.entries(prices)) merged[model] = completePrice(price, cacheRates, `${option}.${model}`, model);
+  return merged;
 }
 
-/** Sum of costs; `null` as soon as one is unknown. Rounded like `roundUsd`, so sums of shares read as they should. */
+/** One custom price checked and completed; `option` names it in errors. */
+function completePrice(price: CustomPrice, cacheRates: CacheRates, option: string, model: string): ModelPrice {
+  if (typeof price !== 'object' || price === null || Array.isArray(price)) {
+    throw new ConfigError(option, price, `a price object, as in ${priceShape(model)}`);
+  }
+  const dollars = (field: keyof CustomPrice): number => {
+    const value: unknown = price[field];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`${option}.${field}`, value, `a finite number >= 0 of US dollars per million tokens, as in ${priceShape(model)}`);
+    }
+    return value;
+  };
+  const input = dollars('input');
+  const rates = cacheRates(input);
+  return Object.freeze({
+    input,
+    output: dollars('output'),
+    cachedInput: price.cachedInput === undefined ? rates.cachedInput : dollars('cachedInput'),
+    cacheWrite: price.cacheWrite === undefined ? rates.cacheWrite : dollars('cacheWrite'),
+  });
+}
+
+/**
+ * Sum of costs; `null` as soon as one is unknown. Rounded like `roundUsd` at every step, so a sum is
+ * the same in any order or grouping: a run's cost and its budget's running figure agree exactly.
+ */
 export function sumCost(costs: readonly (number | null)[]): number | null {
   let total = 0;
   for (const cost of costs) {
     if (cost === null) return null;
-    total += cost;
+    total = roundUsd(total + cost);
   }
-  return roundUsd(total);
+  return total;
+}
+
+/** `costUsd` split into `parts` shares rounded like `roundUsd` whose sum is the whole (remainders go to the first shares). */
+export function splitCost(costUsd: number, parts: number): number[] {
+  const picodollars = Math.round(costUsd * 1e12);
+  const share = Math.floor(picodollars / parts);
+  return Array.from({ length: parts }, (_, i) => (share + (i < picodollars - share * parts ? 1 : 0)) / 1e12);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
 import type { Message } from '../core/messages.js';
 import { integer } from '../blocks/options.js';
-import { costIn, defaultPrices } from '../core/pricing.js';
+import { costIn, defaultPrices, roundUsd } from '../core/pricing.js';
 import type { Example } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { zeroUsage } from '../core/usage.js';
@@ -37,7 +37,7 @@ export interface Estimate {
   readonly inputTokens: Range;
   /** Completion tokens: low at `outputTokens` per completion, high at `maxOutputTokens`. */
   readonly outputTokens: Range;
-  /** Cost in US dollars from the price table (no prompt-cache discount); `null` when the model has no price. */
+  /** Cost in US dollars from the price table (no prompt-cache discount), or completions × `costPerCall` for a provider billed per call; `null` when neither is known. */
   readonly costUsd: Range | null;
   /** The run's budgets that the high figures cross: the run would end early at the first one it reaches. */
   readonly overBudget: readonly BudgetName[];
@@ -97,8 +97,12 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const outputTokens = { low: completions * expected, high: completions * ceiling };
   const inputTokens = { low: inputLow, high: inputHigh };
   const usage = (input: number, output: number): Usage => ({ ...zeroUsage, inputTokens: input, outputTokens: output });
-  const low = costIn(prices ?? defaultPrices, settings.provider.model, usage(inputTokens.low, outputTokens.low));
-  const high = costIn(prices ?? defaultPrices, settings.provider.model, usage(inputTokens.high, outputTokens.high));
+  const priced = (input: number, output: number): number | null =>
+    settings.provider.costPerCall === undefined
+      ? costIn(prices ?? defaultPrices, settings.provider.model, usage(input, output))
+      : roundUsd(completions * settings.provider.costPerCall);
+  const low = priced(inputTokens.low, outputTokens.low);
+  const high = priced(inputTokens.high, outputTokens.high);
   const costUsd = low === null || high === null ? null : { low, high };
   if (options.journal !== undefined || options.cache !== undefined) {
     assumptions.push('samples a resumed journal or the response cache already holds are counted as if they were requested');

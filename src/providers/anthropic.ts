@@ -2,7 +2,7 @@ import type { Anthropic } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { costIn } from '../core/pricing.js';
+import { anthropicCacheRates, costIn } from '../core/pricing.js';
 import type { Completion, Provider, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
 import { zeroUsage, type Usage } from '../core/usage.js';
 import type { Warning } from '../core/warnings.js';
@@ -10,7 +10,7 @@ import { buildBody, cachedPrefixKey, toCompletion, usageOf, validateMessage } fr
 import { toAnthropicSchema } from './anthropic-schema.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import type { Transport } from './transport/transport.js';
-import { createSecrets, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
+import { createSecrets, missingKey, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
 import {
   compileSchema,
   missingUsageWarning,
@@ -171,7 +171,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       'a zod object schema whose every field has a type (Anthropic structured output cannot express z.any() or z.unknown())',
     );
   }
-  const prices = resolvePrices(options.prices);
+  const prices = resolvePrices(options.prices, anthropicCacheRates);
   const warmCache = options.warmCache ?? true;
   if (typeof warmCache !== 'boolean') throw new ConfigError('warmCache', warmCache, 'true or false');
   const warmer = createCacheWarmer();
@@ -235,11 +235,10 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
   const baseURL = optionalString('baseURL', options.baseURL);
   const environmentKey = process.env.ANTHROPIC_API_KEY;
   const apiKey = options.apiKey ?? (environmentKey === '' ? undefined : environmentKey);
-  if (apiKey === undefined) {
-    throw new ConfigError('apiKey', undefined, 'an API key: pass `apiKey`, set ANTHROPIC_API_KEY, or pass `client`');
-  }
   let pending: Promise<Anthropic> | undefined;
   const build = async (): Promise<Anthropic> => {
+    // Checked at the first request, before anything is sent: a provider without a key still serves `estimate()`.
+    if (apiKey === undefined) throw missingKey('ANTHROPIC_API_KEY');
     let module: typeof import('@anthropic-ai/sdk');
     try {
       module = await import('@anthropic-ai/sdk');

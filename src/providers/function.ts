@@ -13,7 +13,11 @@ export interface FromFunctionOptions {
   readonly name?: string;
   /** Model name reported in results and events. @default 'function' */
   readonly model?: string;
-  /** Cost of one call when the function does not report it. @default null (unknown) */
+  /**
+   * US dollars one call costs when the function does not report it. It counts toward `budget.maxCostUsd`,
+   * which bounds every call with it (so it is also the most a call reporting its own cost should cost),
+   * and `estimate()` prices with it. @default null (unknown)
+   */
   readonly costPerCall?: number | null;
 }
 
@@ -43,11 +47,15 @@ export function fromFunction(
     batch: false,
   };
   const costPerCall = options.costPerCall ?? null;
+  if (costPerCall !== null && (typeof costPerCall !== 'number' || !Number.isFinite(costPerCall) || costPerCall < 0)) {
+    throw new ConfigError('costPerCall', costPerCall, 'a finite number >= 0 of US dollars per call, or null when unknown');
+  }
   const name = options.name ?? 'function';
   return {
     name,
     model: options.model ?? 'function',
     capabilities,
+    ...(costPerCall === null ? {} : { costPerCall }),
     async sample(request, options) {
       validateSampleOptions(options, name, capabilities);
       const { n, signal } = options;

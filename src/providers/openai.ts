@@ -13,7 +13,7 @@ import {
   type ProviderTransportOptions,
 } from './shared.js';
 import type { Provider } from './spec.js';
-import { createSecrets, recordingCopy, type RequestTag, type Secrets } from './transport/credentials.js';
+import { createSecrets, missingKey, recordingCopy, type RequestTag, type Secrets } from './transport/credentials.js';
 
 /**
  * The part of an `openai` SDK client the provider uses: `new OpenAI(...)` and
@@ -106,8 +106,9 @@ export interface OpenAIClientSettings {
 }
 
 /**
- * The client factory and the secrets to scrub. Validates at creation: a
- * missing key is a `ConfigError` now, not at the first request.
+ * The client factory and the secrets to scrub. Options are validated at creation; a missing
+ * key is a `ConfigError` at the first request, before anything is sent, so a provider built
+ * without one still serves `estimate()` and a run fails with that error, not a network error.
  */
 export function resolveOpenAIClient(
   options: Pick<OpenAIOptions, 'client' | 'apiKey' | 'baseURL' | 'timeout'>,
@@ -135,12 +136,9 @@ export function resolveOpenAIClient(
   const baseURL = optionalString('baseURL', options.baseURL);
   const givenKey = options.apiKey ?? (settings.envKey === undefined ? undefined : nonEmpty(process.env[settings.envKey]));
   const apiKey = givenKey ?? settings.defaultKey;
-  if (apiKey === undefined && settings.requireKey) {
-    const where = settings.envKey === undefined ? '' : `, set ${settings.envKey}`;
-    throw new ConfigError('apiKey', undefined, `an API key: pass \`apiKey\`${where} or pass \`client\``);
-  }
   let pending: Promise<OpenAI> | undefined;
   const build = async (): Promise<OpenAI> => {
+    if (apiKey === undefined && settings.requireKey) throw missingKey(settings.envKey);
     let module: typeof import('openai');
     try {
       module = await import('openai');

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { mergePrices, type PriceTable } from '../core/pricing.js';
+import { mergePrices, type CustomPrices } from '../core/pricing.js';
 import type { Provider, ProviderCapabilities, SampleRequest } from './spec.js';
 import { estimateTokens } from '../core/tokens.js';
 import { wait } from '../core/wait.js';
@@ -28,8 +28,8 @@ export interface ScriptedOptions {
   readonly model?: string;
   /** Milliseconds to wait per call before answering (abortable). @default 0 */
   readonly delayMs?: number;
-  /** The price table budgets and `estimate` bound its model's cost with (its own replies cost 0). @default defaultPrices */
-  readonly prices?: PriceTable;
+  /** The price table budgets and `estimate` bound its model's cost with (its own replies cost 0); cache rates default to `input`. @default defaultPrices */
+  readonly prices?: CustomPrices;
 }
 
 /** A deterministic provider that records every call: the test double. */

@@ -1,7 +1,7 @@
 import { toJSONSchema, type ZodType } from 'zod';
 import { ConfigError, ProviderError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
-import { defaultPrices, mergePrices, type PriceTable } from '../core/pricing.js';
+import { defaultPrices, listCacheRates, mergePrices, type CacheRates, type CustomPrices, type PriceTable } from '../core/pricing.js';
 import type { Warning } from '../core/warnings.js';
 import type { ProviderCapabilities, RequestOptions } from './spec.js';
 import { parseOutput } from '../core/schema.js';
@@ -38,9 +38,11 @@ export interface ProviderTransportOptions {
   readonly transport?: Transport;
   /**
    * Prices (USD per million tokens) that extend and override `defaultPrices`: this provider's
-   * cost, and the bound budgets put on it. @default defaultPrices
+   * cost, and the bound budgets put on it. `{ input, output }` is enough: `anthropic` fills the
+   * cache rates with Anthropic's multipliers (reads 0.1 × input, writes 1.25 ×), the others
+   * with the input price (no discount assumed). @default defaultPrices
    */
-  readonly prices?: PriceTable;
+  readonly prices?: CustomPrices;
 }
 
 /** The transport a provider uses: the given one, or one built from its options. */
@@ -64,9 +66,9 @@ export function resolveTransport(options: ProviderTransportOptions): Transport {
   return createTransport(transportOptions);
 }
 
-/** Prices validated once at creation. */
-export function resolvePrices(prices: PriceTable | undefined): PriceTable {
-  return prices === undefined ? defaultPrices : mergePrices(prices);
+/** Prices validated once at creation, missing cache rates filled by the provider family's `cacheRates`. */
+export function resolvePrices(prices: CustomPrices | undefined, cacheRates: CacheRates = listCacheRates): PriceTable {
+  return prices === undefined ? defaultPrices : mergePrices(prices, cacheRates);
 }
 
 /** The warning for a response without `usage` (some proxies and compatible servers omit it). */

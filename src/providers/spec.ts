@@ -99,6 +99,12 @@ export interface Provider<Parsed = unknown> {
    * @default defaultPrices
    */
   readonly prices?: PriceTable;
+  /**
+   * US dollars one completion costs, for a provider billed per call rather than per token
+   * (`fromFunction({ costPerCall })`). Budgets bound a request with it instead of a price table,
+   * and `estimate` prices with it. @default none (priced by `prices`)
+   */
+  readonly costPerCall?: number;
   sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Parsed>>;
 }
 

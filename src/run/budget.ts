@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { SampleRequest } from '../providers/spec.js';
 import type { ModelPrice, PriceTable } from '../core/pricing.js';
-import { costIn, defaultPrices, findPrice } from '../core/pricing.js';
+import { costIn, defaultPrices, findPrice, priceShape, roundUsd } from '../core/pricing.js';
 import type { BudgetName } from '../core/results.js';
 import type { Usage } from '../core/usage.js';
 
@@ -40,7 +40,7 @@ export interface Budget {
 
 /** A gate that refuses the first request that could cross a budget, and every one after it. */
 export interface RunBudgetGate extends BudgetGate {
-  /** Set once a request was refused: which budget, and why in words. */
+  /** Set once a request was refused: which budget, and why in words (for `maxCostUsd`, with what the run spent in all when read). */
   readonly exhausted: { readonly budget: BudgetName; readonly message: string } | undefined;
 }
 
@@ -52,6 +52,8 @@ export interface BudgetContext {
   readonly completionTokens: number | undefined;
   /** The provider's price table (`Provider.prices`), used as given. @default defaultPrices */
   readonly prices: PriceTable | undefined;
+  /** What one completion costs a provider billed per call (`Provider.costPerCall`): it bounds costs instead of `prices`. @default none */
+  readonly costPerCall?: number | undefined;
 }
 
 /** Validates `budget` (a `ConfigError` names the bad field) and builds its gate; `undefined` without limits. */
@@ -74,22 +76,37 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
     limits[name] = value;
   }
   if (Object.keys(limits).length === 0) return undefined;
-  const completionTokens = context.completionTokens;
-  const bounded = limits.maxCostUsd !== undefined ? 'maxCostUsd' : limits.maxTokens !== undefined ? 'maxTokens' : undefined;
+  const { completionTokens, costPerCall } = context;
+  // A cost per call bounds a request's cost without counting its tokens.
+  const tokensBoundCost = limits.maxCostUsd !== undefined && costPerCall === undefined;
+  const bounded = tokensBoundCost ? 'maxCostUsd' : limits.maxTokens !== undefined ? 'maxTokens' : undefined;
   if (bounded !== undefined && completionTokens === undefined) {
     throw new ConfigError('maxOutputTokens', undefined, `a completion token limit: \`budget.${bounded}\` needs one to bound what a request can use`);
   }
   const prices = context.prices ?? defaultPrices;
   const price = findPrice(context.model, prices);
-  if (limits.maxCostUsd !== undefined && price === undefined) {
+  if (tokensBoundCost && price === undefined) {
     throw new ConfigError(
       'provider.prices',
       context.model,
       `a price for model "${context.model}": \`budget.maxCostUsd\` needs one to bound what a request can cost; ` +
-        `give the provider \`prices: { '${context.model}': { input, cachedInput, cacheWrite, output } }\` (USD per million tokens)`,
+        `give the provider ${priceShape(context.model)}`,
     );
   }
-  return budgetGate(limits, completionTokens ?? 0, price, (usage) => costIn(prices, context.model, usage));
+  const worstCost = costBound(costPerCall, price, completionTokens ?? 0);
+  return budgetGate(limits, completionTokens ?? 0, worstCost, (usage) => costIn(prices, context.model, usage));
+}
+
+/** The most a request can cost, from its prompt tokens (a bound) and completions: per call, or by price. */
+function costBound(
+  costPerCall: number | undefined,
+  price: ModelPrice | undefined,
+  completionTokens: number,
+): (inputTokens: number, completions: number) => number {
+  if (costPerCall !== undefined) return (_inputTokens, completions) => completions * costPerCall;
+  if (price === undefined) return () => 0;
+  return (inputTokens, completions) =>
+    (inputTokens * Math.max(price.input, price.cacheWrite) + completions * completionTokens * price.output) / 1_000_000;
 }
 
 interface Amounts {
@@ -101,16 +118,17 @@ interface Amounts {
 function budgetGate(
   limits: Partial<Record<BudgetName, number>>,
   completionTokens: number,
-  price: ModelPrice | undefined,
+  worstCost: (inputTokens: number, completions: number) => number,
   priceUsage: (usage: Usage) => number | null,
 ): RunBudgetGate {
   const spent: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
   const reserved: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
   // Prompt tokens per byte of message text (plus framing); starts at the byte-level bound of 1.
   let tokensPerByte = 1;
-  let exhausted: RunBudgetGate['exhausted'];
+  let refused: { readonly budget: BudgetName; readonly message: string } | undefined;
   const add = (target: Amounts, amounts: Amounts, sign: 1 | -1): void => {
-    target.costUsd += sign * amounts.costUsd;
+    // Rounded like the run's reported cost (`sumCost`), so the two agree exactly.
+    target.costUsd = roundUsd(target.costUsd + sign * amounts.costUsd);
     target.samples += sign * amounts.samples;
     target.tokens += sign * amounts.tokens;
   };
@@ -120,27 +138,26 @@ function budgetGate(
   const fields: Record<BudgetName, keyof Amounts> = { maxCostUsd: 'costUsd', maxSamples: 'samples', maxTokens: 'tokens' };
 
   return {
+    // Read once the requests in flight have settled: the cost stated is what the run spent in all.
     get exhausted() {
-      return exhausted;
+      if (refused?.budget !== 'maxCostUsd') return refused;
+      return { budget: refused.budget, message: `${refused.message} The run spent $${spent.costUsd.toFixed(12).replace(/\.?0+$/, '')} in all.` };
     },
     charge: spend,
     admit(request: SampleRequest, completions: number): GateTicket | undefined {
-      if (exhausted !== undefined) return undefined;
+      if (refused !== undefined) return undefined;
       const bytes = promptBytes(request);
       const inputTokens = Math.ceil(bytes * tokensPerByte);
       const outputTokens = completions * completionTokens;
       const worst: Amounts = {
         samples: completions,
         tokens: inputTokens + outputTokens,
-        costUsd:
-          price === undefined
-            ? 0
-            : (inputTokens * Math.max(price.input, price.cacheWrite) + outputTokens * price.output) / 1_000_000,
+        costUsd: worstCost(inputTokens, completions),
       };
       for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
         const field = fields[name];
         if (spent[field] + reserved[field] + worst[field] > limit) {
-          exhausted = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
+          refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
           return undefined;
         }
       }

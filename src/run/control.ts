@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { messageOf, TooManyErrorsError } from '../core/errors.js';
+import { ConfigError, messageOf, TooManyErrorsError } from '../core/errors.js';
 import { createAbortRacer, type AbortRacer } from '../core/wait.js';
 import type { EventListener } from './events.js';
 
@@ -100,10 +100,25 @@ function rewardLimiter(concurrency: number | undefined, signal: AbortSignal): Li
   return (work) => limit(() => checked(work));
 }
 
-/** Counts each completion a failed request should have produced as one failure, at once. */
-export function requestFailed(control: { readonly fail: (failure: Failure) => void }) {
+/**
+ * Counts each completion a failed request should have produced as one failure, at once. A
+ * `ConfigError` (no API key, the SDK not installed) stops the run with it instead: it fails
+ * every request alike, so counting up to `maxErrors` would only hide it.
+ */
+export function requestFailed(control: Pick<RunControl<unknown, unknown, unknown>, 'fail' | 'stop'>) {
+  const stopOnConfig = configErrorStops(control);
   return (error: unknown, completions: number): void => {
+    if (stopOnConfig(error)) return;
     for (let i = 0; i < completions; i++) control.fail({ stage: 'request', message: messageOf(error), error });
+  };
+}
+
+/** Stops the run with a request's `ConfigError` (see `requestFailed`); whether it did. */
+export function configErrorStops(control: Pick<RunControl<unknown, unknown, unknown>, 'stop'>) {
+  return (error: unknown): boolean => {
+    if (!(error instanceof ConfigError)) return false;
+    control.stop(error);
+    return true;
   };
 }
 

@@ -6,7 +6,7 @@ import type { Step, Trajectory } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { sumUsage } from '../core/usage.js';
 import { fromCache, keyOf, readCached, storeCached } from '../run/cache-lookups.js';
-import type { RunControl } from '../run/control.js';
+import { configErrorStops, type RunControl } from '../run/control.js';
 import { CacheMissError } from '../run/response-cache.js';
 import { sumCost } from '../core/pricing.js';
 import type { RewardValue, RolloutFunction } from '../core/reward.js';
@@ -107,6 +107,7 @@ function createConversation<Task, Output, Info>(
             limit: control.limit,
             state: control.state,
             onWarning: (warning) => control.emit({ type: 'warning', ...warning }),
+            onRequestError: configErrorStops(control),
             gate: control.gate,
           })
         : [fromCache(hit, episodeSeed)];

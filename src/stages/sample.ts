@@ -1,7 +1,7 @@
 import { BudgetExceededError, ProviderError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
 import { nearestName } from '../core/names.js';
-import type { PriceTable } from '../core/pricing.js';
+import { priceShape, splitCost, type PriceTable } from '../core/pricing.js';
 import type { Warning } from '../core/warnings.js';
 import { zeroUsage } from '../core/usage.js';
 import type { Provider, SampledCompletion, SampleRequest, SampleResponse } from '../providers/spec.js';
@@ -151,12 +151,12 @@ function share(response: SampleResponse, count: number, latencyMs: number, seed:
   const parts = Math.max(1, response.completions.length);
   const requestCompletions = Math.min(count, response.completions.length);
   const usages = splitUsage(response.usage, parts);
-  const costUsd = response.costUsd === null ? null : response.costUsd / parts;
+  const costs = response.costUsd === null ? undefined : splitCost(response.costUsd, parts);
   return response.completions.slice(0, count).map((completion, i) => ({
     ok: true as const,
     completion,
     usage: usages[i] ?? zeroUsage,
-    costUsd,
+    costUsd: costs === undefined ? null : (costs[i] ?? 0),
     latencyMs,
     seed,
     requestAsked: count,
@@ -184,6 +184,6 @@ function priceUnknown(provider: Provider, prices: PriceTable): Warning {
     code: 'price-unknown',
     message:
       `${provider.name}: no price for model "${provider.model}"${nearest === undefined ? '' : ` (the nearest priced model is "${nearest}")`}, ` +
-      `so costs are null and \`budget.maxCostUsd\` cannot be used; give the provider \`prices: { '${provider.model}': { input, cachedInput, cacheWrite, output } }\` (USD per million tokens).`,
+      `so costs are null and \`budget.maxCostUsd\` cannot be used; give the provider ${priceShape(provider.model)}.`,
   };
 }

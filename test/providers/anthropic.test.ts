@@ -370,10 +370,12 @@ describe('anthropic wire edge cases', () => {
 });
 
 describe('anthropic options', () => {
-  test('a missing key is a ConfigError when the provider is created', () => {
+  test('a missing key is a ConfigError at the first request, not when the provider is created', async () => {
     vi.stubEnv('ANTHROPIC_API_KEY', '');
-    expect(() => anthropic({ model: 'claude-haiku-4-5' })).toThrow(ConfigError);
-    expect(() => anthropic({ model: 'claude-haiku-4-5' })).toThrow(/`apiKey`.*ANTHROPIC_API_KEY/);
+    const keyless = anthropic({ model: 'claude-haiku-4-5' });
+    const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
+    await expect(keyless.sample(request, { n: 1 })).rejects.toThrow(ConfigError);
+    await expect(keyless.sample(request, { n: 1 })).rejects.toThrow(/`apiKey`.*ANTHROPIC_API_KEY/);
     vi.stubEnv('ANTHROPIC_API_KEY', KEY);
     expect(anthropic({ model: 'claude-haiku-4-5' }).name).toBe('anthropic');
   });

@@ -359,10 +359,11 @@ describe('openai wire edge cases', () => {
 });
 
 describe('openai options', () => {
-  test('a missing key is a ConfigError when the provider is created', () => {
+  test('a missing key is a ConfigError at the first request, not when the provider is created', async () => {
     vi.stubEnv('OPENAI_API_KEY', '');
-    expect(() => openai({ model: 'gpt-4o' })).toThrow(ConfigError);
-    expect(() => openai({ model: 'gpt-4o' })).toThrow(/`apiKey`.*OPENAI_API_KEY/);
+    const keyless = openai({ model: 'gpt-4o' });
+    await expect(keyless.sample(ask('hi'), { n: 1 })).rejects.toThrow(ConfigError);
+    await expect(keyless.sample(ask('hi'), { n: 1 })).rejects.toThrow(/`apiKey`.*OPENAI_API_KEY/);
     vi.stubEnv('OPENAI_API_KEY', KEY);
     expect(openai({ model: 'gpt-4o' }).model).toBe('gpt-4o');
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IterateOptions, Provider, RunEvent, ScriptedProvider } from 'pauper';
-import { ConfigError, iterate, readJournal, scripted } from 'pauper';
+import { ConfigError, estimate, fromFunction, iterate, readJournal, scripted } from 'pauper';
 import { costOf } from '../../src/core/pricing.js';
 import { canonical } from '../fixtures/canonical.js';
 
@@ -301,5 +301,36 @@ describe('early stopping', () => {
     // Means: 0, 4, then 4 again twice: no improvement for 2 iterations.
     expect(run.iterations.map((iteration) => iteration.train.mean)).toEqual([0, 4, 4, 4]);
     expect(run.stopped).toMatchObject({ reason: 'patience', iteration: 3 });
+  });
+});
+
+describe('a provider billed per call (fromFunction costPerCall)', () => {
+  const perCall = (calls: { count: number }) =>
+    fromFunction(
+      () => {
+        calls.count++;
+        return 'answer';
+      },
+      { costPerCall: 0.01 },
+    );
+  const perCallOptions = (provider: Provider): IterateOptions<string> => ({ provider, tasks: ['a', 'b'], reward: () => 1, samples: 2, iterations: 5, concurrency: 1 });
+
+  it('maxCostUsd counts costPerCall: the run stops before crossing it, and costs calls × costPerCall', async () => {
+    const calls = { count: 0 };
+    const run = await iterate({ ...perCallOptions(perCall(calls)), budget: { maxCostUsd: 0.045 } });
+    expect(run.stopped?.reason).toBe('maxCostUsd');
+    expect(calls.count).toBe(4);
+    expect(run.costUsd).toBe(0.04);
+  });
+
+  it('estimate() prices the planned run at completions × costPerCall, and sees the budget it crosses', () => {
+    const planned = estimate({ ...perCallOptions(perCall({ count: 0 })), budget: { maxCostUsd: 0.045 } });
+    expect(planned.costUsd).toEqual({ low: 0.24, high: 0.24 });
+    expect(planned.overBudget).toEqual(['maxCostUsd']);
+  });
+
+  it('a costPerCall that is not a number >= 0 is a ConfigError', () => {
+    expect(() => fromFunction(() => 'x', { costPerCall: -1 })).toThrow(ConfigError);
+    expect(() => fromFunction(() => 'x', { costPerCall: '0.1' as never })).toThrow(/`costPerCall`/);
   });
 });

@@ -1,5 +1,6 @@
 import type { Middleware } from '@anthropic-ai/sdk';
 import type { OpenAI } from 'openai';
+import { ConfigError } from '../../core/errors.js';
 
 // Every provider's credential handling: which secrets its errors must never show, and how
 // the credentials each request really carried are recorded (they may exist nowhere else).
@@ -24,6 +25,16 @@ export function createSecrets(known: readonly (string | undefined)[], client?: o
     const held = [(client as { apiKey?: unknown }).apiKey, (client as { authToken?: unknown }).authToken];
     return [...fixed, ...held.filter((value): value is string => typeof value === 'string' && value.trim() !== '')];
   };
+}
+
+/**
+ * The error of a request made without an API key, naming what to pass or set. Raised at the
+ * first request (before anything is sent), not when the provider is built: a provider without
+ * a key still serves `estimate()`.
+ */
+export function missingKey(envKey: string | undefined): ConfigError {
+  const where = envKey === undefined ? '' : `, set ${envKey}`;
+  return new ConfigError('apiKey', undefined, `an API key: pass \`apiKey\`${where} or pass \`client\``);
 }
 
 /**
