@@ -15,7 +15,7 @@ import type { JournalIteration, JournalRunStart, JournalSourceChange } from './r
 import { restore } from './restore.js';
 import type { Journaled } from './restore.js';
 import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
-import type { JournalWriter } from './write.js';
+import type { JournalWriter, WriterOptions } from './write.js';
 
 /** What collecting needs of the run's journal: the loop and the stages call it directly. */
 export interface RunJournal {
@@ -32,10 +32,16 @@ export interface RunJournal {
     prompt: readonly Message[],
     singleShot: boolean,
   ): Journaled<Task, Output, Info> | 'stale' | undefined;
-  /** Records a paid completion as soon as it arrives, before it is scored. Throws the journal's write error once one occurred. */
-  completion(id: string, prompt: readonly Message[], completion: SampledCompletion & { readonly ok: true }): void;
+  /**
+   * Records a paid completion as soon as it arrives, before it is scored; resolves once it is
+   * on disk (a request keeps its concurrency slot until then, so a crash loses at most the
+   * requests in flight). Throws the journal's write error once one occurred.
+   */
+  completion(id: string, prompt: readonly Message[], completion: SampledCompletion & { readonly ok: true }): Promise<void>;
   /** Records a finished sample (restored ones are not written again). Throws the journal's write error once one occurred. */
   sample(trajectory: Trajectory<unknown, unknown, unknown>): void;
+  /** `undefined` while the journal keeps up; else resolves once its queue is under the high-water mark (see `JournalWriter`). */
+  belowHighWaterMark(): Promise<void> | undefined;
 }
 
 /** What iterate tells the journal about the run; `resume` holds the settings a resume must match. */
@@ -56,16 +62,6 @@ export interface JournalRunConfig {
   readonly knownPrompts?: { readonly iteration: number; readonly prompt: (split: Split, taskIndex: number) => readonly Message[] };
 }
 
-/** What a run hears from its journal while writing it. */
-export interface JournalWriteOptions {
-  /**
-   * Called once per kind of value that could not be serialised (a BigInt, a
-   * circular object) in an `output`, `parsed` or `info`: the record was written
-   * with a marker in its place. @default warnings are dropped
-   */
-  readonly onWarning?: ((message: string) => void) | undefined;
-}
-
 /** A journal open for appending, and (on resume) what it already holds. */
 export interface OpenJournal extends RunJournal {
   /** Records an iteration's kept set and statistics (a resumed run writes it again only if it changed). */
@@ -74,6 +70,8 @@ export interface OpenJournal extends RunJournal {
   readonly end: (result: RunResult<unknown, unknown, unknown>) => void;
   /** Resolves once every record so far is on disk; rejects with the first write error (a `JournalError`). */
   readonly flush: () => Promise<void>;
+  /** Characters not yet on disk: what the journal holds in memory (zero once a write failed). */
+  readonly unwritten: () => number;
   /** Writes what is queued, then lets another run open the journal (its lock file is removed). Never rejects. */
   readonly close: () => Promise<void>;
   /** Whether the journal held a run that this one continues. */
@@ -93,7 +91,7 @@ export async function openJournal(
   path: string,
   resume: boolean,
   config: JournalRunConfig,
-  options: JournalWriteOptions = {},
+  options: WriterOptions = {},
 ): Promise<OpenJournal> {
   const lock = await lockJournal(path, (error) => unusable(path, error));
   try {
@@ -101,7 +99,7 @@ export async function openJournal(
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error instanceof JournalError ? error : unusable(path, error);
     });
-    const writer = createWriter(path, options.onWarning);
+    const writer = createWriter(path, options);
     const warnings = [...(loaded?.journal.warnings ?? [])];
     if (loaded === undefined || loaded.journal.start === undefined) {
       await startJournal(path, loaded, config, writer);
@@ -246,6 +244,7 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
       const time = new Date().toISOString();
       writer.write(completionRecord(id, promptHash(prompt, time), sampled, time));
       completionTexts.set(id, sampled.completion.text);
+      return writer.flush();
     },
     sample(trajectory) {
       writer.check();
@@ -261,7 +260,9 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
     end(result) {
       writer.write(runEndRecord(result));
     },
+    belowHighWaterMark: writer.belowHighWaterMark,
     flush: writer.flush,
+    unwritten: writer.unwritten,
     close: async () => {
       await writer.flush().catch(() => {});
       await lock.release();

@@ -12,8 +12,34 @@ export interface JournalWriter {
   readonly write: (record: StoredRecord) => void;
   /** Throws the first write error, if one occurred. */
   readonly check: () => void;
-  /** Resolves once every queued record is on disk; rejects with the first write error. */
+  /**
+   * Resolves once every record queued so far is on disk (records queued later need not be);
+   * rejects with the first write error. Records queued together go out in one append.
+   */
   readonly flush: () => Promise<void>;
+  /**
+   * `undefined` while less than the high-water mark waits to be written; else a promise that
+   * resolves once the queue is back under it, or rejects with the first write error. A run
+   * starts no new request while it waits, so a disk slower than the model holds the run back
+   * instead of filling memory.
+   */
+  readonly belowHighWaterMark: () => Promise<void> | undefined;
+  /** Characters queued or being appended, not yet on disk: what the journal holds in memory. Zero once writing has failed. */
+  readonly unwritten: () => number;
+}
+
+/** What a run hears from its journal while writing it, and how the journal writes. */
+export interface WriterOptions {
+  /**
+   * Called once per kind of value that could not be serialised (a BigInt, a
+   * circular object) in an `output`, `parsed` or `info`: the record was written
+   * with a marker in its place. @default warnings are dropped
+   */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  /** Characters that may wait to be written before `belowHighWaterMark` holds the run back. @default `highWaterMark` */
+  readonly highWaterMark?: number | undefined;
+  /** Appends text to the file: the one seam a test uses to make the disk slow or failing. @default `appendFile` */
+  readonly append?: ((path: string, text: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -24,41 +50,88 @@ export interface JournalWriter {
 export const maxAppendLength = 4 * 1024 * 1024;
 
 /**
+ * Characters that may wait to be written before the run stops starting requests: two appends'
+ * worth, so a full append can be on its way to disk while the next one fills (a slow disk gets
+ * the fewest, largest writes), and the journal holds about 8 MiB however far the disk falls behind.
+ */
+export const highWaterMark = 2 * maxAppendLength;
+
+/** How the writer settles a caller waiting on it (`flush`, `belowHighWaterMark`). */
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: JournalError) => void;
+}
+
+/**
  * Appends records in order, each as one whole line within a single `appendFile`
  * call: lines queued while a write is in progress go out together in the next
  * append (several, past `maxAppendLength`), so the journal keeps up with a fast
  * run. A crash leaves at most a partial last line. A value that cannot be
  * serialised spoils only its own field (see `serialise`); the first write error
- * stops the journal, and `check` and `flush` throw it.
+ * stops the journal: it drops what was queued and everything written after, and
+ * `check`, `flush` and `belowHighWaterMark` throw it.
  */
-export function createWriter(path: string, onWarning: ((message: string) => void) | undefined): JournalWriter {
+export function createWriter(path: string, options: WriterOptions = {}): JournalWriter {
+  const append = options.append ?? appendFile;
+  const mark = options.highWaterMark ?? highWaterMark;
   let pending: string[] = [];
-  let writing: Promise<void> | undefined;
+  let writing = false;
   let failure: JournalError | undefined;
+  // Lines ever queued and ever appended, and characters not yet on disk.
+  let queuedLines = 0;
+  let writtenLines = 0;
+  let unwritten = 0;
+  // Waiting for line counts, in the order they were queued (so in the order they are written).
+  const flushes: (Waiter & { readonly lines: number })[] = [];
+  const rooms: Waiter[] = [];
   const warned = new Set<string>();
   const warn = (kind: string, message: string): void => {
     if (warned.has(kind)) return;
     warned.add(kind);
-    onWarning?.(message);
+    options.onWarning?.(message);
+  };
+  const settle = (): void => {
+    let done = 0;
+    while (done < flushes.length && (failure !== undefined || (flushes[done]?.lines ?? 0) <= writtenLines)) done++;
+    // One splice, not a shift each: a native-`n` request may wait on a thousand records.
+    for (const waiter of flushes.splice(0, done)) {
+      if (failure === undefined) waiter.resolve();
+      else waiter.reject(failure);
+    }
+    if (failure === undefined && unwritten >= mark) return;
+    for (const waiter of rooms.splice(0)) {
+      if (failure === undefined) waiter.resolve();
+      else waiter.reject(failure);
+    }
+  };
+  const fail = (error: unknown): void => {
+    failure = new JournalError(
+      path,
+      undefined,
+      `could not write the journal (${firstLine(error)}). What was written before is kept: ` +
+        'fix the cause (disk space, permissions), then run again with `resume: true` to continue.',
+      { cause: error },
+    );
+    // Nothing more will be written: what waits is let go, not kept in memory.
+    pending = [];
+    unwritten = 0;
   };
   const drain = async (): Promise<void> => {
+    writing = true;
     while (pending.length > 0 && failure === undefined) {
       const count = linesForNextAppend(pending, maxAppendLength);
-      const taken = pending.slice(0, count);
+      const text = pending.slice(0, count).join('');
       pending = pending.slice(count);
       try {
-        await appendFile(path, taken.join(''));
+        await append(path, text);
+        writtenLines += count;
+        unwritten -= text.length;
       } catch (error) {
-        failure = new JournalError(
-          path,
-          undefined,
-          `could not write the journal (${firstLine(error)}). What was written before is kept: ` +
-            'fix the cause (disk space, permissions), then run again with `resume: true` to continue.',
-          { cause: error },
-        );
+        fail(error);
       }
+      settle();
     }
-    writing = undefined;
+    writing = false;
   };
   const check = (): void => {
     if (failure !== undefined) throw failure;
@@ -69,13 +142,22 @@ export function createWriter(path: string, onWarning: ((message: string) => void
       const line = serialise(record, path, warn);
       if (line === undefined) return;
       pending.push(line);
-      writing ??= drain();
+      queuedLines++;
+      unwritten += line.length;
+      if (!writing) void drain();
     },
     check,
-    async flush() {
-      while (writing !== undefined) await writing;
-      check();
+    flush() {
+      if (failure !== undefined) return Promise.reject(failure);
+      if (writtenLines >= queuedLines) return Promise.resolve();
+      return new Promise((resolve, reject) => flushes.push({ lines: queuedLines, resolve, reject }));
     },
+    belowHighWaterMark() {
+      if (failure !== undefined) return Promise.reject(failure);
+      if (unwritten < mark) return undefined;
+      return new Promise((resolve, reject) => rooms.push({ resolve, reject }));
+    },
+    unwritten: () => unwritten,
   };
 }
 

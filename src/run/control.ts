@@ -68,7 +68,7 @@ export function createRunControl<Task, Output, Info>(options: {
   setMaxListeners(0, signal);
   return {
     signal,
-    limit: createLimiter(options.concurrency),
+    limit: pacedByJournal(createLimiter(options.concurrency), options.journal),
     rewardLimit: rewardLimiter(options.rewardConcurrency, signal),
     race: createAbortRacer(signal),
     state: createSamplerState(),
@@ -87,6 +87,21 @@ export function createRunControl<Task, Output, Info>(options: {
       }
     },
   };
+}
+
+/**
+ * A request takes its slot only while the journal keeps up: when more than the journal's
+ * high-water mark waits to be written (a disk slower than the model), no new request starts
+ * until it drains, so memory stays bounded; a write error rejects the request's work.
+ */
+function pacedByJournal(limit: Limiter, journal: RunJournal | undefined): Limiter {
+  if (journal === undefined) return limit;
+  return (work) =>
+    limit(async () => {
+      const draining = journal.belowHighWaterMark();
+      if (draining !== undefined) await draining;
+      return work();
+    });
 }
 
 /** Bounds reward calls in flight; a call not yet started when the run stops never starts. */

@@ -109,12 +109,14 @@ async function sampleTask<Task, Output, Info>(
   if (missing.length === 0) return hits();
   const stores: Promise<void>[] = [];
   // Journaled (and cached) as each request returns, not when the task's last one does: a crash
-  // or an abort while one request of the task is in flight loses none of the others.
-  const arrived = (index: number, completion: SampledCompletion & { readonly ok: true }): void => {
-    control.journal?.completion(identity(base, index).id, base.prompt, completion);
+  // or an abort while one request of the task is in flight loses none of the others. The request
+  // holds its slot until the record is on disk (the promise returned).
+  const arrived = (index: number, completion: SampledCompletion & { readonly ok: true }): Promise<void> | undefined => {
+    const journaled = control.journal?.completion(identity(base, index).id, base.prompt, completion);
     if (control.cache !== undefined) {
       stores.push(storeCached(control, control.cache, keyOf(settings, base, base.request.messages, index), completion.completion, completion.seed));
     }
+    return journaled;
   };
   const completions = await sampleInRun(settings.provider, base.request, {
     n: settings.samples,

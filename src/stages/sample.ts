@@ -25,9 +25,11 @@ export interface SampleOptions {
   readonly onRequestError?: (error: unknown, completions: number) => void;
   /**
    * Called with each completion and its index as soon as its request returns, before
-   * the other requests of the call finish: the moment to journal what was paid for.
+   * the other requests of the call finish: the moment to journal what was paid for. The
+   * request keeps its concurrency slot until what this returns settles (its record is on
+   * disk), so no more requests are in flight unjournaled than the concurrency allows.
    */
-  readonly onCompletion?: (index: number, completion: SampledCompletion & { readonly ok: true }) => void;
+  readonly onCompletion?: (index: number, completion: SampledCompletion & { readonly ok: true }) => void | Promise<void>;
   /**
    * Completion indices already at hand (restored from a journal or a cache): they get no
    * request, and the result holds only the others, in index order. When some are at hand,
@@ -117,7 +119,7 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
       for (const warning of response.warnings ?? []) warn({ code: warning.code, message: `${provider.name}: ${warning.message}` });
       if (response.costUsd === null) warnUnpriced(response);
       const shares = share(response, count, latencyMs, planned.seed);
-      shares.forEach((completion, i) => options.onCompletion?.(planned.indices[i] ?? i, completion));
+      await Promise.all(shares.map((completion, i) => options.onCompletion?.(planned.indices[i] ?? i, completion)));
       if (shares.length === count) return shares;
       if (count > 1) return { short: shares };
       const missing = new ProviderError(`${provider.name} returned ${response.completions.length} of ${count} completions.`, {

@@ -1,9 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SampleRequest } from 'pauper';
+import type { IterateOptions, SampleRequest } from 'pauper';
 import { iterate, JournalError, journalVersion, readJournal, scripted } from 'pauper';
 import { libraryVersion } from '../../src/journal/records.js';
 import { z } from 'zod';
@@ -234,23 +234,27 @@ describe('journal: values it cannot serialise, and write errors', () => {
     ]);
   });
 
-  it('rejects the run with a JournalError without a line number on a write error, before the remaining requests', async () => {
+  it('rejects the run with a JournalError without a line number on a write error, before the remaining requests, and resumes once fixed', async () => {
     const path = join(directory, 'unwritable.jsonl');
+    const aside = join(directory, 'aside.jsonl');
     const provider = scripted((request) => lastUser(request), { delayMs: 5 });
-    const error = await iterate({
-      provider,
-      tasks: Array.from({ length: 20 }, (_, index) => `task ${index}`),
-      reward: () => 1,
-      samples: 1,
-      iterations: 0,
-      concurrency: 1,
-      journal: path,
-      onEvent: (event) => {
-        // The journal becomes a directory: every append fails from here on.
-        if (event.type !== 'iteration-start') return;
-        rmSync(path, { force: true });
-        mkdirSync(path);
-      },
+    const run = (onEvent?: IterateOptions<string>['onEvent']) =>
+      iterate({
+        provider,
+        tasks: Array.from({ length: 20 }, (_, index) => `task ${index}`),
+        reward: () => 1,
+        samples: 1,
+        iterations: 0,
+        concurrency: 1,
+        journal: path,
+        resume: onEvent === undefined,
+        ...(onEvent === undefined ? {} : { onEvent }),
+      });
+    const error = await run((event) => {
+      // The journal becomes a directory: every append fails from here on.
+      if (event.type !== 'iteration-start') return;
+      renameSync(path, aside);
+      mkdirSync(path);
     }).then(
       () => undefined,
       (caught: unknown) => caught,
@@ -262,6 +266,14 @@ describe('journal: values it cannot serialise, and write errors', () => {
     expect((error as Error).cause).toMatchObject({ code: 'EISDIR' });
     // The run stopped at the first sample after the failure, not at the end of the iteration.
     expect(provider.calls.length).toBeLessThan(5);
+
+    // Fixed (the journal back in its place), the run resumes from what was written before the failure.
+    rmdirSync(path);
+    renameSync(aside, path);
+    expect((await readJournal(path)).warnings).toEqual([]);
+    const resumed = await run();
+    expect(resumed.trajectories).toHaveLength(20);
+    expect((await readJournal(path)).samples.size).toBe(20);
   });
 });
 
