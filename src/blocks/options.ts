@@ -295,6 +295,17 @@ function resolveResume(option: unknown): { resume: boolean; acceptChanged: reado
 }
 
 /**
+ * A function's source text without what compilers vary for the same code: tsx writes
+ * `sample=>f(sample)` where vitest keeps `(sample) => f(sample)`. Spaces inside string
+ * literals go too; a prompt that differs only so is still caught by the prompts compared on resume.
+ */
+function sourceText(fn: { toString(): string }): string {
+  return String(fn)
+    .replace(/\s+/g, '')
+    .replace(/\(([\w$]+)\)=>/g, '$1=>');
+}
+
+/**
  * What a journal records of the run's own functions, and what the run checks on resume:
  * their source hashes, the changes it accepts, and the prompts it knows it will build at
  * `iteration` for `examples` (a resume compares them with the journal's before writing anything).
@@ -329,7 +340,7 @@ export function functionSources(options: Partial<Record<FingerprintedFunction, u
   const sources: Record<string, string> = {};
   for (const name of fingerprintedFunctions) {
     const given = options[name];
-    if (typeof given === 'function') sources[name] = contentHash(String(given));
+    if (typeof given === 'function') sources[name] = contentHash(sourceText(given));
   }
   return sources;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, iterate, JournalError, JournalMismatchError, readJournal, scripted } from 'pauper';
+import { functionSources } from '../../src/blocks/options.js';
 import { canonical } from '../fixtures/canonical.js';
 import { deterministic, options } from '../fixtures/journal-run.js';
 
@@ -35,6 +36,13 @@ describe('journal: opening for a run', () => {
     await expect(iterate(options(provider, { journal, resume: { accept: ['reward'] } as never }))).rejects.toThrow(/resume\.accept\b/);
     await expect(iterate(options(provider, { journal, resume: 'yes' as never }))).rejects.toThrow(ConfigError);
     expect(provider.calls).toHaveLength(0);
+  });
+
+  it('fingerprints a function by its code, not by how a compiler spaced it', () => {
+    // Functions whose source text is given, as two compilers would print the same code.
+    const hashOf = (text: string) => functionSources({ reward: Object.assign(() => 0, { toString: () => text }) }).reward;
+    expect(hashOf('(sample) => score(sample.text, 2)')).toBe(hashOf('sample=>score(sample.text,2)'));
+    expect(hashOf('(sample) => score(sample.text, 2)')).not.toBe(hashOf('(sample) => score(sample.text, 3)'));
   });
 
   it('rejects tasks a journal cannot hold up front, from iterate() itself', async () => {
