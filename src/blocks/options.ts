@@ -369,15 +369,6 @@ export function optionsFingerprint<Task, Output, Info>(
   };
 }
 
-/** The hash a journal keeps of a task list; tasks it cannot hold are a `ConfigError` before any request. */
-export function taskListHash(option: string, tasks: readonly unknown[]): string {
-  try {
-    return contentHash(tasks);
-  } catch (error) {
-    throw new ConfigError(option, tasks, `JSON-serialisable tasks to journal (${(error as Error).message})`);
-  }
-}
-
 function defaultTaskId(task: unknown, index: number, split: Split): string {
   if (typeof task === 'object' && task !== null && 'id' in task) {
     const id = (task as { id: unknown }).id;

@@ -8,7 +8,7 @@ import type { JournalRunConfig } from '../journal/open.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import type { ResolvedRunOptions, RunOptions } from './options.js';
-import { journalChecks, optionsFingerprint, taskListHash } from './options.js';
+import { journalChecks, optionsFingerprint } from './options.js';
 
 /** Where a building block's samples stand: which tasks, which split, which examples, which iteration. */
 export interface BlockScope<Task, Output, Info> {
@@ -105,9 +105,9 @@ function blockJournalConfig<Task, Output, Info>(
       ...optionsFingerprint(options, settings),
       iteration: scope.iteration,
       examples: contentHash(scope.examples.map((example) => [example.id, example.turns])),
-      // Tasks a journal cannot hold are named by the option that gave them.
-      tasks: taskListHash(scope.entry === 'bestOfN' ? 'task' : 'tasks', train),
-      evalTasks: taskListHash('tasks', held),
+      // Hashable: tasks given with a journal were checked to be JSON values (`taskList`).
+      tasks: contentHash(train),
+      evalTasks: contentHash(held),
     },
     config: {
       concurrency: resolved.concurrency,

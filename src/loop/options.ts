@@ -1,8 +1,8 @@
-import type { ResolvedRunOptions, RunOptions } from '../blocks/options.js';
-import type { FingerprintedFunction } from '../blocks/options.js';
-import { integer, journalChecks, optionalFunction, resolveRunOptions, optionsFingerprint, taskListHash } from '../blocks/options.js';
+import type { FingerprintedFunction, ResolvedRunOptions, RunOptions } from '../blocks/options.js';
+import { integer, journalChecks, optionalFunction, resolveRunOptions, optionsFingerprint } from '../blocks/options.js';
 import { jsonReason, taskList } from '../blocks/tasks.js';
 import { ConfigError } from '../core/errors.js';
+import { contentHash } from '../core/fingerprint.js';
 import type { JournalRunConfig } from '../journal/open.js';
 import type { Example } from '../core/trajectory.js';
 import type { PoolPolicy, SelectContext, Selector } from '../stages/select.js';
@@ -102,8 +102,8 @@ function journalConfig<Task, Output, Info>(
     ...optionsFingerprint(options, settings),
     select: options.select === undefined ? `topK(${options.keep ?? iterateDefaults.keep})` : 'custom',
     pool: resolved.pool,
-    tasks: taskListHash('tasks', resolved.tasks),
-    evalTasks: taskListHash('evalTasks', resolved.evalTasks),
+    tasks: contentHash(resolved.tasks),
+    evalTasks: contentHash(resolved.evalTasks),
   };
   const config = {
     iterations: resolved.iterations,
