@@ -13,4 +13,6 @@ export default defineConfig([
   // p-limit and p-retry ship ESM only; bundling them keeps `require('pauper')`
   // working without relying on Node's require(esm) interop.
   { ...shared, format: 'cjs', noExternal: ['p-limit', 'yocto-queue', 'p-retry', 'is-network-error'] },
+  // The `pauper` command (package.json `bin`): ESM only, run by Node directly.
+  { entry: { cli: 'src/cli/bin.ts' }, format: 'esm', target: 'node20', platform: 'node', sourcemap: true, banner: { js: '#!/usr/bin/env node' } },
 ]);

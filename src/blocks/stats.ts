@@ -5,9 +5,9 @@ import { sumUsage } from '../core/usage.js';
 
 
 
-/** Summarises the rewards of some trajectories; failed ones count only in `failed`. */
-export function rewardStats(trajectories: readonly Trajectory<unknown, unknown, unknown>[]): RewardStats {
-  const rewards = trajectories.flatMap((trajectory) => (trajectory.ok ? [trajectory.reward] : [])).sort((a, b) => a - b);
+/** Summarises the rewards of some trajectories (or journaled samples); failed ones count only in `failed`. */
+export function rewardStats(trajectories: readonly { readonly ok: boolean; readonly reward: number | null }[]): RewardStats {
+  const rewards = trajectories.flatMap((trajectory) => (trajectory.ok && trajectory.reward !== null ? [trajectory.reward] : [])).sort((a, b) => a - b);
   const empty = rewards.length === 0;
   return {
     samples: trajectories.length,
@@ -37,7 +37,7 @@ export function splitStats(
 
 
 /** Quantile of sorted values with linear interpolation (the R-7 / numpy default). */
-export function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);
   const low = sorted[below] ?? Number.NaN;

@@ -1,0 +1,138 @@
+import { rewardStats } from '../blocks/stats.js';
+import { sumCost } from '../core/pricing.js';
+import type { RewardStats } from '../core/results.js';
+import type { Split } from '../core/trajectory.js';
+import type { Usage } from '../core/usage.js';
+import { addUsage, sumUsage, zeroUsage } from '../core/usage.js';
+import { JournalError } from '../journal/errors.js';
+import { readJournal } from '../journal/read.js';
+import type { Journal } from '../journal/read.js';
+import type { JournalRunEnd, JournalSample } from '../journal/records.js';
+import { bootstrapMean } from './stats.js';
+import type { BootstrapOptions, MeanInterval } from './stats.js';
+
+/** One split of one iteration, as a journal shows it. */
+export interface SplitSummary extends RewardStats {
+  /** The mean over tasks with a bootstrap 95% interval (each task counts once: its mean reward); `undefined` when nothing was scored. */
+  readonly band: MeanInterval | undefined;
+  /** Each task's mean reward over its scored samples, by task index: what a paired comparison pairs. */
+  readonly taskMeans: ReadonlyMap<number, number>;
+}
+
+/** One iteration of a journaled run. */
+export interface IterationSummary {
+  readonly iteration: number;
+  readonly train: SplitSummary;
+  /** `undefined` when the run has no held-out tasks. */
+  readonly eval: SplitSummary | undefined;
+  readonly usage: Usage;
+  /** `null` when a sample's cost was unknown. */
+  readonly costUsd: number | null;
+  /** Totals up to and including this iteration. */
+  readonly cumulative: { readonly usage: Usage; readonly costUsd: number | null };
+  /** Ids of the examples kept after it; empty until its `iteration` record is written. */
+  readonly kept: readonly string[];
+  /** Whether its `iteration` record is written (a run in progress has one iteration that is not). */
+  readonly complete: boolean;
+}
+
+/** A journaled run summarised for reading: what `pauper summary`, `compare` and `report` show. */
+export interface RunSummary {
+  readonly path: string;
+  /** The entry point that wrote it. */
+  readonly entry: 'iterate' | 'evaluate' | 'bestOfN';
+  readonly provider: string;
+  readonly model: string;
+  readonly seed: number;
+  /** The options it recorded: what a resume must match, then the rest. */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly iterations: readonly IterationSummary[];
+  /** Whether its `run-end` record is written. */
+  readonly ended: boolean;
+  /** Why it stopped early, if it ended so. */
+  readonly stopped: NonNullable<JournalRunEnd['stopped']> | undefined;
+  readonly usage: Usage;
+  readonly costUsd: number | null;
+  /** Every sample, latest record by id. */
+  readonly samples: ReadonlyMap<string, JournalSample>;
+  /** What reading skipped (a partial last line of a run still being written). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads a journal and summarises its run. A journal still being written summarises what it
+ * holds. A file that holds no run is a `JournalError`.
+ */
+export async function loadRun(path: string, options: BootstrapOptions = {}): Promise<RunSummary> {
+  return summariseRun(path, await readJournal(path), options);
+}
+
+/** Summarises a journal read back: per-iteration statistics from its samples (so an unfinished iteration counts too). */
+export function summariseRun(path: string, journal: Journal, options: BootstrapOptions = {}): RunSummary {
+  const { start } = journal;
+  if (start === undefined) throw new JournalError(path, undefined, 'holds no run: the file is empty, or not a pauper journal.');
+  const bySplit = groupSamples(journal.samples.values());
+  const numbers = [...new Set([...bySplit.keys(), ...journal.iterations.keys()])].sort((a, b) => a - b);
+  let soFar: IterationSummary['cumulative'] = { usage: zeroUsage, costUsd: 0 };
+  const iterations = numbers.map((iteration): IterationSummary => {
+    const samples = bySplit.get(iteration) ?? { train: [], eval: [] };
+    const all = [...samples.train, ...samples.eval];
+    const usage = sumUsage(all.map((sample) => sample.usage));
+    const costUsd = sumCost(all.map((sample) => sample.costUsd));
+    soFar = { usage: addUsage(soFar.usage, usage), costUsd: sumCost([soFar.costUsd, costUsd]) };
+    const record = journal.iterations.get(iteration);
+    return {
+      iteration,
+      train: splitSummary(samples.train, options),
+      eval: samples.eval.length === 0 && start.evalTasks.length === 0 ? undefined : splitSummary(samples.eval, options),
+      usage,
+      costUsd,
+      cumulative: soFar,
+      kept: record?.kept ?? [],
+      complete: record !== undefined,
+    };
+  });
+  const resume = start.resume;
+  return {
+    path,
+    entry: resume.entry === 'evaluate' || resume.entry === 'bestOfN' ? resume.entry : 'iterate',
+    provider: String(resume.provider ?? 'unknown'),
+    model: String(resume.model ?? 'unknown'),
+    seed: start.seed,
+    options: { ...resume, ...start.config },
+    iterations,
+    ended: journal.end !== undefined,
+    stopped: journal.end?.stopped ?? undefined,
+    usage: sumUsage(iterations.map((iteration) => iteration.usage)),
+    costUsd: sumCost(iterations.map((iteration) => iteration.costUsd)),
+    samples: journal.samples,
+    warnings: journal.warnings,
+  };
+}
+
+/** Samples by iteration and split. */
+function groupSamples(samples: Iterable<JournalSample>): Map<number, Record<Split, JournalSample[]>> {
+  const groups = new Map<number, Record<Split, JournalSample[]>>();
+  for (const sample of samples) {
+    let group = groups.get(sample.iteration);
+    if (group === undefined) {
+      group = { train: [], eval: [] };
+      groups.set(sample.iteration, group);
+    }
+    group[sample.split].push(sample);
+  }
+  return groups;
+}
+
+/** Reward statistics of one split, its per-task means and their bootstrap band. */
+function splitSummary(samples: readonly JournalSample[], options: BootstrapOptions): SplitSummary {
+  const byTask = new Map<number, number[]>();
+  for (const sample of samples) {
+    if (!sample.ok || sample.reward === null) continue;
+    const rewards = byTask.get(sample.taskIndex) ?? [];
+    rewards.push(sample.reward);
+    byTask.set(sample.taskIndex, rewards);
+  }
+  const taskMeans = new Map([...byTask].map(([task, rewards]) => [task, rewards.reduce((sum, reward) => sum + reward, 0) / rewards.length]));
+  return { ...rewardStats(samples), band: bootstrapMean([...taskMeans.values()], options), taskMeans };
+}
