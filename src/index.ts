@@ -22,6 +22,12 @@ export type {
   JournalSourceChange,
 } from './journal/records.js';
 
+export { writeReport, renderReport } from './report/html.js';
+export type { WrittenReport } from './report/html.js';
+export { loadRun } from './report/runs.js';
+export type { IterationSummary, RunSummary, SplitSummary } from './report/runs.js';
+export type { BootstrapOptions, MeanInterval } from './report/stats.js';
+
 export type { Budget } from './run/budget.js';
 
 export { memoryCache, directoryCache, jsonlCache, CacheMissError } from './run/response-cache.js';

@@ -3,7 +3,8 @@
  * maze N times, scores each answer, keeps the best, folds it into the next
  * prompts, and tracks held-out mazes the whole way. `--help` lists the options.
  */
-import { iterate, type Example, type IterationResult, type RewardStats } from 'pauper';
+import { rm } from 'node:fs/promises';
+import { iterate, writeReport, type Example, type IterationResult, type RewardStats } from 'pauper';
 import {
   DEMO_USAGE,
   MAZE_SHAPE,
@@ -33,6 +34,9 @@ type MazeIteration = IterationResult<Maze, string, MazeRewardInfo>;
 const { choice, settings } = setUp(process.argv.slice(2), process.env);
 const offline = choice.kind === 'offline';
 const { train, heldOut } = demoMazes(settings.seed);
+// Each demo run journals afresh (a journal that exists would have to be resumed); the report is written from it.
+const journal = `runs/maze-${settings.mode}.jsonl`;
+await rm(journal, { force: true });
 
 const oneShot = settings.mode === 'one-shot';
 console.log(`pauper demo: the gold-coin maze, ${oneShot ? 'one shot (a move string per maze)' : 'turn by turn (a move per turn)'}`);
@@ -61,6 +65,7 @@ held-out samples whose request, parsing or scoring failed.
 iter  train mean  held-out mean  train best  examples kept  failed`);
 const run = iterate({
   ...demoOptions(settings, choice.provider),
+  journal,
   // E.g. a server that ignores `n`, or a parameter a provider dropped.
   onEvent: (event) => {
     if (event.type === 'warning') console.log(`warning: ${event.message}`);
@@ -107,6 +112,9 @@ if (offline) {
     ].join('\n'),
   );
 }
+
+const report = await writeReport(journal);
+console.log(`\nReport: ${report.path} (open it in a browser)`);
 
 /** The model and settings from the flags and environment; prints the problem and exits on a bad one. */
 function setUp(argv: readonly string[], env: NodeJS.ProcessEnv): { choice: ProviderChoice; settings: DemoSettings } {

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { libraryVersion } from '../journal/records.js';
 import { exitCodes, failure, type Command, type Output } from './command.js';
+import { reportCommand } from './report.js';
 
 /** The subcommands, in the order `--help` lists them. */
-const commands: readonly Command[] = [];
+const commands: readonly Command[] = [reportCommand];
 
 const usage = (): string =>
   [

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +53,12 @@ describe('examples run offline with a clean environment', () => {
     const { code, stdout, stderr } = await runExample('examples/gold-coin-maze/demo.ts', ['--mode', mode]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expectSections(stdout, [`the gold-coin maze, ${mode === 'one-shot' ? 'one shot' : 'turn by turn'}`, ...demoSections]);
+    expectSections(stdout, [
+      `the gold-coin maze, ${mode === 'one-shot' ? 'one shot' : 'turn by turn'}`,
+      ...demoSections,
+      `\nReport: runs/maze-${mode}.html (open it in a browser)\n`,
+    ]);
+    expect(readFileSync(join(root, `runs/maze-${mode}.html`), 'utf8')).toMatch(/^<!doctype html>/);
     for (const line of stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 
@@ -133,6 +140,7 @@ describe('the demo against an OpenAI-compatible server on 127.0.0.1', () => {
       'At most 36 requests; Ctrl-C stops the run.',
       'Best training trajectory',
       /\d+ requests, \d+ tokens, cost unknown/,
+      'Report: runs/maze-one-shot.html (open it in a browser)',
       '(Cost unknown: no price for this model; give the provider `prices` for it.)',
     ]);
     expect(stdout).not.toContain('not an LLM');
