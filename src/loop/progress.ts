@@ -108,8 +108,9 @@ interface Tally {
 }
 
 /**
- * A reporter writing to `settings.stream`. With `redraw`, one status line redrawn in place at
- * most every `interval` ms, then a permanent line per iteration; without, only the lines.
+ * A reporter writing to `settings.stream`. With `redraw`, one status line drawn at an iteration's
+ * first sample and redrawn in place at most every `interval` ms, then a permanent line per
+ * iteration; without, only the lines.
  *
  * The redraw is two control codes (`\r`, then `ESC[K` to erase what a longer line left), sent
  * with the text in one write: Node's `readline.cursorTo`/`clearLine` would send the same codes in
@@ -138,8 +139,10 @@ export function createProgress(settings: ProgressSettings, now: () => number = (
     if (tally === undefined) return;
     switch (event.type) {
       case 'iteration-start':
+        // Not drawn until a sample arrives: a `for await` consumer prints the last iteration after
+        // the loop has started this one, and a line drawn now would run into what it prints.
         startIteration(tally, event.iteration, now());
-        if (settings.redraw) draw(statusLine(tally, now()));
+        lastDraw = Number.NEGATIVE_INFINITY;
         return;
       case 'sample':
         count(tally, event.trajectory, event.restored === true);
