@@ -61,6 +61,9 @@ held-out samples whose request, parsing or scoring failed.
 iter  train mean  held-out mean  train best  examples kept  failed`);
 const run = iterate({
   ...demoOptions(settings, choice.provider),
+  // Offline the run takes a second and the table below is its progress; with a real model, an
+  // iteration can take minutes, and the default (on a terminal) shows samples, cost and ETA meanwhile.
+  ...(offline ? { progress: false } : {}),
   // E.g. a server that ignores `n`, or a parameter a provider dropped.
   onEvent: (event) => {
     if (event.type === 'warning') console.log(`warning: ${event.message}`);
