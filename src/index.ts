@@ -2,6 +2,7 @@
 
 export { iterate } from './loop/iterate.js';
 export type { IterateOptions } from './loop/options.js';
+export type { ProgressOptions, ProgressStream } from './loop/progress.js';
 export { Run } from './loop/run.js';
 export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 

@@ -66,6 +66,9 @@ iter  train mean  held-out mean  train best  examples kept  failed`);
 const run = iterate({
   ...demoOptions(settings, choice.provider),
   journal,
+  // Offline the run takes a second and the table below is its progress; with a real model, an
+  // iteration can take minutes, and the default (on a terminal) shows samples, cost and ETA meanwhile.
+  ...(offline ? { progress: false } : {}),
   // E.g. a server that ignores `n`, or a parameter a provider dropped.
   onEvent: (event) => {
     if (event.type === 'warning') console.log(`warning: ${event.message}`);

@@ -11,6 +11,7 @@ const elsewhere: Readonly<Record<string, string>> = {
   pool: 'iterate()',
   targetReward: 'iterate()',
   patience: 'iterate()',
+  progress: 'iterate()',
   task: 'bestOfN()',
   examples: 'evaluate() and bestOfN()',
   iteration: 'evaluate() and bestOfN()',

@@ -7,12 +7,15 @@ import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import { addUsage, sumUsage } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
+import type { EventListener } from '../run/events.js';
 import { openRun } from '../run/open-run.js';
 import { collectBases, taskBases } from '../stages/collect.js';
 import type { TaskBase } from '../stages/task.js';
 import { byReward, selectionPool } from '../stages/select.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
+import type { ProgressReporter } from './progress.js';
+import { createProgress } from './progress.js';
 import { Run } from './run.js';
 
 /**
@@ -44,7 +47,33 @@ export function iterate<Task, Output = string, Info = undefined>(
   // Breaking out of a `for await` stops the run through this signal, as a user abort would.
   const stop = new AbortController();
   const signal = resolved.signal === undefined ? stop.signal : AbortSignal.any([resolved.signal, stop.signal]);
-  return new Run(loop({ ...resolved, signal }), (reason) => stop.abort(reason));
+  if (resolved.progress === undefined) return new Run(loop({ ...resolved, signal }), (reason) => stop.abort(reason));
+  const progress = createProgress(resolved.progress);
+  const onEvent = bothListeners(progress.onEvent, resolved.onEvent);
+  return new Run(reported(loop({ ...resolved, signal, onEvent }), progress), (reason) => stop.abort(reason));
+}
+
+/** The progress reporter hears every event first, then the user's `onEvent`. */
+function bothListeners<Task, Output, Info>(
+  progress: ProgressReporter['onEvent'],
+  user: EventListener<Task, Output, Info> | undefined,
+): EventListener<Task, Output, Info> {
+  return (event) => {
+    progress(event);
+    user?.(event);
+  };
+}
+
+/** The loop, with its progress report closed however the run ends: a failed run's status line is not left open. */
+async function* reported<Task, Output, Info>(
+  run: AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>>,
+  progress: ProgressReporter,
+): AsyncGenerator<IterationResult<Task, Output, Info>, RunResult<Task, Output, Info>> {
+  try {
+    return yield* run;
+  } finally {
+    progress.close();
+  }
 }
 
 /** A loop that never starts: its options were refused. */
@@ -60,7 +89,7 @@ interface LoopState<Task, Output, Info> {
   best: Example<Task, Output, Info> | undefined;
   stopped: StopReason | undefined;
   /** The best training mean so far, and how many iterations in a row did not beat it (for `patience`). */
-  readonly progress: { bestMean: number; flat: number };
+  readonly plateau: { bestMean: number; flat: number };
 }
 
 async function* loop<Task, Output, Info>(
@@ -74,7 +103,7 @@ async function* loop<Task, Output, Info>(
     kept: [],
     best: undefined,
     stopped: undefined,
-    progress: { bestMean: Number.NEGATIVE_INFINITY, flat: 0 },
+    plateau: { bestMean: Number.NEGATIVE_INFINITY, flat: 0 },
   };
   control.emit({
     type: 'run-start',
@@ -97,7 +126,7 @@ async function* loop<Task, Output, Info>(
       journal?.iteration(result);
       control.emit({ type: 'iteration-end', iteration: result.iteration, result });
       await journal?.flush();
-      state.stopped ??= earlyStop(resolved, result, state.progress);
+      state.stopped ??= earlyStop(resolved, result, state.plateau);
       yield result;
       if (state.stopped !== undefined) break;
     }
@@ -219,24 +248,24 @@ function warnStale<Task, Output, Info>(control: RunControl<Task, Output, Info>, 
 function earlyStop<Task, Output, Info>(
   resolved: ResolvedIterate<Task, Output, Info>,
   result: IterationResult<Task, Output, Info>,
-  progress: { bestMean: number; flat: number },
+  plateau: { bestMean: number; flat: number },
 ): StopReason | undefined {
   const mean = result.train.mean;
   const { iteration } = result;
   if (resolved.targetReward !== undefined && mean !== null && mean >= resolved.targetReward) {
     return { reason: 'targetReward', iteration, message: `The training mean reward ${mean} reached targetReward (${resolved.targetReward}).` };
   }
-  if (mean !== null && mean > progress.bestMean) {
-    progress.bestMean = mean;
-    progress.flat = 0;
+  if (mean !== null && mean > plateau.bestMean) {
+    plateau.bestMean = mean;
+    plateau.flat = 0;
   } else {
-    progress.flat++;
+    plateau.flat++;
   }
-  if (resolved.patience !== undefined && progress.flat >= resolved.patience) {
+  if (resolved.patience !== undefined && plateau.flat >= resolved.patience) {
     return {
       reason: 'patience',
       iteration,
-      message: `${progress.flat} ${progress.flat === 1 ? 'iteration' : 'iterations'} in a row without a higher best training mean reward than ${progress.bestMean} (patience ${resolved.patience}).`,
+      message: `${plateau.flat} ${plateau.flat === 1 ? 'iteration' : 'iterations'} in a row without a higher best training mean reward than ${plateau.bestMean} (patience ${resolved.patience}).`,
     };
   }
   return undefined;

@@ -7,6 +7,8 @@ import type { JournalRunConfig } from '../journal/open.js';
 import type { Example } from '../core/trajectory.js';
 import type { PoolPolicy, SelectContext, Selector } from '../stages/select.js';
 import { topK } from '../stages/select.js';
+import type { ProgressOptions, ProgressSettings } from './progress.js';
+import { resolveProgress } from './progress.js';
 
 /** Options of `iterate`: the sampling options plus the training set and the loop's shape. */
 export interface IterateOptions<Task, Output = string, Info = undefined> extends RunOptions<Task, Output, Info> {
@@ -30,6 +32,12 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   readonly targetReward?: number;
   /** Stop after this many iterations in a row without a higher best training mean reward. @default none */
   readonly patience?: number;
+  /**
+   * Live progress on standard error (or `progress.stream`): on a terminal a status line redrawn in
+   * place, then a line per iteration; elsewhere a line per iteration and one at the end.
+   * @default on when standard error is a terminal or `CI` is set; off under a test runner (`VITEST`, `JEST_WORKER_ID`, `NODE_TEST_CONTEXT`, `NODE_ENV=test`)
+   */
+  readonly progress?: boolean | ProgressOptions;
 }
 
 /**
@@ -43,7 +51,7 @@ type SelectOption<Task, Output, Info> = (
 ) => readonly Example<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>[];
 
 /** The options `iterate` takes beside `RunOptions`. */
-const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
+const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
 
 /** The defaults of the loop's shape. */
 export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
@@ -58,6 +66,8 @@ export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOpt
   readonly journal: { readonly path: string; readonly resume: boolean; readonly config: JournalRunConfig } | undefined;
   readonly targetReward: number | undefined;
   readonly patience: number | undefined;
+  /** Where to report progress; `undefined` when off. */
+  readonly progress: ProgressSettings | undefined;
 }
 
 /** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
@@ -82,7 +92,8 @@ export function resolveIterate<Task, Output, Info>(
     throw new ConfigError('targetReward', targetReward, 'a finite number');
   }
   const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
-  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience };
+  const progress = resolveProgress(options.progress);
+  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience, progress };
   const { journal } = sampling;
   return {
     ...resolved,
