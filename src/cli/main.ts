@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { libraryVersion } from '../journal/records.js';
 import { exitCodes, failure, type Command, type Output } from './command.js';
+import { compareCommand } from './compare.js';
+import { summaryCommand } from './summary.js';
 
 /** The subcommands, in the order `--help` lists them. */
-const commands: readonly Command[] = [];
+const commands: readonly Command[] = [summaryCommand, compareCommand];
 
 const usage = (): string =>
   [
