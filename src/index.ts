@@ -23,11 +23,14 @@ export type {
   JournalSourceChange,
 } from './journal/records.js';
 
+export { bootstrapMean, pairedDifference } from './report/stats.js';
+export type { BootstrapOptions, MeanInterval, PairedDifference } from './report/stats.js';
+export { loadRun, summariseRun } from './report/runs.js';
+export type { IterationSummary, RunSummary, SplitSummary } from './report/runs.js';
+export { compareRuns, ComparisonError } from './report/compare.js';
+export type { ComparedCell, ComparedIteration, ComparedRun, CompareOptions, Comparison, TaskMatch } from './report/compare.js';
 export { writeReport, renderReport } from './report/html.js';
 export type { WrittenReport } from './report/html.js';
-export { loadRun } from './report/runs.js';
-export type { IterationSummary, RunSummary, SplitSummary } from './report/runs.js';
-export type { BootstrapOptions, MeanInterval } from './report/stats.js';
 
 export type { Budget } from './run/budget.js';
 

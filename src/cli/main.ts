@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { libraryVersion } from '../journal/records.js';
 import { exitCodes, failure, type Command, type Output } from './command.js';
+import { compareCommand } from './compare.js';
 import { reportCommand } from './report.js';
+import { summaryCommand } from './summary.js';
 
 /** The subcommands, in the order `--help` lists them. */
-const commands: readonly Command[] = [reportCommand];
+const commands: readonly Command[] = [summaryCommand, compareCommand, reportCommand];
 
 const usage = (): string =>
   [

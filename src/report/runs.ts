@@ -46,6 +46,8 @@ export interface RunSummary {
   readonly seed: number;
   /** The options it recorded: what a resume must match, then the rest. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Task ids by task index, per split: what `compare` matches runs on when their task lists differ. */
+  readonly tasks: { readonly train: readonly string[]; readonly eval: readonly string[] };
   readonly iterations: readonly IterationSummary[];
   /** Whether its `run-end` record is written. */
   readonly ended: boolean;
@@ -100,6 +102,7 @@ export function summariseRun(path: string, journal: Journal, options: BootstrapO
     model: String(resume.model ?? 'unknown'),
     seed: start.seed,
     options: { ...resume, ...start.config },
+    tasks: { train: start.tasks, eval: start.evalTasks },
     iterations,
     ended: journal.end !== undefined,
     stopped: journal.end?.stopped ?? undefined,
