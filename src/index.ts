@@ -30,6 +30,7 @@ export type { IterationSummary, RunSummary, SplitSummary } from './report/runs.j
 export { compareRuns, ComparisonError } from './report/compare.js';
 export type { ComparedCell, ComparedIteration, ComparedRun, CompareOptions, Comparison, TaskMatch } from './report/compare.js';
 export { writeReport, renderReport } from './report/html.js';
+export { renderComparison } from './report/compare-html.js';
 export type { WrittenReport } from './report/html.js';
 
 export type { Budget } from './run/budget.js';

@@ -167,7 +167,8 @@ export const pageScript = String.raw`(function () {
   header();
   charts();
   tables();
-  kept();
-  trajectories();
+  // A comparison has neither: each run's own report does.
+  if (page.kept.length > 0) kept();
+  if (page.samples.length > 0) trajectories();
 })();
 `;

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +6,13 @@ import { compareRuns, loadRun } from 'pauper';
 import { pauper } from '../fixtures/cli.js';
 import { journaledRun, tasks } from '../fixtures/report-runs.js';
 
+let directory: string;
 let baseline: string;
 let better: string;
 let again: string;
 let disjoint: string;
 beforeAll(async () => {
-  const directory = await mkdtemp(join(tmpdir(), 'pauper-cli-'));
+  directory = await mkdtemp(join(tmpdir(), 'pauper-cli-'));
   [baseline, better, again, disjoint] = await Promise.all([
     journaledRun(directory, 'baseline', false),
     journaledRun(directory, 'better', true),
@@ -72,6 +73,19 @@ describe('pauper compare', () => {
     expect(result.status).toBe(0);
     const runs = await Promise.all([baseline, better, again].map((path) => loadRun(path)));
     expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify(compareRuns(runs, { split: 'train' }))));
+  });
+
+  it('writes the comparison as HTML with --html, never over one of the journals', async () => {
+    const html = join(directory, 'compare.html');
+    const result = await pauper('compare', baseline, better, '--html', html);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/^Wrote .*compare\.html \(\d+ KB\)\. Open it in a browser: file:\/\//);
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('<title>pauper compare: baseline.jsonl vs better.jsonl</title>');
+    const refused = await pauper('compare', baseline, better, '--html', better);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/is one of the journals/);
+    expect((await loadRun(better)).ended).toBe(true);
   });
 
   it('refuses, in one line with exit code 1, runs that share no task; and a split that is neither train nor eval with exit code 2', async () => {

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inContextLearner, iterate, loadRun, scripted, writeReport } from 'pauper';
+import { compareRuns, inContextLearner, iterate, loadRun, scripted, writeReport } from 'pauper';
 import type { SplitSummary } from 'pauper';
 import { demoOptions, learnerOptions } from '../../examples/gold-coin-maze/config.js';
 import type { MazeMode } from '../../examples/gold-coin-maze/loop.js';
+import { renderComparison } from '../../src/report/compare-html.js';
 import { embedJson } from '../../src/report/page.js';
 
 /** Screenshots of every report opened here, for a person to look at after a run (git-ignored). */
@@ -211,6 +212,42 @@ describe('the HTML report in a real browser', () => {
     expect(await page.textContent('p.facts')).toContain('in progress');
     expect(await page.$$eval('p.note', (notes) => notes.map((note) => note.textContent))).toContainEqual(expect.stringMatching(/still being written/));
     expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('a comparison in a real browser', () => {
+  it('draws one curve per run and the difference from the baseline with its band, and tabulates what compareRuns gives', async () => {
+    const journals = await Promise.all([mazeJournal('compare-a', 'one-shot', 2, 2), mazeJournal('compare-b', 'one-shot', 2, 6)]);
+    const runs = await Promise.all(journals.map((journal) => loadRun(journal)));
+    const comparison = compareRuns(runs);
+    const path = join(directory, 'compare.html');
+    await writeFile(path, renderComparison(comparison, runs));
+    const { page, errors, requests, dialogs } = await open(path, 'compare');
+    const charts = await page.$$eval('figure.chart', (figures) =>
+      figures.map((figure) => ({ title: figure.querySelector('figcaption')?.textContent, x: figure.dataset.x, lengths: figure.dataset.lengths })),
+    );
+    // No trajectory viewer: each run's own report has one.
+    expect(await page.$$eval('#kept, #trajectories', (sections) => sections.length)).toBe(0);
+    expect(charts.map((chart) => chart.title)).toEqual(['Mean reward on the shared held-out tasks', 'B − A: difference in mean reward', 'Cost so far (USD)']);
+    // x, then one series per run, each with a point per iteration.
+    expect(JSON.parse(charts[0]!.x!)).toEqual([0, 1, 2]);
+    expect(JSON.parse(charts[0]!.lengths!)).toEqual([3, 3, 3]);
+    const tables = await page.$$eval('section.table table', (found) =>
+      found.map((table) => [...table.querySelectorAll('tbody tr')].map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? ''))),
+    );
+    const iterationRowsShown = tables[1]!;
+    comparison.iterations.forEach((iteration, position) => {
+      const [shown, meanA, meanB, difference] = iterationRowsShown[position]!;
+      expect(shown).toBe(String(iteration.iteration));
+      expect(Number(meanA)).toBeCloseTo(iteration.cells[0]!.mean!, 2); // shown to 3 decimals
+      expect(Number(meanB)).toBeCloseTo(iteration.cells[1]!.mean!, 2); // shown to 3 decimals
+      expect(Number(difference!.split(' ')[0])).toBeCloseTo(iteration.cells[1]!.difference!.mean, 2); // shown to 3 decimals
+      expect(difference!.endsWith('*')).toBe(iteration.cells[1]!.difference!.significant);
+    });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    expect(dialogs).toEqual([]);
     await page.context().close();
   });
 });
