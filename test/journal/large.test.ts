@@ -47,7 +47,8 @@ function lengthened(line: string, filler: Buffer): Buffer[] {
 }
 
 describe('journal: reading past the length of a string', () => {
-  it('reads a journal over 512 MiB, and resumes its run without a request', async () => {
+  // Writes and reads over 512 MiB twice: seconds alone, more beside other test files.
+  it('reads a journal over 512 MiB, and resumes its run without a request', { timeout: 120_000 }, async () => {
     const small = join(directory, 'small.jsonl');
     const settings = { iterations: 0, samples: 60, evalTasks: [] };
     await iterate(options(deterministic(), { ...settings, journal: small }));
@@ -73,7 +74,7 @@ describe('journal: reading past the length of a string', () => {
     expect(run.trajectories.every((trajectory) => trajectory.text.endsWith(tail))).toBe(true);
   });
 
-  it('names the line when one line is longer than a string can hold', async () => {
+  it('names the line when one line is longer than a string can hold', { timeout: 120_000 }, async () => {
     const small = join(directory, 'small.jsonl');
     await iterate(options(deterministic(), { iterations: 0, samples: 1, evalTasks: [], journal: small }));
     const [start] = (await readFile(small, 'utf8')).split('\n');

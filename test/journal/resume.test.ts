@@ -14,8 +14,8 @@ const child = fileURLToPath(new URL('../fixtures/resume-child.ts', import.meta.u
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLES = 4;
 const REQUESTS = (6 + 2) * (3 + 1); // one native-n request per task per iteration
-const TRIALS = 12;
-const PARALLEL = Number(process.env.PAUPER_RESUME_PARALLEL ?? 3);
+const TRIALS = 8;
+const PARALLEL = Number(process.env.PAUPER_RESUME_PARALLEL ?? 4);
 
 let directory: string;
 beforeAll(async () => {
