@@ -148,10 +148,13 @@ function failedShares(count: number, error: unknown, latencyMs: number, seed: nu
   return Array.from({ length: count }, () => ({ ok: false as const, error, usage: zeroUsage, costUsd: 0, latencyMs, seed }));
 }
 
-/** Splits a response's usage and cost over its completions, so sums stay exact. */
+/**
+ * Splits a response's usage and cost over the completions kept (at most `count`), so sums stay
+ * exact and a response with more completions than asked is paid in full by the ones kept.
+ */
 function share(response: SampleResponse, count: number, latencyMs: number, seed: number): (SampledCompletion & { readonly ok: true })[] {
-  const parts = Math.max(1, response.completions.length);
   const requestCompletions = Math.min(count, response.completions.length);
+  const parts = Math.max(1, requestCompletions);
   const usages = splitUsage(response.usage, parts);
   const costs = response.costUsd === null ? undefined : splitCost(response.costUsd, parts);
   return response.completions.slice(0, count).map((completion, i) => ({

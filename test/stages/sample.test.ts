@@ -33,6 +33,22 @@ describe('sample', () => {
     expect(completions.map((completion) => completion.ok && completion.completion.text)).toEqual(['a', 'b', 'c']);
   });
 
+  it('keeps the whole cost and usage of a response that returned more completions than asked, on the ones kept', async () => {
+    const provider: Provider = {
+      ...ignoresN(8),
+      async sample() {
+        return { completions: ['x', 'y', 'z'].map((text) => ({ text })), usage, costUsd: 0.03 };
+      },
+    };
+    const completions = await sample(provider, request, { n: 2 });
+    expect(completions).toHaveLength(2);
+    expect(completions.reduce((sum, completion) => sum + (completion.costUsd ?? 0), 0)).toBeCloseTo(0.03, 12);
+    expect(completions.reduce((sum, completion) => sum + completion.usage.inputTokens, 0)).toBe(usage.inputTokens);
+    const run = await iterate({ provider, tasks: ['t'], reward: () => 1, samples: 2, iterations: 0 });
+    expect(run.costUsd).toBe(0.03);
+    expect(run.usage.outputTokens).toBe(usage.outputTokens);
+  });
+
   it('tops up by fan-out when a provider returns fewer than n, remembers it, and warns once', async () => {
     const provider = ignoresN(1);
     const state = createSamplerState();
