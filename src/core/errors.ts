@@ -1,4 +1,5 @@
 import type { IterationResult } from './results.js';
+import type { Usage } from './usage.js';
 
 /** The message of anything thrown. */
 export function messageOf(error: unknown): string {
@@ -32,6 +33,8 @@ export interface ProviderErrorOptions {
   readonly isRetryable: boolean;
   readonly provider: string;
   readonly cause?: unknown;
+  /** What the failed response was billed, when it was (see `ProviderError.paid`). */
+  readonly paid?: { readonly usage: Usage; readonly costUsd: number | null };
 }
 
 /** A model request failed: HTTP status, connection error, timeout or malformed response. */
@@ -45,6 +48,11 @@ export class ProviderError extends PauperError {
   readonly isRetryable: boolean;
   /** Provider family that failed. */
   readonly provider: string;
+  /**
+   * What a response that came back unusable was billed (an answer with no choices): its usage and
+   * cost are charged to the run, so a failure that was paid for still shows in the totals and budgets.
+   */
+  readonly paid: { readonly usage: Usage; readonly costUsd: number | null } | undefined;
 
   constructor(message: string, options: ProviderErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -52,6 +60,7 @@ export class ProviderError extends PauperError {
     this.headers = options.headers ?? {};
     this.isRetryable = options.isRetryable;
     this.provider = options.provider;
+    this.paid = options.paid;
   }
 }
 

@@ -100,12 +100,21 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
       } finally {
         tag?.end();
       }
-      const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
-      const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
       const usageMissing = typeof completion.usage !== 'object' || completion.usage === null;
       // Some compatible servers omit `model`; the configured one then prices the usage.
       const responseModel = typeof completion.model === 'string' ? completion.model : model;
-      return response(completions, usageOf(completion), priced(usageOf(completion), usageMissing, responseModel, warnings), warnings);
+      const usage = usageOf(completion);
+      const costUsd = priced(usage, usageMissing, responseModel, warnings);
+      if (completion.choices.length === 0) {
+        // Not a short answer to top up: asking again would likely pay for the same nothing.
+        throw new ProviderError(
+          `${name} answered with no choices (\`choices: []\`). Check that the model is served and that the request is one it accepts; not retried.`,
+          { provider: name, isRetryable: false, paid: { usage, costUsd } },
+        );
+      }
+      const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
+      const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
+      return response(completions, usage, costUsd, warnings);
     },
   };
 }
@@ -159,13 +168,6 @@ function toWireMessage(message: Message): ChatCompletionMessageParam {
 function validateCompletion(name: string, completion: ChatCompletion): ChatCompletion {
   if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
     throw malformedResponse(name, 'no `choices` array');
-  }
-  if (completion.choices.length === 0) {
-    // Not a short answer to top up: asking again would likely pay for the same nothing.
-    throw new ProviderError(
-      `${name} answered with no choices (\`choices: []\`). Check that the model is served and that the request is one it accepts; not retried.`,
-      { provider: name, isRetryable: false },
-    );
   }
   return completion;
 }

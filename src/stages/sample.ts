@@ -110,10 +110,12 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
         // A short response's missing completions are charged when the top-up requests them.
         ticket?.settle(response.usage, response.costUsd, count > 1 ? Math.min(count, response.completions.length) : count);
       } catch (error) {
-        ticket?.settle(zeroUsage, 0, count);
+        // A response that came back unusable may still have been billed: charge it, on its failed entries.
+        const paid = error instanceof ProviderError ? error.paid : undefined;
+        ticket?.settle(paid?.usage ?? zeroUsage, paid?.costUsd ?? 0, count);
         signal?.throwIfAborted();
         options.onRequestError?.(error, count);
-        return failedShares(count, error, performance.now() - started, planned.seed);
+        return failedShares(count, error, performance.now() - started, planned.seed, paid);
       }
       const latencyMs = performance.now() - started;
       for (const warning of response.warnings ?? []) warn({ code: warning.code, message: `${provider.name}: ${warning.message}` });
@@ -144,8 +146,23 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
 }
 
 /** `count` entries failed with `error`: a request that was refused or failed stands for each completion it should have made. */
-function failedShares(count: number, error: unknown, latencyMs: number, seed: number): SampledCompletion[] {
-  return Array.from({ length: count }, () => ({ ok: false as const, error, usage: zeroUsage, costUsd: 0, latencyMs, seed }));
+function failedShares(
+  count: number,
+  error: unknown,
+  latencyMs: number,
+  seed: number,
+  paid?: { readonly usage: Usage; readonly costUsd: number | null },
+): SampledCompletion[] {
+  const usages = paid === undefined ? undefined : splitUsage(paid.usage, count);
+  const costs = paid?.costUsd === undefined || paid.costUsd === null ? undefined : splitCost(paid.costUsd, count);
+  return Array.from({ length: count }, (_, i) => ({
+    ok: false as const,
+    error,
+    usage: usages?.[i] ?? zeroUsage,
+    costUsd: paid === undefined ? 0 : paid.costUsd === null ? null : (costs?.[i] ?? 0),
+    latencyMs,
+    seed,
+  }));
 }
 
 /**

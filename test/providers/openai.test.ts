@@ -7,6 +7,7 @@ import type { Message } from '../../src/core/messages.js';
 import { costOf } from '../../src/core/pricing.js';
 import { createRng } from '../../src/core/random.js';
 import { openai } from '../../src/providers/openai.js';
+import { iterate } from '../../src/loop/iterate.js';
 import { createTransport } from '../../src/providers/transport/transport.js';
 import { serverPool, type Fault, type TestServer } from '../servers/common.js';
 import { startOpenAIServer, type OpenAIServerOptions } from '../servers/openai-server.js';
@@ -69,6 +70,18 @@ describe('openai', () => {
     expect(error).toMatchObject({ isRetryable: false, provider: 'openai' });
     expect((error as Error).message).toMatch(/no choices \(`choices: \[\]`\)/);
     expect(target.requestCount).toBe(1);
+    // Billed all the same: what it cost goes with the error, and a run charges it to the failed samples.
+    const paid = (error as ProviderError).paid!;
+    expect(paid.usage.inputTokens).toBeGreaterThan(0);
+    expect(paid.costUsd).toBeGreaterThan(0);
+    const again = await server({ faults: { 1: { kind: 'fewer-choices', choices: 0 } } });
+    const run = await iterate({
+      provider: openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: again.url, transport: fast() }),
+      tasks: ['hi'], reward: () => 1, samples: 4, iterations: 0, maxErrors: 4,
+    });
+    expect(run.trajectories.every((trajectory) => !trajectory.ok)).toBe(true);
+    expect(run.usage.inputTokens).toBe(paid.usage.inputTokens);
+    expect(run.costUsd).toBe(paid.costUsd);
   });
 
   test('retry-after-ms is honoured before the single retry', async () => {
@@ -295,7 +308,7 @@ describe('openai', () => {
       apiKey: KEY,
       baseURL: target.url,
       // The timeout must outlast a slow but healthy response when 50 requests share one process with the server.
-      transport: fast({ maxRetries: 10, timeout: 1_000, maxRetryDelay: 20 }),
+      transport: fast({ maxRetries: 10, timeout: 2_500, maxRetryDelay: 20 }),
     });
     await provider.sample(ask('warm-up'), { n: 1 });
     const responses = await Promise.all(Array.from({ length: 50 }, (_, task) => provider.sample(ask(`task-${task}`), { n: 4 })));
