@@ -10,7 +10,7 @@ import { fromJournal, restoreTask } from './restore.js';
 import { sampleInRun } from './sample.js';
 import { scoreCompletion } from './score.js';
 import type { CollectPosition, CollectSettings, TaskBase } from './task.js';
-import { identity, taskBase } from './task.js';
+import { sampleId, taskBase } from './task.js';
 
 export type { CollectPosition, CollectSettings } from './task.js';
 
@@ -112,7 +112,7 @@ async function sampleTask<Task, Output, Info>(
   // or an abort while one request of the task is in flight loses none of the others. The request
   // holds its slot until the record is on disk (the promise returned).
   const arrived = (index: number, completion: SampledCompletion & { readonly ok: true }): Promise<void> | undefined => {
-    const journaled = control.journal?.completion(identity(base, index).id, base.prompt, completion);
+    const journaled = control.journal?.completion(sampleId(base, index), base.prompt, completion);
     if (control.cache !== undefined) {
       stores.push(storeCached(control, control.cache, keyOf(settings, base, base.request.messages, index), completion.completion, completion.seed));
     }

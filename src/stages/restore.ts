@@ -3,7 +3,7 @@ import type { Journaled } from '../journal/restore.js';
 import type { RunControl } from '../run/control.js';
 import { scoreCompletion } from './score.js';
 import type { CollectSettings, TaskBase } from './task.js';
-import { identity } from './task.js';
+import { sampleId } from './task.js';
 
 /** What the journal holds of a task's samples, minus those to sample again; charged to the budget. */
 export function restoreTask<Task, Output, Info>(
@@ -14,7 +14,7 @@ export function restoreTask<Task, Output, Info>(
   const restored = new Map<number, Journaled<Task, Output, Info>>();
   if (control.journal === undefined) return restored;
   for (let index = 0; index < settings.samples; index++) {
-    const found = control.journal.restore<Task, Output, Info>(identity(base, index).id, base.task, base.prompt, settings.rollout === undefined);
+    const found = control.journal.restore<Task, Output, Info>(sampleId(base, index), base.task, base.prompt, settings.rollout === undefined);
     if (found === 'stale') control.resumed.stale++;
     else if (found !== undefined) restored.set(index, found);
   }

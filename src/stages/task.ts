@@ -79,10 +79,15 @@ export function taskBase<Task, Output, Info>(
   };
 }
 
+/** The id of sample `index`: `<split>/<iteration>/<taskIndex>/<index>`. */
+export function sampleId(base: Pick<TaskBase<unknown>, 'split' | 'iteration' | 'taskIndex'>, index: number): string {
+  return `${base.split}/${base.iteration}/${base.taskIndex}/${index}`;
+}
+
 /** The fields that name sample `index` of a task. */
 export function identity<Task>(base: TaskBase<Task>, index: number) {
   return {
-    id: `${base.split}/${base.iteration}/${base.taskIndex}/${index}`,
+    id: sampleId(base, index),
     split: base.split,
     iteration: base.iteration,
     taskIndex: base.taskIndex,

@@ -81,25 +81,33 @@ export function createTransport(options: TransportOptions = {}): Transport {
   return { timeout, send };
 }
 
-/** One attempt once it has a slot: bounded by the timeout, its failure normalised. */
+/**
+ * One attempt once it has a slot: bounded by the timeout, its failure normalised. The attempt's
+ * signal is one controller that the timer and the caller's signal abort; the caller's signal
+ * is forwarded by a listener removed when the attempt settles, not by `AbortSignal.any`, whose
+ * derived signals stay registered with their source until collected (three times the garbage
+ * collection, and a run's abort then notifies every one still alive).
+ */
 async function runInSlot<T>(
   attempt: (signal: AbortSignal) => Promise<T>,
   sendOptions: SendOptions,
   timeout: number,
 ): Promise<T> {
   const { signal, provider } = sendOptions;
-  const timer = new AbortController();
+  signal?.throwIfAborted();
+  const controller = new AbortController();
   let timeoutError: ProviderError | undefined;
   const handle = setTimeout(() => {
     timeoutError = new ProviderError(
       `${provider} request timed out after ${timeout} ms. Raise \`timeout\` if the model needs longer.`,
       { provider, isRetryable: true },
     );
-    timer.abort(timeoutError);
+    controller.abort(timeoutError);
   }, timeout);
-  const attemptSignal = signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal]);
+  const forward = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', forward, { once: true });
   try {
-    return await raceAbort(() => attempt(attemptSignal), attemptSignal);
+    return await raceAbort(() => attempt(controller.signal), controller.signal);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (timeoutError !== undefined) throw timeoutError;
@@ -108,5 +116,6 @@ async function runInSlot<T>(
     throw toProviderError(error, { provider, secrets });
   } finally {
     clearTimeout(handle);
+    signal?.removeEventListener('abort', forward);
   }
 }

@@ -1,0 +1,132 @@
+// Overhead against a hand-written loop: pauper's iterate() with the openai provider beside
+// p-limit + the openai SDK doing the same sample → score → top-k → fold loop, both against
+// one loopback server with 20 ms latency. Two shapes: native `n` (one request per task and
+// round) and one request per sample. Sides interleaved, warm-up first, medians of 7.
+// Run: npm run bench:overhead. Writes bench/overhead-results.json (committed).
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import pLimit from 'p-limit';
+import { iterate, openai, type Provider } from 'pauper';
+import { startOpenAIServer } from '../test/servers/openai-server.js';
+
+const repeats = 7;
+const taskCount = 8;
+const samples = 64;
+const rounds = 6;
+const concurrency = 32;
+const keep = 4;
+const model = 'gpt-4o-mini';
+const apiKey = 'sk-bench';
+
+const tasks = Array.from({ length: taskCount }, (_, i) => `task ${i}`);
+/** The echo server answers `echo: <task> #<choice>`: the choice number is the reward, so top-k is deterministic. */
+const reward = (text: string): number => Number(text.slice(text.lastIndexOf('#') + 1)) || 0;
+
+type Message = { readonly role: 'system' | 'user' | 'assistant'; readonly content: string };
+interface Kept {
+  readonly reward: number;
+  readonly turns: readonly Message[];
+}
+
+/** The loop by hand: each round samples every task, scores each sample, keeps the global top `keep`, and folds them as few-shot turns. */
+async function handLoop(baseURL: string, nativeN: boolean): Promise<void> {
+  const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+  const limit = pLimit(concurrency);
+  let kept: Kept[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const examples = kept.flatMap((example) => example.turns);
+    const perTask = await Promise.all(
+      tasks.map(async (task) => {
+        const messages: Message[] = [...examples, { role: 'user', content: task }];
+        const texts = nativeN
+          ? await limit(async () => {
+              const completion = await client.chat.completions.create({ model, messages, n: samples });
+              return completion.choices.map((choice) => choice.message.content ?? '');
+            })
+          : await Promise.all(
+              Array.from({ length: samples }, () =>
+                limit(async () => (await client.chat.completions.create({ model, messages })).choices[0]?.message.content ?? ''),
+              ),
+            );
+        return texts.map((text) => ({ reward: reward(text), turns: [{ role: 'user' as const, content: task }, { role: 'assistant' as const, content: text }] }));
+      }),
+    );
+    kept = [...kept, ...perTask.flat()].sort((a, b) => b.reward - a.reward).slice(0, keep);
+  }
+}
+
+/** The same loop through pauper; `nativeN: false` makes the provider fan out one request per sample. */
+async function pauperLoop(baseURL: string, nativeN: boolean): Promise<void> {
+  const base = openai({ model, apiKey, baseURL });
+  const provider: Provider = nativeN ? base : { ...base, capabilities: { ...base.capabilities, nativeN: false } };
+  await iterate({ provider, tasks, reward: (sample) => reward(sample.text), samples, iterations: rounds - 1, keep, concurrency });
+}
+
+interface Side {
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly runsMs: readonly number[];
+}
+
+async function timed(run: () => Promise<void>): Promise<number> {
+  globalThis.gc?.();
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+/** Warm-up of both sides, then `repeats` rounds of both, alternating which goes first. */
+async function compare(baseURL: string, nativeN: boolean): Promise<{ pauper: Side; hand: Side; ratio: number }> {
+  await pauperLoop(baseURL, nativeN);
+  await handLoop(baseURL, nativeN);
+  const pauperMs: number[] = [];
+  const handMs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    if (i % 2 === 0) {
+      pauperMs.push(await timed(() => pauperLoop(baseURL, nativeN)));
+      handMs.push(await timed(() => handLoop(baseURL, nativeN)));
+    } else {
+      handMs.push(await timed(() => handLoop(baseURL, nativeN)));
+      pauperMs.push(await timed(() => pauperLoop(baseURL, nativeN)));
+    }
+  }
+  const pauper = summarise(pauperMs);
+  const hand = summarise(handMs);
+  return { pauper, hand, ratio: round(pauper.medianMs / hand.medianMs) };
+}
+
+function summarise(runsMs: readonly number[]): Side {
+  const sorted = [...runsMs].sort((a, b) => a - b);
+  return {
+    medianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    minMs: round(sorted[0] ?? 0),
+    maxMs: round(sorted[sorted.length - 1] ?? 0),
+    runsMs: runsMs.map(round),
+  };
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;
+
+const server = await startOpenAIServer({ latencyMs: 20 });
+const nativeN = await compare(server.url, true);
+const perSample = await compare(server.url, false);
+await server.close();
+
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  machine: `2 cores, shared; medians of ${repeats} interleaved runs after a warm-up`,
+  shape: `${taskCount} tasks x ${samples} samples x ${rounds} rounds, concurrency ${concurrency}, top-${keep} fold, loopback server with 20 ms latency`,
+  nativeN,
+  perSample,
+};
+writeFileSync(fileURLToPath(new URL('./overhead-results.json', import.meta.url)), `${JSON.stringify(report, null, 2)}\n`);
+for (const [name, result] of [
+  ['native n', nativeN],
+  ['one request per sample', perSample],
+] as const) {
+  const side = (label: string, s: Side) => `${label} ${s.medianMs.toFixed(0)} ms (${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)})`;
+  console.log(`${name.padEnd(24)} ${side('pauper', result.pauper)}  ${side('hand', result.hand)}  ratio ${result.ratio}x`);
+}
