@@ -8,6 +8,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
     testTimeout: 30_000,
+    // Set-up hooks build journals, a TypeScript program or a browser: seconds alone, more beside other files.
+    hookTimeout: 60_000,
     // Most test files wait on child processes, loopback servers and a browser rather than compute:
     // twice as many workers as this machine's two cores overlap those waits (suite 167 s → 119 s).
     maxWorkers: 4,

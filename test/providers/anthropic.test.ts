@@ -228,11 +228,16 @@ describe('anthropic', () => {
   });
 
   test('abort mid-flight rejects with the signal reason', async () => {
-    const target = await server({ faults: () => ({ kind: 'stall' }) });
-    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast() });
     const controller = new AbortController();
     const reason = new Error('cancelled by user');
-    setTimeout(() => controller.abort(reason), 50);
+    // Abort once all three requests are in flight (on a loaded machine they may take longer than any fixed delay to arrive).
+    const target = await server({
+      faults: (number) => {
+        if (number === 3) setTimeout(() => controller.abort(reason), 10);
+        return { kind: 'stall' };
+      },
+    });
+    const provider = anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: target.url, transport: fast() });
     await expect(sampleMany(provider, ask('hi'), 3, { signal: controller.signal })).rejects.toBe(reason);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(target.requestCount).toBe(3);
