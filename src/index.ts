@@ -68,7 +68,8 @@ export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } 
 export { defaultPrompt } from './stages/prompt.js';
 export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './stages/prompt.js';
 
-export type { FingerprintedFunction, ResumeOptions, RunOptions } from './blocks/options.js';
+export type { RunOptions } from './blocks/options.js';
+export type { FingerprintedFunction, ResumeOptions } from './blocks/journal-config.js';
 
 export { rewardStats, splitStats } from './blocks/stats.js';
 export { scoredOnly } from './core/trajectory.js';

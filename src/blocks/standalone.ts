@@ -8,7 +8,7 @@ import type { JournalRunConfig } from '../journal/open.js';
 import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import type { ResolvedRunOptions, RunOptions } from './options.js';
-import { journalChecks, optionsFingerprint } from './options.js';
+import { journalChecks, optionsFingerprint } from './journal-config.js';
 
 /** Where a building block's samples stand: which tasks, which split, which examples, which iteration. */
 export interface BlockScope<Task, Output, Info> {

@@ -1,5 +1,7 @@
-import type { FingerprintedFunction, ResolvedRunOptions, RunOptions } from '../blocks/options.js';
-import { integer, journalChecks, optionalFunction, resolveRunOptions, optionsFingerprint } from '../blocks/options.js';
+import type { FingerprintedFunction } from '../blocks/journal-config.js';
+import { journalChecks, optionsFingerprint } from '../blocks/journal-config.js';
+import type { ResolvedRunOptions, RunOptions } from '../blocks/options.js';
+import { integer, optionalFunction, resolveRunOptions } from '../blocks/options.js';
 import { jsonReason, taskList } from '../blocks/tasks.js';
 import { ConfigError } from '../core/errors.js';
 import { contentHash } from '../core/fingerprint.js';

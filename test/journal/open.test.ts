@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, iterate, JournalError, JournalMismatchError, readJournal, scripted } from 'pauper';
-import { functionSources } from '../../src/blocks/options.js';
+import { functionSources } from '../../src/blocks/journal-config.js';
 import { canonical } from '../fixtures/canonical.js';
 import { deterministic, options } from '../fixtures/journal-run.js';
 
