@@ -3,6 +3,7 @@ import { basename, format, parse, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { JournalSample } from '../journal/records.js';
 import type { BootstrapOptions } from './stats.js';
+import { dollars, fixed, tokens } from './format.js';
 import { renderPage } from './page.js';
 import type { Chart, ChartSeries, Page, PageSample, Table } from './page.js';
 import { loadRun } from './runs.js';
@@ -64,7 +65,7 @@ function runFacts(run: RunSummary): string[] {
     `${run.iterations.length} iterations`,
     `${run.samples.size} samples`,
     `${tokens(run.usage.inputTokens + run.usage.outputTokens)} tokens`,
-    `cost ${cost(run.costUsd)}`,
+    `cost ${dollars(run.costUsd)}`,
     state,
   ];
 }
@@ -156,10 +157,10 @@ function iterationTable(run: RunSummary): Table {
       String(iteration.iteration),
       ...splitCells(iteration.train),
       ...(withEval ? splitCells(iteration.eval) : []),
-      tokens(iteration.usage.inputTokens),
-      tokens(iteration.usage.outputTokens),
-      cost(iteration.costUsd),
-      cost(iteration.cumulative.costUsd),
+      String(iteration.usage.inputTokens),
+      String(iteration.usage.outputTokens),
+      dollars(iteration.costUsd),
+      dollars(iteration.cumulative.costUsd),
       String(iteration.kept.length),
       iteration.complete ? 'complete' : 'in progress',
     ]),
@@ -182,7 +183,7 @@ function pageSample(sample: JournalSample): PageSample {
     info: sample.info === undefined ? '' : JSON.stringify(sample.info, null, 2),
     failure: sample.failure === undefined ? '' : `${sample.failure.stage}: ${sample.failure.message}`,
     turns: sample.turns,
-    usage: `${tokens(sample.usage.inputTokens)} input and ${tokens(sample.usage.outputTokens)} output tokens, ${cost(sample.costUsd)}`,
+    usage: `${tokens(sample.usage.inputTokens)} input and ${tokens(sample.usage.outputTokens)} output tokens, ${dollars(sample.costUsd)}`,
   };
 }
 
@@ -191,14 +192,7 @@ function sampleOrder(a: JournalSample, b: JournalSample): number {
   return a.iteration - b.iteration || (a.split === b.split ? 0 : a.split === 'train' ? -1 : 1) || a.taskIndex - b.taskIndex || a.index - b.index;
 }
 
+/** Rewards to three decimals, as `pauper summary` shows them. */
 function number(value: number | null): string {
-  return value === null ? '–' : value.toFixed(3);
-}
-
-function tokens(count: number): string {
-  return String(count);
-}
-
-function cost(usd: number | null): string {
-  return usd === null ? 'unknown' : `$${usd.toFixed(4)}`;
+  return fixed(value, 3);
 }
