@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iterate, readJournal, scripted } from 'pauper';
+import { v010Options, v010Provider } from './fixtures/v010-run.js';
+import { iterate, readJournal } from 'pauper';
 import { requestSeed } from '../src/stages/plan.js';
 import { cacheKey } from '../src/run/response-cache.js';
 
@@ -40,19 +41,8 @@ describe('compatibility with what 0.1.0 wrote', () => {
       const read = await readJournal(journal);
       expect(read.samples.size).toBe(18);
 
-      const provider = scripted((request) => `answer ${request.seed} ${request.messages.length}`);
-      const run = await iterate({
-        provider,
-        tasks: ['first task', 'second task'],
-        evalTasks: ['held out'],
-        reward: (sample) => sample.text.length % 7,
-        samples: 3,
-        iterations: 1,
-        keep: 2,
-        seed: 11,
-        journal,
-        resume: true,
-      });
+      const provider = v010Provider();
+      const run = await iterate(v010Options(provider, journal));
       expect(provider.calls).toHaveLength(0);
       expect(run.resumed?.restored).toBe(18);
       // What 0.1.0 printed for this run: every reward, and the kept set.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { v010Options, v010Provider } from '../fixtures/v010-run.js';
 import type { SampleRequest } from 'pauper';
 import { iterate, journalVersion, memoryCache, readJournal, scripted } from 'pauper';
 import { canonical } from '../fixtures/canonical.js';
@@ -87,19 +88,8 @@ describe('journal: one copy of each text', () => {
     const lines = (await readFile(path, 'utf8')).split('\n');
     await writeFile(path, `${lines.slice(0, 41).join('\n')}\n`);
 
-    const provider = scripted((request) => `answer ${request.seed} ${request.messages.length}`);
-    const run = await iterate({
-      provider,
-      tasks: ['first task', 'second task'],
-      evalTasks: ['held out'],
-      reward: (sample) => sample.text.length % 7,
-      samples: 3,
-      iterations: 1,
-      keep: 2,
-      seed: 11,
-      journal: path,
-      resume: true,
-    });
+    const provider = v010Provider();
+    const run = await iterate(v010Options(provider, path));
     expect(provider.calls).toHaveLength(0);
     expect(run.resumed).toMatchObject({ restored: 18, rescored: 3 });
 
