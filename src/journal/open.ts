@@ -11,7 +11,7 @@ import { lockJournal, type JournalLock } from './lock.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
-import type { JournalIteration, JournalRunStart, JournalSourceChange } from './records.js';
+import type { JournalCompletion, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
 import type { Journaled } from './restore.js';
 import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
@@ -210,7 +210,7 @@ function refuseChangedPrompts(path: string, journal: Journal, config: JournalRun
   const known = config.knownPrompts;
   if (known === undefined || config.acceptChanged.includes('prompt') || config.acceptChanged.includes('render')) return;
   const checked = new Map<string, string>();
-  for (const record of [...journal.completions.values(), ...journal.samples.values()]) {
+  for (const record of journaledRecords(journal)) {
     if (record.iteration !== known.iteration) continue;
     const key = `${record.split}/${record.taskIndex}`;
     let current = checked.get(key);
@@ -226,6 +226,12 @@ function refuseChangedPrompts(path: string, journal: Journal, config: JournalRun
       );
     }
   }
+}
+
+/** Every completion and sample record the journal holds (the latest of each), without copying them into one array. */
+function* journaledRecords(journal: Journal): Generator<JournalCompletion | JournalSample> {
+  yield* journal.completions.values();
+  yield* journal.samples.values();
 }
 
 /** The record-writing methods of a journal open for a run; `held` is what it already held when resuming. */

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { iterate, JournalError, scripted } from 'pauper';
+import { fromFunction, iterate, JournalError } from 'pauper';
 import { loadRun } from '../../src/report/runs.js';
-import { deterministic, options } from '../fixtures/journal-run.js';
+import { deterministic, lastUser, options } from '../fixtures/journal-run.js';
 
 let directory: string;
 beforeEach(async () => {
@@ -14,10 +14,12 @@ beforeEach(async () => {
 describe('a journaled run, summarised', () => {
   it("gives each iteration's statistics, usage and cost as the run itself reported them", async () => {
     const path = join(directory, 'run.jsonl');
-    const provider = scripted((request, { index }) => `${request.seed ?? 0}:${index}`, { prices: { 'scripted': { input: 1, output: 2 } } });
+    // Billed per call, so the costs compared below are not all zero.
+    const provider = fromFunction((request) => `${lastUser(request)}:${(request.seed ?? 0) % 1000}`, { costPerCall: 0.0013 });
     const result = await iterate({ ...options(deterministic(), { journal: path }), provider });
     const run = await loadRun(path);
-    expect(run).toMatchObject({ entry: 'iterate', provider: 'scripted', model: 'scripted', seed: 7, ended: true, stopped: undefined });
+    expect(run).toMatchObject({ entry: 'iterate', provider: provider.name, model: provider.model, seed: 7, ended: true, stopped: undefined });
+    expect(result.costUsd).toBeGreaterThan(0);
     expect(run.iterations).toHaveLength(result.iterations.length);
     result.iterations.forEach((reported, position) => {
       const summary = run.iterations[position]!;
