@@ -95,6 +95,37 @@ export interface ServerOptions {
   readonly echoKeyInHeader?: boolean;
   /** Delay before every response in ms. @default 0 */
   readonly latencyMs?: number;
+  /** Endpoints besides the completion endpoint (files, batches, fine-tuning jobs), tried first. @default none */
+  readonly routes?: readonly Route[];
+}
+
+/** A request to a `Route`. */
+export interface RouteRequest {
+  readonly method: string;
+  /** The path after the host, e.g. `/v1/files/file-1/content`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** The body as received (multipart uploads included). */
+  readonly raw: Buffer;
+  /** The body parsed as JSON, or its text when it is not JSON. */
+  readonly body: unknown;
+  /** The number of this request (1-based) among all the server received. */
+  readonly number: number;
+}
+
+/** What a route may use of its server: the completion endpoint's normal answer, as a batch runs it. */
+export interface RouteServer {
+  complete(body: Readonly<Record<string, unknown>>): Promise<HandlerResult>;
+  /** An error body in the server's wire format. */
+  errorBody(status: number, message: string): unknown;
+}
+
+/** An endpoint of a test server besides the completion endpoint. */
+export interface Route {
+  /** Whether this route answers the request (method and path). */
+  matches(method: string, path: string): boolean;
+  handle(request: RouteRequest, server: RouteServer): HandlerResult | Promise<HandlerResult>;
 }
 
 /** A running test server. */
@@ -185,11 +216,13 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
       // Recorded as text.
     }
     const number = requests.length + 1;
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const fault = wire.matches(path) ? faultFor(number, body) : undefined;
+    const [path = '/', search = ''] = (request.url ?? '/').split('?');
+    const method = request.method ?? 'GET';
+    const route = options.routes?.find((candidate) => candidate.matches(method, path));
+    const fault = route === undefined && wire.matches(path) ? faultFor(number, body) : undefined;
     requests.push({
       number,
-      method: request.method ?? 'GET',
+      method,
       path,
       headers: request.headers,
       body,
@@ -197,8 +230,8 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
       ...(fault === undefined ? {} : { fault }),
     });
 
-    if (!wire.matches(path) || request.method !== 'POST') {
-      send(response, 404, wire.errorBody(404, `No route ${request.method} ${path}`));
+    if (route === undefined && (!wire.matches(path) || method !== 'POST')) {
+      send(response, 404, wire.errorBody(404, `No route ${method} ${path}`));
       return;
     }
     if (options.apiKey !== undefined) {
@@ -210,6 +243,17 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
         send(response, status, wire.errorBody(status, `Incorrect API key provided: ${received ?? '(none)'}.`), echoed);
         return;
       }
+    }
+    if (route !== undefined) {
+      const routeServer: RouteServer = {
+        complete: (completionBody) => wire.respond(completionBody, number, undefined, performance.now()),
+        errorBody: (status, message) => wire.errorBody(status, message),
+      };
+      const raw = Buffer.concat(chunks);
+      const query = new URLSearchParams(search);
+      const result = await route.handle({ method, path, query, headers: request.headers, raw, body, number }, routeServer);
+      if (!response.destroyed) send(response, result.status, result.body, { ...result.headers });
+      return;
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       send(response, 400, wire.errorBody(400, 'The body must be a JSON object.'));

@@ -57,6 +57,31 @@ describe('test servers', () => {
     expect((await post(`${server.url}/embeddings`, chat)).status).toBe(404);
   });
 
+  test('a route answers its own endpoint, behind the same API key check, and can run the completion endpoint', async () => {
+    const server = await openaiServer({
+      apiKey: 'sk-test',
+      routes: [
+        {
+          matches: (method, path) => method === 'POST' && /^\/v1\/run\/\w+$/.test(path),
+          handle: async (request, routeServer) => {
+            const completion = await routeServer.complete(request.body as Record<string, unknown>);
+            const name = request.path.split('/').at(-1);
+            return { status: 201, body: { name, tag: request.query.get('tag'), bytes: request.raw.length, completion: completion.body } };
+          },
+        },
+      ],
+    });
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-test' };
+    const response = await fetch(`${server.url}/run/first?tag=a`, { method: 'POST', headers, body: JSON.stringify(chat) });
+    expect(response.status).toBe(201);
+    const json = (await response.json()) as { name: string; tag: string; bytes: number; completion: { choices: { message: { content: string } }[] } };
+    expect(json).toMatchObject({ name: 'first', tag: 'a', bytes: JSON.stringify(chat).length });
+    expect(json.completion.choices[0]?.message.content).toBe('echo: hello #0');
+    const wrongKey = await fetch(`${server.url}/run/first`, { method: 'POST', body: JSON.stringify(chat) });
+    expect(wrongKey.status).toBe(401);
+    expect((await fetch(`${server.url}/run/first`, { method: 'GET', headers })).status).toBe(404);
+  });
+
   test('close() ends stalled requests instead of hanging', async () => {
     const server = await startOpenAIServer({ faults: () => ({ kind: 'stall' }) });
     const pending = post(`${server.url}/chat/completions`, chat).catch((error: unknown) => error);
