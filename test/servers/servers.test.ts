@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { startAnthropicServer } from './anthropic-server.js';
 import type { Fault, TestServer } from './common.js';
+import { createOpenAIFiles } from './openai-files.js';
 import { startOpenAIServer } from './openai-server.js';
+import OpenAI, { toFile } from 'openai';
 
 const servers: TestServer[] = [];
 
@@ -80,6 +82,21 @@ describe('test servers', () => {
     const wrongKey = await fetch(`${server.url}/run/first`, { method: 'POST', body: JSON.stringify(chat) });
     expect(wrongKey.status).toBe(401);
     expect((await fetch(`${server.url}/run/first`, { method: 'GET', headers })).status).toBe(404);
+  });
+
+  test('the files endpoints take an upload from the real SDK and give back its content', async () => {
+    const store = createOpenAIFiles();
+    const server = await openaiServer({ routes: store.routes });
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: server.url });
+    const lines = '{"custom_id":"a"}\n{"custom_id":"b"}\n';
+    const uploaded = await client.files.create({ file: await toFile(Buffer.from(lines), 'input.jsonl'), purpose: 'batch' });
+    expect(uploaded).toMatchObject({ id: 'file-1', purpose: 'batch', filename: 'input.jsonl', bytes: lines.length });
+    expect(store.files.get('file-1')?.content).toBe(lines);
+    expect((await client.files.retrieve('file-1')).purpose).toBe('batch');
+    const output = store.add('{"custom_id":"a","response":{}}\n', 'batch_output', 'output.jsonl');
+    expect(await (await client.files.content(output.id)).text()).toBe('{"custom_id":"a","response":{}}\n');
+    await expect(client.files.retrieve('file-9')).rejects.toThrow(/No such File object: file-9/);
+    expect((await client.files.delete('file-1')).deleted).toBe(true);
   });
 
   test('close() ends stalled requests instead of hanging', async () => {
