@@ -62,7 +62,8 @@ export { topK, threshold, positiveOnly, stochastic, dedupe, perTask, pipe, byRew
 export type { AnySelector, Selector, SelectContext, PoolPolicy, TaskSelector } from './stages/select.js';
 
 export { fewShotMessages, inlineBlock } from './stages/fold.js';
-export { messagesTokens } from './core/tokens.js';
+export { encodingOf, estimatedTokens, messagesTokens, tokenCounterFor } from './core/tokens.js';
+export type { TokenCounter, TokenEncoding } from './core/tokens.js';
 export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } from './stages/fold.js';
 
 export { defaultPrompt } from './stages/prompt.js';

@@ -9,6 +9,7 @@ import type { EventListener } from '../run/events.js';
 import type { Folder } from '../stages/fold.js';
 import type { PromptBuilder, TaskRenderer } from '../stages/prompt.js';
 import { defaultPrompt, withoutSystem } from '../stages/prompt.js';
+import { tokenCounterFor } from '../core/tokens.js';
 import type { Message } from '../core/messages.js';
 import type { Provider } from '../providers/spec.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
@@ -181,6 +182,7 @@ export function resolveRunOptions<Task, Output, Info>(
       system: options.system,
       render: options.render ?? (options.rollout === undefined ? undefined : () => []),
       fold: options.fold,
+      tokens: tokenCounterFor(options.provider.model),
     });
   return {
     settings: {

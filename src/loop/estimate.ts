@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.js';
-import { messagesTokens } from '../core/tokens.js';
+import type { TokenCounter, TokenEncoding } from '../core/tokens.js';
+import { messagesTokens, tokenCounterFor } from '../core/tokens.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
 import type { Message } from '../core/messages.js';
@@ -39,6 +40,11 @@ export interface Estimate {
   readonly outputTokens: Range;
   /** Cost in US dollars from the price table (no prompt-cache discount), or completions × `costPerCall` for a provider billed per call; `null` when neither is known. */
   readonly costUsd: Range | null;
+  /**
+   * How prompt tokens were counted: with the model's own public encoding (OpenAI's models), or
+   * `estimate` (four characters a token) for models whose encoding is not public.
+   */
+  readonly encoding: TokenEncoding | 'estimate';
   /** The run's budgets that the high figures cross: the run would end early at the first one it reaches. */
   readonly overBudget: readonly BudgetName[];
   /** What the figures assume, in words. */
@@ -47,8 +53,9 @@ export interface Estimate {
 
 /**
  * A dry run: how many requests and samples a run would make and roughly what
- * it would use and cost, from the prompts it would build (tokens estimated at
- * four characters a token) and the price table. Calls no model.
+ * it would use and cost, from the prompts it would build (tokens counted with the model's
+ * public encoding where it has one, else estimated at four characters a token; `encoding` says
+ * which) and the price table. Calls no model.
  * @example
  * const { requests, costUsd } = estimate({ provider, tasks, reward, samples: 8, iterations: 4, maxOutputTokens: 200 });
  */
@@ -71,13 +78,14 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const requestsPerTask = settings.rollout === undefined ? (nativeN ? 1 : settings.samples) : settings.samples * turns;
   const allTasks = [...resolved.tasks, ...resolved.evalTasks];
 
-  const examples = standInExamples(resolved, examplesPerPrompt, ceiling);
+  const counter = tokenCounterFor(settings.provider.model);
+  const examples = standInExamples(resolved, examplesPerPrompt, ceiling, counter);
 
   let inputLow = 0;
   let inputHigh = 0;
   for (const task of allTasks) {
-    const zeroShot = messagesTokens(settings.prompt(task, []));
-    const folded = messagesTokens(settings.prompt(task, examples));
+    const zeroShot = messagesTokens(settings.prompt(task, []), counter);
+    const folded = messagesTokens(settings.prompt(task, examples), counter);
     // Each turn of an episode resends the conversation so far: the earlier turns and replies.
     const perSample = (prompt: number, reply: number): number => {
       let total = 0;
@@ -90,7 +98,11 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
     inputHigh += requestsInput(zeroShot, ceiling) + resolved.iterations * requestsInput(folded, ceiling);
   }
   if (settings.rollout !== undefined) assumptions.push(`${turns} model turn(s) per episode; the environment's own messages are not counted`);
-  assumptions.push('tokens estimated at four characters a token; prompt-cache discounts not applied');
+  assumptions.push(
+    counter.exact
+      ? `prompt tokens counted with ${counter.encoding}, ${settings.provider.model}'s encoding, plus 4 a message for the chat framing; prompt-cache discounts not applied`
+      : `prompt tokens estimated at four characters a token (${settings.provider.model} has no public encoding); prompt-cache discounts not applied`,
+  );
 
   const samples = allTasks.length * settings.samples * rounds;
   const completions = samples * (settings.rollout === undefined ? 1 : turns);
@@ -108,7 +120,8 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
     assumptions.push('samples a resumed journal or the response cache already holds are counted as if they were requested');
   }
   const overBudget = budgetsCrossed(options.budget, { samples: completions, tokens: inputTokens.high + outputTokens.high, costUsd: costUsd?.high }, assumptions);
-  return { requests: allTasks.length * requestsPerTask * rounds, samples, inputTokens, outputTokens, costUsd, overBudget, assumptions };
+  const requests = allTasks.length * requestsPerTask * rounds;
+  return { requests, samples, inputTokens, outputTokens, costUsd, encoding: counter.encoding, overBudget, assumptions };
 }
 
 /** The budgets the planned figures cross, each explained in `assumptions`. */
@@ -151,9 +164,11 @@ function standInExamples<Task, Output, Info>(
   resolved: ResolvedIterate<Task, Output, Info>,
   count: number,
   ceiling: number,
+  counter: TokenCounter,
 ): Example<Task, Output, Info>[] {
   const { settings } = resolved;
-  const filler = 'x'.repeat(ceiling * 4);
+  // `ceiling` tokens by the counter: ' x' is one token in OpenAI's encodings, 'xxxx' one by the estimate.
+  const filler = counter.exact ? ' x'.repeat(ceiling) : 'x'.repeat(ceiling * 4);
   return Array.from({ length: count }, (_, index) => {
     const taskIndex = index % resolved.tasks.length;
     const task = resolved.tasks[taskIndex] as Task;

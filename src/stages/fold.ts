@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
-import { estimateTokens, messagesTokens } from '../core/tokens.js';
+import type { TokenCounter } from '../core/tokens.js';
+import { estimatedTokens, messagesTokens } from '../core/tokens.js';
 import { byReward } from './select.js';
 import type { Example } from '../core/trajectory.js';
 
@@ -8,6 +9,12 @@ import type { Example } from '../core/trajectory.js';
 export interface FoldContext<Task> {
   /** The task the prompt is for. */
   readonly task: Task;
+  /**
+   * Counts tokens for the run's model: exact where its encoding is public (OpenAI's models), else an
+   * estimate of four characters a token. The token budgets of the built-in folders use it.
+   * @default four characters a token
+   */
+  readonly tokens?: TokenCounter;
 }
 
 /**
@@ -30,7 +37,8 @@ export type AnyFolder = <Task, Output, Info>(
 /** Options shared by the built-in folders. */
 export interface FoldOptions {
   /**
-   * Token budget for the examples (estimated at four characters a token).
+   * Token budget for the examples, counted with the run's model's own encoding where it is public
+   * (OpenAI's models; see `tokenCounterFor`), else estimated at four characters a token.
    * When they do not fit, the lowest-reward examples are left out first.
    * @default Infinity
    */
@@ -44,8 +52,9 @@ export interface FoldOptions {
 export function fewShotMessages(options: FoldOptions = {}): AnyFolder {
   renamedBudget('fewShotMessages', options);
   const maxExampleTokens = checkBudget('fewShotMessages({ maxExampleTokens })', options.maxExampleTokens);
-  return (examples) =>
-    withinBudget(examples, maxExampleTokens, (example) => messagesTokens(example.turns)).flatMap((example) => [
+  const cost = countedOnce((example, tokens) => messagesTokens(example.turns, tokens));
+  return (examples, context) =>
+    withinBudget(examples, maxExampleTokens, (example) => cost(example, context.tokens)).flatMap((example) => [
       ...example.turns,
     ]);
 }
@@ -68,8 +77,9 @@ export function inlineBlock(options: InlineBlockOptions = {}): AnyFolder {
   renamedBudget('inlineBlock', options);
   const maxExampleTokens = checkBudget('inlineBlock({ maxExampleTokens })', options.maxExampleTokens);
   const header = options.header ?? 'Earlier attempts and their scores, lowest score first (higher is better):';
-  return (examples) => {
-    const kept = withinBudget(examples, maxExampleTokens, (example) => estimateTokens(formatExample(example, 0)));
+  const cost = countedOnce((example, tokens) => tokens.count(formatExample(example, 0)));
+  return (examples, context) => {
+    const kept = withinBudget(examples, maxExampleTokens, (example) => cost(example, context.tokens));
     if (kept.length === 0) return [];
     const body = kept.map((example, position) => formatExample(example, position + 1)).join('\n\n');
     return [{ role: 'user', content: `${header}\n\n${body}` }];
@@ -91,6 +101,24 @@ function formatScore(reward: number): string {
 }
 
 /**
+ * An example's token count, counted once per example and encoding: the same kept examples are
+ * folded into every task's prompt, and an exact count costs ~0.1 ms per thousand characters.
+ * Budgets without a limit count nothing.
+ */
+function countedOnce(
+  count: (example: Example<unknown, unknown, unknown>, tokens: TokenCounter) => number,
+): (example: Example<unknown, unknown, unknown>, tokens: TokenCounter | undefined) => number {
+  const counted = new WeakMap<object, { readonly encoding: string; readonly tokens: number }>();
+  return (example, tokens = estimatedTokens) => {
+    const known = counted.get(example);
+    if (known !== undefined && known.encoding === tokens.encoding) return known.tokens;
+    const fresh = count(example, tokens);
+    counted.set(example, { encoding: tokens.encoding, tokens: fresh });
+    return fresh;
+  };
+}
+
+/**
  * Keeps the highest-reward examples whose estimated tokens fit the budget,
  * returned in ascending order of reward (ties in a fixed order). An example
  * larger than the whole budget is left out.
@@ -102,6 +130,7 @@ function withinBudget<Task, Output, Info>(
 ): Example<Task, Output, Info>[] {
   const kept: Example<Task, Output, Info>[] = [];
   let used = 0;
+  if (maxExampleTokens === Number.POSITIVE_INFINITY) return [...examples].sort(byReward).reverse();
   for (const example of [...examples].sort(byReward)) {
     const tokens = cost(example);
     // An example larger than the whole budget is skipped, so it cannot empty the prompt;

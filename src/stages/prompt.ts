@@ -1,6 +1,7 @@
 import type { Folder } from './fold.js';
 import { fewShotMessages } from './fold.js';
 import type { Message } from '../core/messages.js';
+import type { TokenCounter } from '../core/tokens.js';
 import type { Example } from '../core/trajectory.js';
 
 /** Builds the messages for one task from the kept examples. */
@@ -26,6 +27,12 @@ export interface DefaultPromptOptions<Task, Output = unknown, Info = unknown> {
    * @default fewShotMessages()
    */
   readonly fold?: Folder<Task, Output, Info> | undefined;
+  /**
+   * Counts tokens for the folder's token budget (its `FoldContext.tokens`). A run passes the
+   * counter for its provider's model (`tokenCounterFor(provider.model)`).
+   * @default four characters a token
+   */
+  readonly tokens?: TokenCounter | undefined;
 }
 
 /**
@@ -37,12 +44,13 @@ export function defaultPrompt<Task, Output = string, Info = unknown>(
 ): PromptBuilder<Task, Output, Info> {
   const render = options.render ?? renderTask;
   const fold = options.fold ?? fewShotMessages();
+  const tokens = options.tokens;
   return (task, examples) => {
     const rendered = render(task);
     const taskTurns: Message[] = typeof rendered === 'string' ? [{ role: 'user', content: rendered }] : [...rendered];
     return [
       ...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]),
-      ...fold(examples, { task }),
+      ...fold(examples, tokens === undefined ? { task } : { task, tokens }),
       ...taskTurns,
     ];
   };
