@@ -1,0 +1,112 @@
+// What a sample costs in requests and billed prompt tokens, native `n` against one request per
+// sample (the loopback OpenAI server, counted at the server), and what share of the prompt tokens
+// the Anthropic prompt cache can serve (the loopback Anthropic server's cache_read/cache_creation
+// against all input tokens), with a check that every request of an iteration sends the same bytes
+// up to its cache breakpoint. The same loop on both: 8 tasks, top-4 fold, baseline + 2 iterations.
+// Run: node --expose-gc --import tsx bench/tokens.ts [--quick]. Writes bench/tokens-results.json.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { anthropic, iterate, openai, type Provider } from '../src/index.js';
+import { startAnthropicServer } from '../test/servers/anthropic-server.js';
+import type { RecordedRequest } from '../test/servers/common.js';
+import { startOpenAIServer } from '../test/servers/openai-server.js';
+import { quick, round } from './lib/figures.js';
+import { countRequests, trackAnswers } from './lib/server-counts.js';
+
+const taskCount = 8;
+const samples = quick ? 4 : 8;
+const iterations = 2;
+const keep = 4;
+const concurrency = 8;
+const apiKey = 'sk-bench';
+// Task texts of some length, as real tasks are: the fold's examples then dominate the prompt.
+const tasks = Array.from({ length: taskCount }, (_, index) => `Task ${index}: collect the gold coins of maze ${index} and say the moves, one letter each (U, D, L, R).`);
+const reward = (text: string): number => Number(text.slice(text.lastIndexOf('#') + 1)) || 0;
+const sampleCount = taskCount * samples * (iterations + 1);
+
+/** Requests and billed prompt tokens per sample of one run against the loopback OpenAI server. */
+async function openaiShape(nativeN: boolean) {
+  const { responder, answeredAt } = trackAnswers(({ lastUserMessage, choiceIndex }) => `moves for ${lastUserMessage.slice(0, 7)}: RRDDLLUU #${choiceIndex}`);
+  const server = await startOpenAIServer({ responder });
+  const base = openai({ model: 'gpt-4o-mini', apiKey, baseURL: server.url });
+  const provider: Provider = nativeN ? base : { ...base, capabilities: { ...base.capabilities, nativeN: false } };
+  const run = await iterate({ provider, tasks, reward: (sample) => reward(sample.text), samples, iterations, keep, concurrency });
+  const counts = countRequests(server.requests, answeredAt);
+  await server.close();
+  return {
+    samples: run.trajectories.length,
+    requests: counts.requests,
+    promptTokens: counts.promptTokens,
+    requestsPerSample: round(counts.requests / run.trajectories.length),
+    promptTokensPerSample: round(counts.promptTokens / run.trajectories.length),
+  };
+}
+
+/** The bytes of a Messages request up to and including its last `cache_control` block; `undefined` without one. */
+export function cachedPrefix(body: unknown): string | undefined {
+  const { system, messages } = body as { system?: unknown; messages?: unknown };
+  const blocks: unknown[] = [];
+  if (Array.isArray(system)) for (const block of system as unknown[]) blocks.push(['system', block]);
+  else if (system !== undefined) blocks.push(['system', system]);
+  if (Array.isArray(messages)) {
+    for (const message of messages as { role: string; content: unknown }[]) {
+      if (Array.isArray(message.content)) for (const block of message.content as unknown[]) blocks.push([message.role, block]);
+      else blocks.push([message.role, message.content]);
+    }
+  }
+  const last = blocks.findLastIndex((entry) => {
+    const block = (entry as [string, unknown])[1];
+    return typeof block === 'object' && block !== null && (block as { cache_control?: unknown }).cache_control != null;
+  });
+  return last < 0 ? undefined : JSON.stringify(blocks.slice(0, last + 1));
+}
+
+/** Per iteration: input tokens, cache reads and writes as the server reported them, and the prefix check. */
+async function anthropicShape() {
+  const server = await startAnthropicServer();
+  const provider = anthropic({ model: 'claude-haiku-4-5', apiKey, baseURL: server.url });
+  const run = iterate({ provider, tasks, reward: (sample) => reward(sample.text), samples, iterations, keep, concurrency });
+  const perIteration = [];
+  let from = 0;
+  for await (const iteration of run) {
+    const requests: readonly RecordedRequest[] = server.requests.slice(from);
+    from = server.requests.length;
+    const prefixes = requests.map((request) => cachedPrefix(request.body));
+    const withBreakpoint = prefixes.filter((prefix): prefix is string => prefix !== undefined);
+    const distinct = new Set(withBreakpoint);
+    const { inputTokens, cachedInputTokens, cacheWriteTokens } = iteration.usage;
+    perIteration.push({
+      iteration: iteration.iteration,
+      requests: requests.length,
+      inputTokens,
+      cacheReadTokens: cachedInputTokens,
+      cacheWriteTokens,
+      /** Share of all input tokens that sat in the cached prefix (read or written). */
+      cacheableShare: inputTokens === 0 ? 0 : round((cachedInputTokens + cacheWriteTokens) / inputTokens),
+      /** Share of all input tokens read from the cache. */
+      cacheReadShare: inputTokens === 0 ? 0 : round(cachedInputTokens / inputTokens),
+      requestsWithBreakpoint: withBreakpoint.length,
+      distinctPrefixes: distinct.size,
+      prefixBytes: withBreakpoint[0] === undefined ? 0 : Buffer.byteLength(withBreakpoint[0]),
+      /** Every request with a breakpoint sent the same bytes up to it (vacuous without one). */
+      prefixIdentical: distinct.size <= 1,
+    });
+  }
+  await server.close();
+  return perIteration;
+}
+
+const nativeN = await openaiShape(true);
+const perSample = await openaiShape(false);
+const cache = await anthropicShape();
+
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  command: `node --expose-gc --import tsx bench/tokens.ts${quick ? ' --quick' : ''}`,
+  shape: `${taskCount} tasks x ${samples} samples x (baseline + ${iterations} iterations) = ${sampleCount} samples, top-${keep} fold, concurrency ${concurrency}`,
+  openai: { nativeN, perSample, promptTokensSaved: round(1 - nativeN.promptTokens / perSample.promptTokens) },
+  anthropic: cache,
+};
+writeFileSync(fileURLToPath(new URL('./tokens-results.json', import.meta.url)), `${JSON.stringify(report, null, 2)}\n`);
+console.log(JSON.stringify(report, null, 2));
