@@ -11,6 +11,7 @@ import { startAnthropicServer } from '../test/servers/anthropic-server.js';
 import type { RecordedRequest } from '../test/servers/common.js';
 import { startOpenAIServer } from '../test/servers/openai-server.js';
 import { quick, round } from './lib/figures.js';
+import { cachedPrefix } from './lib/cache-prefix.js';
 import { countRequests, trackAnswers } from './lib/server-counts.js';
 
 const taskCount = 8;
@@ -40,25 +41,6 @@ async function openaiShape(nativeN: boolean) {
     requestsPerSample: round(counts.requests / run.trajectories.length),
     promptTokensPerSample: round(counts.promptTokens / run.trajectories.length),
   };
-}
-
-/** The bytes of a Messages request up to and including its last `cache_control` block; `undefined` without one. */
-export function cachedPrefix(body: unknown): string | undefined {
-  const { system, messages } = body as { system?: unknown; messages?: unknown };
-  const blocks: unknown[] = [];
-  if (Array.isArray(system)) for (const block of system as unknown[]) blocks.push(['system', block]);
-  else if (system !== undefined) blocks.push(['system', system]);
-  if (Array.isArray(messages)) {
-    for (const message of messages as { role: string; content: unknown }[]) {
-      if (Array.isArray(message.content)) for (const block of message.content as unknown[]) blocks.push([message.role, block]);
-      else blocks.push([message.role, message.content]);
-    }
-  }
-  const last = blocks.findLastIndex((entry) => {
-    const block = (entry as [string, unknown])[1];
-    return typeof block === 'object' && block !== null && (block as { cache_control?: unknown }).cache_control != null;
-  });
-  return last < 0 ? undefined : JSON.stringify(blocks.slice(0, last + 1));
 }
 
 /** Per iteration: input tokens, cache reads and writes as the server reported them, and the prefix check. */

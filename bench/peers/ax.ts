@@ -6,7 +6,7 @@
 // Writes bench/peers/ax-results.json (committed), which bench/RESULTS.md reads.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AxAIOpenAI, AxBootstrapFewShot, ax } from '@ax-llm/ax';
+import { AxAIOpenAI, AxAIOpenAIModel, AxBootstrapFewShot, ax } from '@ax-llm/ax';
 import { iterate, openai, type Provider } from '../../src/index.js';
 import { startOpenAIServer } from '../../test/servers/openai-server.js';
 import { interleaved, quick, round, type Figure } from '../lib/figures.js';
@@ -33,7 +33,7 @@ const score = (text: string): number => Number(text.slice(text.lastIndexOf('#') 
 
 /** Ax's bootstrap: each round answers every example with the others as demonstrations, one call at a time. */
 async function axBootstrap(): Promise<void> {
-  const ai = new AxAIOpenAI({ apiKey, apiURL: server.url, config: { model, stream: false } });
+  const ai = new AxAIOpenAI({ apiKey, apiURL: server.url, config: { model: AxAIOpenAIModel.GPT4OMini, stream: false } });
   const program = ax('question:string -> answer:string');
   const examples = questions.map((question, index) => ({ question, answer: `choice #${index}` }));
   // maxDemos above the call count: the bootstrap never stops early, so it makes exactly `modelCalls` calls.
