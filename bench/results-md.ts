@@ -176,7 +176,14 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
     ];
   },
   ideal(data) {
-    const lines = typeof data.shape === 'string' ? [`Shape: ${data.shape}. The ideal is the latency alone: each round, every request waits once, as many at a time as the concurrency.`, ''] : [];
+    const lines = [
+      ...(typeof data.shape === 'string' ? [`Shape: ${data.shape}.`] : []),
+      'The ideal is the latency alone: each round, every request waits once, as many at a time as the concurrency.',
+      'The floors run the same sample → score → top-4 → fold loop without pauper: in process a bare p-limit + `setTimeout` loop,',
+      'over HTTP a loop of plain `fetch` calls. The loopback server runs in the bench\'s own process, so over HTTP every side',
+      'also pays for the server: the `fetch` floor, not the ideal, is what this machine allows pauper over HTTP.',
+      '',
+    ];
     for (const [key, label] of [
       ['nativeN', 'Native `n`'],
       ['perSample', 'One request per sample'],
@@ -220,6 +227,8 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
     return [
       `Ax ${String(data.axVersion ?? '(version not recorded)')}, ${count(data.modelCalls)} model calls a side, ${count(data.latencyMs)} ms latency. ${typeof data.shape === 'string' ? `Shape: ${data.shape}.` : ''}`,
       'Requests, prompt tokens (the server\'s count) and the most requests in flight are counted at the server, in the last run of each side.',
+      "Ax's bootstrap awaits each call before the next (its `compileRound` walks the examples one at a time), so its wall time is",
+      'about the calls times the latency; each of its prompts carries its instructions and the other examples as demonstrations.',
       'Install once with `cd bench/peers && npm ci` (its own package and lock file; the library gains no dependency).',
       '',
       ...table(['side', 'wall time', 'requests', 'prompt tokens', 'max in flight', 'against Ax'], rows),

@@ -17,13 +17,17 @@ const render = args.includes('--render');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex < 0 ? undefined : new Set((args[onlyIndex + 1] ?? '').split(',').filter(Boolean));
 const knownKeys = new Set<string>(benches.map((spec) => spec.key));
+if (only !== undefined && only.size === 0) {
+  console.error(`--only needs a comma-separated list of benches: ${[...knownKeys].join(',')}.`);
+  process.exit(2);
+}
 for (const key of only ?? []) {
   if (!knownKeys.has(key)) {
     console.error(`--only: unknown bench '${key}'; the benches are ${[...knownKeys].join(', ')}.`);
     process.exit(2);
   }
 }
-const unknown = args.filter((arg, index) => !['--quick', '--render', '--only'].includes(arg) && index !== onlyIndex + 1);
+const unknown = args.filter((arg, index) => !['--quick', '--render', '--only'].includes(arg) && !(onlyIndex >= 0 && index === onlyIndex + 1));
 if (unknown.length > 0) {
   console.error(`Unknown argument ${unknown.join(' ')}; use --quick, --only <${[...knownKeys].join(',')}> or --render.`);
   process.exit(2);
