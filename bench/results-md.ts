@@ -254,10 +254,11 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
     const iterations = Array.isArray(data.anthropic) ? (data.anthropic as Data[]) : [];
     lines.push(
       '',
-      'Anthropic wire: input tokens, cache reads and writes as the loopback server reported them; the prefix check compares the bytes of every request of the iteration up to its cache breakpoint:',
+      'Anthropic wire: input tokens (all of them: uncached, read and written), cache reads and writes as the loopback server reported them in its',
+      "responses; the prefix check compares the bytes of every request of the iteration up to its cache breakpoint; the last column checks pauper's own usage sum:",
       '',
       ...table(
-        ['iteration', 'requests', 'input tokens', 'cache read', 'cache write', 'cacheable share', 'read share', 'prefix bytes identical'],
+        ['iteration', 'requests', 'input tokens', 'cache read', 'cache write', 'cacheable share', 'read share', 'prefix bytes identical', "pauper's usage agrees"],
         iterations.map((row) => [
           count(row.iteration),
           count(row.requests),
@@ -267,6 +268,7 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
           percent(num(row.cacheableShare)),
           percent(num(row.cacheReadShare)),
           prefixCheck(row),
+          row.pauperUsageAgrees === true ? 'yes' : row.pauperUsageAgrees === false ? '**no**' : '–',
         ]),
       ),
     );

@@ -5,6 +5,7 @@
 // up to its cache breakpoint. The same loop on both: 8 tasks, top-4 fold, baseline + 2 iterations.
 // Run: node --expose-gc --import tsx bench/tokens.ts [--quick]. Writes bench/tokens-results.json.
 import { writeFileSync } from 'node:fs';
+import Anthropic from '@anthropic-ai/sdk';
 import { fileURLToPath } from 'node:url';
 import { anthropic, iterate, openai, type Provider } from '../src/index.js';
 import { startAnthropicServer } from '../test/servers/anthropic-server.js';
@@ -46,7 +47,19 @@ async function openaiShape(nativeN: boolean) {
 /** Per iteration: input tokens, cache reads and writes as the server reported them, and the prefix check. */
 async function anthropicShape() {
   const server = await startAnthropicServer();
-  const provider = anthropic({ model: 'claude-haiku-4-5', apiKey, baseURL: server.url });
+  // The usage the server sent, read off each response as it arrives (a copy of the body), beside pauper's own sum.
+  const reported: { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }[] = [];
+  const client = new Anthropic({
+    apiKey,
+    baseURL: server.url,
+    fetch: async (url, init) => {
+      const response = await fetch(url, init);
+      const body = (await response.clone().json()) as { usage?: (typeof reported)[number] };
+      if (body.usage !== undefined) reported.push(body.usage);
+      return response;
+    },
+  });
+  const provider = anthropic({ model: 'claude-haiku-4-5', client });
   const run = iterate({ provider, tasks, reward: (sample) => reward(sample.text), samples, iterations, keep, concurrency });
   const perIteration = [];
   let from = 0;
@@ -56,17 +69,24 @@ async function anthropicShape() {
     const prefixes = requests.map((request) => cachedPrefix(request.body));
     const withBreakpoint = prefixes.filter((prefix): prefix is string => prefix !== undefined);
     const distinct = new Set(withBreakpoint);
-    const { inputTokens, cachedInputTokens, cacheWriteTokens } = iteration.usage;
+    const answers = reported.splice(0);
+    const cacheReadTokens = answers.reduce((sum, usage) => sum + usage.cache_read_input_tokens, 0);
+    const cacheWriteTokens = answers.reduce((sum, usage) => sum + usage.cache_creation_input_tokens, 0);
+    const inputTokens = answers.reduce((sum, usage) => sum + usage.input_tokens, 0) + cacheReadTokens + cacheWriteTokens;
+    const usage = iteration.usage;
     perIteration.push({
       iteration: iteration.iteration,
       requests: requests.length,
+      /** All input tokens: uncached, read from the cache and written to it, as the server reported them. */
       inputTokens,
-      cacheReadTokens: cachedInputTokens,
+      cacheReadTokens,
       cacheWriteTokens,
+      /** pauper's usage of the iteration says the same. */
+      pauperUsageAgrees: usage.inputTokens === inputTokens && usage.cachedInputTokens === cacheReadTokens && usage.cacheWriteTokens === cacheWriteTokens,
       /** Share of all input tokens that sat in the cached prefix (read or written). */
-      cacheableShare: inputTokens === 0 ? 0 : round((cachedInputTokens + cacheWriteTokens) / inputTokens),
+      cacheableShare: inputTokens === 0 ? 0 : round((cacheReadTokens + cacheWriteTokens) / inputTokens),
       /** Share of all input tokens read from the cache. */
-      cacheReadShare: inputTokens === 0 ? 0 : round(cachedInputTokens / inputTokens),
+      cacheReadShare: inputTokens === 0 ? 0 : round(cacheReadTokens / inputTokens),
       requestsWithBreakpoint: withBreakpoint.length,
       distinctPrefixes: distinct.size,
       prefixBytes: withBreakpoint[0] === undefined ? 0 : Buffer.byteLength(withBreakpoint[0]),

@@ -48,9 +48,9 @@ const fixtures: Record<string, unknown> = {
       promptTokensSaved: 0.75,
     },
     anthropic: [
-      { iteration: 0, requests: 32, inputTokens: 768, cacheReadTokens: 0, cacheWriteTokens: 0, cacheableShare: 0, cacheReadShare: 0, requestsWithBreakpoint: 0, distinctPrefixes: 0, prefixBytes: 0, prefixIdentical: true },
-      { iteration: 1, requests: 32, inputTokens: 7168, cacheReadTokens: 6200, cacheWriteTokens: 200, cacheableShare: 0.89, cacheReadShare: 0.86, requestsWithBreakpoint: 32, distinctPrefixes: 1, prefixBytes: 925, prefixIdentical: true },
-      { iteration: 2, requests: 32, inputTokens: 7168, cacheReadTokens: 0, cacheWriteTokens: 6400, cacheableShare: 0.89, cacheReadShare: 0, requestsWithBreakpoint: 32, distinctPrefixes: 3, prefixBytes: 925, prefixIdentical: false },
+      { iteration: 0, requests: 32, inputTokens: 768, cacheReadTokens: 0, cacheWriteTokens: 0, cacheableShare: 0, cacheReadShare: 0, requestsWithBreakpoint: 0, distinctPrefixes: 0, prefixBytes: 0, prefixIdentical: true, pauperUsageAgrees: true },
+      { iteration: 1, requests: 32, inputTokens: 7168, cacheReadTokens: 6200, cacheWriteTokens: 200, cacheableShare: 0.89, cacheReadShare: 0.86, requestsWithBreakpoint: 32, distinctPrefixes: 1, prefixBytes: 925, prefixIdentical: true, pauperUsageAgrees: true },
+      { iteration: 2, requests: 32, inputTokens: 7168, cacheReadTokens: 0, cacheWriteTokens: 6400, cacheableShare: 0.89, cacheReadShare: 0, requestsWithBreakpoint: 32, distinctPrefixes: 3, prefixBytes: 925, prefixIdentical: false, pauperUsageAgrees: false },
     ],
   },
   // Another engineer's scale bench may write a list of sizes: every row with `samples` is read.
@@ -148,9 +148,9 @@ describe('RESULTS.md', () => {
     expect(tokens).toContain('| native `n` | 96 | 24 | 0.25 | 2,688 | 28.0 |');
     expect(tokens).toContain('| one request per sample | 96 | 96 | 1.00 | 10,752 | 112.0 |');
     expect(tokens).toContain('Native `n` bills 75% fewer prompt tokens.');
-    expect(tokens).toContain('| 0 | 32 | 768 | 0 | 0 | 0% | 0% | no breakpoint (no examples yet) |');
-    expect(tokens).toContain('| 1 | 32 | 7,168 | 6,200 | 200 | 89% | 86% | yes: 32 requests, 925 bytes |');
-    expect(tokens).toContain('| 2 | 32 | 7,168 | 0 | 6,400 | 89% | 0% | **no**: 3 different prefixes among 32 requests |');
+    expect(tokens).toContain('| 0 | 32 | 768 | 0 | 0 | 0% | 0% | no breakpoint (no examples yet) | yes |');
+    expect(tokens).toContain('| 1 | 32 | 7,168 | 6,200 | 200 | 89% | 86% | yes: 32 requests, 925 bytes | yes |');
+    expect(tokens).toContain('| 2 | 32 | 7,168 | 0 | 6,400 | 89% | 0% | **no**: 3 different prefixes among 32 requests | **no** |');
   });
 
   it('reads every size the scale file holds, with the journal write rate, and its notes', () => {
