@@ -1,0 +1,152 @@
+// Overhead against the latency-bound ideal, in process and over HTTP, with the floors this machine
+// allows: in process, a bare p-limit + setTimeout loop; over loopback HTTP, a loop of plain `fetch`
+// calls (no SDK) to the same server pauper talks to. The shape of bench/overhead.ts: 8 tasks x 64
+// samples x 6 rounds, concurrency 32, 20 ms latency, native `n` and one request per sample, the same
+// sample → score → top-4 → fold loop on every side. Sides interleaved, a warm-up first.
+// Run: node --expose-gc --import tsx bench/ideal.ts [--quick]. Writes bench/ideal-results.json.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
+import { iterate, openai, zeroUsage, type Provider } from '../src/index.js';
+import { startOpenAIServer } from '../test/servers/openai-server.js';
+import { interleaved, quick, round, type Figure } from './lib/figures.js';
+
+const repeats = quick ? 3 : 7;
+const taskCount = 8;
+/** The quick pass samples fewer a task: a quarter of the requests per round. */
+const samples = quick ? 16 : 64;
+const rounds = quick ? 2 : 6;
+const concurrency = 32;
+const keep = 4;
+const latencyMs = 20;
+const model = 'gpt-4o-mini';
+const apiKey = 'sk-bench';
+const tasks = Array.from({ length: taskCount }, (_, index) => `task ${index}`);
+/** The echo server answers `echo: <task> #<choice>`; the in-process model answers the same. The number is the reward. */
+const reward = (text: string): number => Number(text.slice(text.lastIndexOf('#') + 1)) || 0;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Message = { readonly role: 'user' | 'assistant'; readonly content: string };
+/** One model call: `n` answers to the messages. */
+type Call = (messages: readonly Message[], n: number) => Promise<readonly string[]>;
+
+/** The loop by hand around any call: every round samples every task, keeps the global top `keep`, folds them as turns. */
+async function loopOver(call: Call, nativeN: boolean): Promise<void> {
+  const limit = pLimit(concurrency);
+  let kept: { reward: number; turns: Message[] }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const examples = kept.flatMap((example) => example.turns);
+    const perTask = await Promise.all(
+      tasks.map(async (task) => {
+        const messages: Message[] = [...examples, { role: 'user', content: task }];
+        const texts = nativeN
+          ? await limit(() => call(messages, samples))
+          : (await Promise.all(Array.from({ length: samples }, () => limit(() => call(messages, 1))))).flat();
+        return texts.map((text) => ({ reward: reward(text), turns: [{ role: 'user' as const, content: task }, { role: 'assistant' as const, content: text }] }));
+      }),
+    );
+    kept = [...kept, ...perTask.flat()].sort((a, b) => b.reward - a.reward).slice(0, keep);
+  }
+}
+
+/** The in-process model: waits the latency, then answers like the echo server. */
+const inProcessCall: Call = async (messages, n) => {
+  await sleep(latencyMs);
+  const task = messages[messages.length - 1]?.content ?? '';
+  return Array.from({ length: n }, (_, index) => `echo: ${task} #${index}`);
+};
+
+/** The same model as a pauper provider, with or without native `n`. */
+function inProcessProvider(nativeN: boolean): Provider {
+  return {
+    name: 'function',
+    model: 'in-process',
+    capabilities: { nativeN, temperature: true, seed: true, promptCaching: false, batch: false },
+    async sample(request, options) {
+      const texts = await inProcessCall(request.messages as readonly Message[], options.n);
+      return { completions: texts.map((text) => ({ text })), usage: { ...zeroUsage, requests: 1 }, costUsd: 0 };
+    },
+  };
+}
+
+const server = await startOpenAIServer({ latencyMs });
+const endpoint = `${server.url}/chat/completions`;
+/** A plain `fetch` to the loopback server: the JSON body, the bearer key, the choices' texts. No SDK. */
+const fetchCall: Call = async (messages, n) => {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify(n === 1 ? { model, messages } : { model, messages, n }),
+  });
+  if (!response.ok) throw new Error(`The loopback server answered ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as { choices: { message: { content: string | null } }[] };
+  return body.choices.map((choice) => choice.message.content ?? '');
+};
+
+function pauperLoop(provider: () => Provider): () => Promise<void> {
+  return async () => {
+    await iterate({ provider: provider(), tasks, reward: (sample) => reward(sample.text), samples, iterations: rounds - 1, keep, concurrency });
+  };
+}
+const overHttp = (nativeN: boolean) => (): Provider => {
+  const base = openai({ model, apiKey, baseURL: server.url });
+  return nativeN ? base : { ...base, capabilities: { ...base.capabilities, nativeN: false } };
+};
+
+/** The latency-bound ideal: each round, every request waits the latency once, `concurrency` at a time. */
+const idealMs = (nativeN: boolean): number => rounds * Math.ceil((nativeN ? taskCount : taskCount * samples) / concurrency) * latencyMs;
+
+interface Shape {
+  readonly idealMs: number;
+  readonly requests: number;
+  readonly inProcess: { readonly bare: Figure; readonly pauper: Figure };
+  readonly http: { readonly fetch: Figure; readonly pauper: Figure };
+  /** Median over the ideal; the floors' ratios show what this machine allows. */
+  readonly ratios: { readonly bare: number; readonly pauperInProcess: number; readonly fetch: number; readonly pauperHttp: number; readonly pauperOverFetch: number };
+}
+
+async function shape(nativeN: boolean): Promise<Shape> {
+  const inProcess = await interleaved(repeats, {
+    bare: () => loopOver(inProcessCall, nativeN),
+    pauper: pauperLoop(() => inProcessProvider(nativeN)),
+  });
+  const http = await interleaved(repeats, { fetch: () => loopOver(fetchCall, nativeN), pauper: pauperLoop(overHttp(nativeN)) });
+  const ideal = idealMs(nativeN);
+  return {
+    idealMs: ideal,
+    requests: rounds * (nativeN ? taskCount : taskCount * samples),
+    inProcess,
+    http,
+    ratios: {
+      bare: round(inProcess.bare.medianMs / ideal),
+      pauperInProcess: round(inProcess.pauper.medianMs / ideal),
+      fetch: round(http.fetch.medianMs / ideal),
+      pauperHttp: round(http.pauper.medianMs / ideal),
+      pauperOverFetch: round(http.pauper.medianMs / http.fetch.medianMs),
+    },
+  };
+}
+
+const nativeN = await shape(true);
+const perSample = await shape(false);
+await server.close();
+
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  command: `node --expose-gc --import tsx bench/ideal.ts${quick ? ' --quick' : ''}`,
+  repeats,
+  shape: `${taskCount} tasks x ${samples} samples x ${rounds} rounds, concurrency ${concurrency}, top-${keep} fold, ${latencyMs} ms latency`,
+  nativeN,
+  perSample,
+};
+writeFileSync(fileURLToPath(new URL('./ideal-results.json', import.meta.url)), `${JSON.stringify(report, null, 2)}\n`);
+for (const [name, result] of [
+  ['native n', nativeN],
+  ['one request per sample', perSample],
+] as const) {
+  console.log(
+    `${name}: ideal ${result.idealMs} ms; in process: bare ${result.ratios.bare}x, pauper ${result.ratios.pauperInProcess}x; ` +
+      `over HTTP: fetch ${result.ratios.fetch}x, pauper ${result.ratios.pauperHttp}x (${result.ratios.pauperOverFetch}x fetch)`,
+  );
+}

@@ -1,0 +1,384 @@
+// bench/RESULTS.md from the benches' results files: which benches feed it (`benches`), reading
+// their files without failing on a missing or broken one (`readResults`), and the page itself
+// (`renderResults`, pure, so test/bench/results-md.test.ts can check it on fixtures).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The sections of RESULTS.md, in order, each fed by one bench. */
+export type BenchKey = 'overhead' | 'ideal' | 'ax' | 'tokens' | 'scale' | 'pacing';
+
+/** One bench that feeds RESULTS.md. Paths are relative to the repository root. */
+export interface BenchSpec {
+  readonly key: BenchKey;
+  readonly title: string;
+  /** The script `npm run bench` runs, in a fresh process. */
+  readonly script: string;
+  /** The results file it writes (committed). */
+  readonly file: string;
+  /** The exact command that reruns this bench alone, from the repository root. */
+  readonly command: string;
+  /** Under `--quick`: run the script with `--quick`, or read its committed results (a slow bench). */
+  readonly quick: 'run' | 'read';
+  /** A path that must exist to run the script, and what to do when it does not. */
+  readonly requires?: { readonly path: string; readonly hint: string };
+}
+
+const node = 'node --expose-gc --import tsx';
+
+/** The benches of RESULTS.md. */
+export const benches: readonly BenchSpec[] = [
+  { key: 'overhead', title: '1. pauper against the hand-written loop', script: 'bench/overhead.ts', file: 'bench/overhead-results.json', command: 'npm run bench:overhead', quick: 'read' },
+  { key: 'ideal', title: '2. Overhead against the latency-bound ideal', script: 'bench/ideal.ts', file: 'bench/ideal-results.json', command: 'npm run bench:ideal', quick: 'run' },
+  {
+    key: 'ax',
+    title: "3. Beside Ax's AxBootstrapFewShot",
+    script: 'bench/peers/ax.ts',
+    file: 'bench/peers/ax-results.json',
+    command: 'npm run bench:ax',
+    quick: 'run',
+    requires: { path: 'bench/peers/node_modules/@ax-llm/ax', hint: 'install the peers once: cd bench/peers && npm ci' },
+  },
+  { key: 'tokens', title: '4. Requests and prompt tokens per sample; the prompt cache', script: 'bench/tokens.ts', file: 'bench/tokens-results.json', command: 'npm run bench:tokens', quick: 'run' },
+  { key: 'scale', title: '5. Scale', script: 'bench/scale.ts', file: 'bench/scale-results.json', command: 'npm run bench:scale', quick: 'read' },
+  { key: 'pacing', title: 'Pacing from rate-limit headers', script: 'bench/pacing.ts', file: 'bench/pacing-results.json', command: `${node} bench/pacing.ts`, quick: 'read' },
+];
+
+/** What became of a bench in this pass. */
+export type BenchStatus =
+  | { readonly kind: 'ran' }
+  | { readonly kind: 'read'; readonly why: string }
+  | { readonly kind: 'failed'; readonly why: string };
+
+/** A bench's results as RESULTS.md sees them: the parsed file, or why there is none. */
+export interface LoadedResults {
+  readonly spec: BenchSpec;
+  readonly status: BenchStatus;
+  /** The parsed results file; `undefined` when it is missing or not JSON (`problem` says which). */
+  readonly data: unknown;
+  readonly problem?: string;
+}
+
+/** Reads each bench's results file under `root`; a missing or unreadable file becomes a `problem`, never a throw. */
+export function readResults(root: string, statuses: ReadonlyMap<BenchKey, BenchStatus>, specs: readonly BenchSpec[] = benches): LoadedResults[] {
+  return specs.map((spec) => {
+    const status = statuses.get(spec.key) ?? { kind: 'read', why: 'not run in this pass' };
+    let text: string;
+    try {
+      text = readFileSync(join(root, spec.file), 'utf8');
+    } catch {
+      return { spec, status, data: undefined, problem: `\`${spec.file}\` does not exist: run \`${spec.command}\`.` };
+    }
+    try {
+      return { spec, status, data: JSON.parse(text) as unknown };
+    } catch (error) {
+      return { spec, status, data: undefined, problem: `\`${spec.file}\` is not JSON (${(error as Error).message}): run \`${spec.command}\` again.` };
+    }
+  });
+}
+
+/** The machine a pass ran on. */
+export interface Machine {
+  readonly cpuModel: string;
+  readonly cpus: number;
+  readonly memoryGb: number;
+  readonly freeMemoryGb: number;
+  readonly node: string;
+  readonly platform: string;
+}
+
+/** Everything RESULTS.md says. */
+export interface ResultsInput {
+  /** ISO date of the pass. */
+  readonly date: string;
+  /** The command that made this pass. */
+  readonly command: string;
+  readonly quick: boolean;
+  readonly machine: Machine;
+  /** `os.loadavg()` before the first bench and after the last. */
+  readonly loadBefore: readonly number[];
+  readonly loadAfter: readonly number[];
+  readonly results: readonly LoadedResults[];
+}
+
+/** A timed quantity as the benches write it (bench/lib/figures.ts). */
+interface Figure {
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly runsMs: readonly number[];
+}
+
+type Data = Readonly<Record<string, unknown>>;
+
+/** RESULTS.md for one pass. */
+export function renderResults(input: ResultsInput): string {
+  const { machine } = input;
+  const lines: string[] = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (`bench/run.ts`); do not edit by hand. Rerun everything with `npm run bench`',
+    '(a fast pass: `npm run bench -- --quick`, which reruns the quick benches and reads the slow ones\' committed',
+    "results). Section 3 needs the peer package once: `cd bench/peers && npm ci`. Each figure is the median of its",
+    'runs with min–max and n; a shared machine under load moves absolute times, so read the ratios.',
+    '',
+    `- date: ${input.date}${input.quick ? ' (quick pass)' : ''}`,
+    `- command: \`${input.command}\``,
+    `- machine: ${machine.cpus} × ${machine.cpuModel}, ${fixed(machine.memoryGb, 1)} GB memory (${fixed(machine.freeMemoryGb, 1)} GB free at the start), ${machine.platform}, Node ${machine.node}`,
+    `- load (\`os.loadavg()\`, 1/5/15 min): ${loads(input.loadBefore)} before, ${loads(input.loadAfter)} after`,
+    '',
+  ];
+  for (const loaded of input.results) lines.push(...section(loaded), '');
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function section(loaded: LoadedResults): string[] {
+  const { spec } = loaded;
+  const lines = [`## ${spec.title}`, '', provenance(loaded), ''];
+  if (loaded.data === undefined || typeof loaded.data !== 'object' || loaded.data === null) {
+    lines.push(`No results: ${loaded.problem ?? `\`${spec.file}\` holds no object.`}`);
+    return lines;
+  }
+  const data = loaded.data as Data;
+  const body = renderers[spec.key](data);
+  lines.push(...body);
+  const notes = data.notes;
+  for (const note of typeof notes === 'string' ? [notes] : Array.isArray(notes) ? notes : []) lines.push('', String(note));
+  return lines;
+}
+
+function provenance({ spec, status, data }: LoadedResults): string {
+  const file = (data ?? {}) as Data;
+  const when = data === undefined ? 'no results' : typeof file.date === 'string' ? `measured ${file.date}` : 'the file records no date';
+  const nodeVersion = typeof file.node === 'string' ? `, Node ${file.node}` : '';
+  const what =
+    status.kind === 'ran' ? 'Ran in this pass' : status.kind === 'failed' ? `**Failed in this pass** (${status.why}); shown from the file` : `Read from the file (${status.why})`;
+  return `${what}: \`${spec.file}\`, ${when}${nodeVersion}. Rerun: \`${spec.command}\`.`;
+}
+
+const renderers: Record<BenchKey, (data: Data) => string[]> = {
+  overhead(data) {
+    const rows: string[][] = [];
+    for (const [key, label] of [
+      ['nativeN', 'native `n`'],
+      ['perSample', 'one request per sample'],
+    ] as const) {
+      const shape = data[key] as Data | undefined;
+      if (!isObject(shape)) continue;
+      const pauper = shape.pauper;
+      const hand = shape.hand;
+      const ratio = isFigure(pauper) && isFigure(hand) ? pauper.medianMs / hand.medianMs : undefined;
+      rows.push([label, figure(pauper), figure(hand), ratio === undefined ? '–' : `${fixed(ratio, 2)}×`, target(ratio, 1.05)]);
+    }
+    return [
+      ...(typeof data.shape === 'string' ? [`Shape: ${data.shape}.`, ''] : []),
+      ...table(['shape', 'pauper', 'hand-written (p-limit + openai SDK)', 'pauper / hand', 'target ≤ 1.05×'], rows),
+      ...others(data, ['nativeN', 'perSample']),
+    ];
+  },
+  ideal(data) {
+    const lines = [
+      ...(typeof data.shape === 'string' ? [`Shape: ${data.shape}.`] : []),
+      'The ideal is the latency alone: each round, every request waits once, as many at a time as the concurrency.',
+      'The floors run the same sample → score → top-4 → fold loop without pauper: in process a bare p-limit + `setTimeout` loop,',
+      'over HTTP a loop of plain `fetch` calls. The loopback server runs in the bench\'s own process, so over HTTP every side',
+      'also pays for the server: the `fetch` floor, not the ideal, is what this machine allows pauper over HTTP.',
+      '',
+    ];
+    for (const [key, label] of [
+      ['nativeN', 'Native `n`'],
+      ['perSample', 'One request per sample'],
+    ] as const) {
+      const shape = data[key];
+      if (!isObject(shape)) continue;
+      const ideal = num(shape.idealMs);
+      const inProcess = (shape.inProcess ?? {}) as Data;
+      const http = (shape.http ?? {}) as Data;
+      const over = (value: unknown): string => (isFigure(value) && ideal !== undefined && ideal > 0 ? `${fixed(value.medianMs / ideal, 2)}×` : '–');
+      const pauperOverFetch = isFigure(http.pauper) && isFigure(http.fetch) ? `${fixed(http.pauper.medianMs / http.fetch.medianMs, 2)}×` : '–';
+      lines.push(
+        `${label} (${num(shape.requests) ?? '?'} requests):`,
+        '',
+        ...table(
+          ['side', 'wall time', 'over the ideal', 'target'],
+          [
+            ['latency-bound ideal', ideal === undefined ? '–' : `${ms(ideal)}`, '1.00×', ''],
+            ['in process: bare p-limit + setTimeout loop (floor)', figure(inProcess.bare), over(inProcess.bare), ''],
+            ['in process: pauper, a 20 ms provider', figure(inProcess.pauper), over(inProcess.pauper), target(ratioOf(inProcess.pauper, ideal), 1.05)],
+            ['over HTTP: plain `fetch` loop, no SDK (floor)', figure(http.fetch), over(http.fetch), ''],
+            ['over HTTP: pauper, openai SDK', figure(http.pauper), over(http.pauper), `${pauperOverFetch} the fetch floor`],
+          ],
+        ),
+        '',
+      );
+    }
+    return [...lines, ...others(data, ['nativeN', 'perSample'])];
+  },
+  ax(data) {
+    const sides = isObject(data.sides) ? (data.sides as Record<string, Data>) : {};
+    const speedups = isObject(data.speedupOverAx) ? (data.speedupOverAx as Data) : {};
+    const rows = Object.entries(sides).map(([name, side]) => [
+      String(side.label ?? name),
+      figure(side.wall),
+      count(side.requests),
+      count(side.promptTokens),
+      count(side.maxInFlight),
+      name === 'ax' ? '1×' : num(speedups[name]) === undefined ? '–' : `${fixed(num(speedups[name]) ?? 0, 1)}× faster`,
+    ]);
+    return [
+      `Ax ${String(data.axVersion ?? '(version not recorded)')}, ${count(data.modelCalls)} model calls a side, ${count(data.latencyMs)} ms latency. ${typeof data.shape === 'string' ? `Shape: ${data.shape}.` : ''}`,
+      'Requests, prompt tokens (the server\'s count) and the most requests in flight are counted at the server, in the last run of each side.',
+      "Ax's bootstrap awaits each call before the next (its `compileRound` walks the examples one at a time), so its wall time is",
+      'about the calls times the latency; each of its prompts carries its instructions and the other examples as demonstrations.',
+      'Install once with `cd bench/peers && npm ci` (its own package and lock file; the library gains no dependency).',
+      '',
+      ...table(['side', 'wall time', 'requests', 'prompt tokens', 'max in flight', 'against Ax'], rows),
+      ...others(data, ['sides', 'speedupOverAx', 'axVersion', 'modelCalls', 'latencyMs', 'repeats', 'command']),
+    ];
+  },
+  tokens(data) {
+    const lines = typeof data.shape === 'string' ? [`Shape: ${data.shape}.`, ''] : [];
+    const openai = (data.openai ?? {}) as Data;
+    const shapes: [string, unknown][] = [
+      ['native `n`', openai.nativeN],
+      ['one request per sample', openai.perSample],
+    ];
+    const rows = shapes
+      .filter((entry): entry is [string, Data] => isObject(entry[1]))
+      .map(([label, side]) => [label, count(side.samples), count(side.requests), fixed(num(side.requestsPerSample), 2), count(side.promptTokens), fixed(num(side.promptTokensPerSample), 1)]);
+    lines.push(
+      'OpenAI wire, counted at the loopback server (prompt tokens as it bills them):',
+      '',
+      ...table(['shape', 'samples', 'requests', 'requests / sample', 'billed prompt tokens', 'prompt tokens / sample'], rows),
+    );
+    if (num(openai.promptTokensSaved) !== undefined) lines.push('', `Native \`n\` bills ${percent(num(openai.promptTokensSaved))} fewer prompt tokens.`);
+    const iterations = Array.isArray(data.anthropic) ? (data.anthropic as Data[]) : [];
+    lines.push(
+      '',
+      'Anthropic wire: input tokens (all of them: uncached, read and written), cache reads and writes as the loopback server reported them in its',
+      "responses; the prefix check compares the bytes of every request of the iteration up to its cache breakpoint; the last column checks pauper's own usage sum:",
+      '',
+      ...table(
+        ['iteration', 'requests', 'input tokens', 'cache read', 'cache write', 'cacheable share', 'read share', 'prefix bytes identical', "pauper's usage agrees"],
+        iterations.map((row) => [
+          count(row.iteration),
+          count(row.requests),
+          count(row.inputTokens),
+          count(row.cacheReadTokens),
+          count(row.cacheWriteTokens),
+          percent(num(row.cacheableShare)),
+          percent(num(row.cacheReadShare)),
+          prefixCheck(row),
+          row.pauperUsageAgrees === true ? 'yes' : row.pauperUsageAgrees === false ? '**no**' : '–',
+        ]),
+      ),
+    );
+    return [...lines, ...others(data, ['openai', 'anthropic'])];
+  },
+  scale(data) {
+    const rows = scaleRows(data);
+    if (rows.length === 0) return ['The file holds no rows with a `samples` count.', ...others(data, [])];
+    const known: readonly [string, string][] = [
+      ['samples', 'samples'],
+      ['usPerSample', 'µs / sample'],
+      ['runMs', 'run'],
+      ['runPeakRssMb', 'peak RSS, run (MB)'],
+      ['journalMb', 'journal (MB)'],
+      ['journalWriteMbPerSecond', 'journal write rate (MB/s)'],
+      ['resumeMs', 'resume'],
+      ['peakRssMb', 'peak RSS, with resume (MB)'],
+    ];
+    const extra = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter(
+      (key) => !known.some(([name]) => name === key) && rows.some((row) => typeof row[key] === 'number'),
+    );
+    const cell = (row: Data, key: string): string => {
+      if (key === 'journalWriteMbPerSecond' && row[key] === undefined) {
+        const journal = num(row.journalMb);
+        const run = num(row.runMs);
+        return journal !== undefined && run !== undefined && run > 0 ? fixed(journal / (run / 1000), 1) : '–';
+      }
+      const value = row[key];
+      if (key.endsWith('Ms') && typeof value === 'number') return ms(value);
+      return typeof value === 'number' ? count(value) : value === undefined ? '–' : String(value);
+    };
+    const columns = [...known.map(([key]) => key), ...extra];
+    return [
+      ...table(
+        [...known.map(([, label]) => label), ...extra],
+        rows.map((row) => columns.map((key) => cell(row, key))),
+      ),
+      '',
+      'Targets (issue 12): one iteration of 1,000,000 samples under 2 GB peak RSS with selection and the journal on; under 1 KB a sample without a journal.',
+    ];
+  },
+  pacing(data) {
+    return others(data, []);
+  },
+};
+
+/** Rows of a scale file: every object with a numeric `samples` field, wherever it sits. */
+function scaleRows(data: unknown): Data[] {
+  if (Array.isArray(data)) return data.flatMap(scaleRows);
+  if (!isObject(data)) return [];
+  if (typeof data.samples === 'number') return [data];
+  return Object.values(data).flatMap((value) => (Array.isArray(value) || isObject(value) ? scaleRows(value) : []));
+}
+
+function prefixCheck(row: Data): string {
+  const withBreakpoint = num(row.requestsWithBreakpoint) ?? 0;
+  if (withBreakpoint === 0) return 'no breakpoint (no examples yet)';
+  if (row.prefixIdentical === true) return `yes: ${count(withBreakpoint)} requests, ${count(row.prefixBytes)} bytes`;
+  return `**no**: ${count(row.distinctPrefixes)} different prefixes among ${count(withBreakpoint)} requests`;
+}
+
+/** The file's other fields, figures and numbers alike, so nothing a bench adds goes unseen. */
+function others(data: Data, shown: readonly string[]): string[] {
+  const skip = new Set([...shown, 'date', 'node', 'machine', 'shape', 'command', 'notes', 'repeats']);
+  const rows: string[][] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (isFigure(value)) rows.push([path, figure(value)]);
+    else if (Array.isArray(value)) {
+      if (value.every((item) => typeof item !== 'object' || item === null)) rows.push([path, value.map(String).join(', ')]);
+      else value.forEach((item, index) => walk(item, `${path}[${index}]`));
+    } else if (isObject(value)) for (const [key, child] of Object.entries(value)) walk(child, path === '' ? key : `${path}.${key}`);
+    else if (value !== undefined && value !== null) rows.push([path, typeof value === 'number' ? count(value) : String(value)]);
+  };
+  for (const [key, value] of Object.entries(data)) if (!skip.has(key)) walk(value, key);
+  return rows.length === 0 ? [] : ['', ...table(['field', 'value'], rows.map(([path, value]) => [`\`${path}\``, value ?? '']))];
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  if (rows.length === 0) return ['(none recorded)'];
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
+
+function isObject(value: unknown): value is Data {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isFigure(value: unknown): value is Figure {
+  return isObject(value) && typeof value.medianMs === 'number' && typeof value.minMs === 'number' && typeof value.maxMs === 'number' && Array.isArray(value.runsMs);
+}
+
+const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+function ratioOf(value: unknown, ideal: number | undefined): number | undefined {
+  return isFigure(value) && ideal !== undefined && ideal > 0 ? value.medianMs / ideal : undefined;
+}
+
+/** `302 ms (263–320, n = 7)`. */
+function figure(value: unknown): string {
+  if (!isFigure(value)) return '–';
+  return `${ms(value.medianMs)} (${plain(value.minMs)}–${plain(value.maxMs)}, n = ${value.runsMs.length})`;
+}
+
+const ms = (value: number): string => `${plain(value)} ms`;
+const plain = (value: number): string => (Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : fixed(value, 1));
+const count = (value: unknown): string => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : '–');
+const fixed = (value: number | undefined, digits: number): string => (value === undefined ? '–' : value.toFixed(digits));
+const percent = (value: number | undefined): string => (value === undefined ? '–' : `${Math.round(value * 100)}%`);
+const loads = (values: readonly number[]): string => values.map((value) => value.toFixed(2)).join(' / ');
+
+function target(ratio: number | undefined, limit: number): string {
+  if (ratio === undefined) return '–';
+  return ratio <= limit ? 'met' : `**missed** (${fixed(ratio, 2)}× > ${limit}×)`;
+}
