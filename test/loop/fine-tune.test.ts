@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -200,6 +200,31 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     expect(run.iterations[1]!.fineTunedModel).toBe(retried!.fine_tuned_model);
     // Iteration 0 came from the journal: only iteration 1 was requested again.
     expect(completionsOf(server)).toHaveLength(tasks.length * 2);
+  });
+
+  it('a job created just before a crash, but not journaled, is found and adopted on resume', async () => {
+    const { server, fineTuning } = await setup({ steps: 1_000_000 });
+    const journal = await journalPath();
+    const stop = new AbortController();
+    const options = {
+      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      tasks,
+      reward,
+      samples: 2,
+      keep: 12,
+      iterations: 1,
+      journal,
+      fineTune: { pollMs: 1 },
+    };
+    await expect(iterate({ ...options, signal: stop.signal, onEvent: (event) => event.type === 'fine-tune' && event.phase === 'job' && stop.abort(new Error('crash')) })).rejects.toThrow('crash');
+    // As if the process died between creating the job and journaling it.
+    const text = await readFile(journal, 'utf8');
+    await writeFile(journal, text.split('\n').filter((line) => !line.includes('"phase":"job"')).join('\n'));
+    fineTuning.release();
+    const run = await iterate({ ...options, resume: true });
+    expect(fineTuning.jobs.size).toBe(1);
+    expect(server.requests.some((request) => request.method === 'GET' && request.path === '/v1/fine_tuning/jobs')).toBe(true);
+    expect(run.fineTunes![0]!.jobId).toBe([...fineTuning.jobs.keys()][0]);
   });
 
   it('skips a job with a warning when the kept set is smaller than the provider accepts', async () => {
