@@ -227,6 +227,36 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     expect(run.fineTunes![0]!.jobId).toBe([...fineTuning.jobs.keys()][0]);
   });
 
+  it('a create whose answer was lost is retried by adopting the job it made, not by making a second', async () => {
+    const { server, fineTuning } = await setup({ steps: 0, loseCreateAnswers: 1 });
+    const run = await iterate({
+      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url, retryDelay: 1, maxRetryDelay: 5 }),
+      tasks,
+      reward,
+      samples: 2,
+      keep: 12,
+      iterations: 1,
+      fineTune: { pollMs: 1 },
+    });
+    expect(server.requests.filter((request) => request.method === 'POST' && request.path === '/v1/fine_tuning/jobs')).toHaveLength(1);
+    expect(fineTuning.jobs.size).toBe(1);
+    expect(run.iterations[1]!.fineTunedModel).toBe([...fineTuning.jobs.values()][0]!.fine_tuned_model);
+  });
+
+  it('the provider samples another model with withModel, on the same transport and prices', async () => {
+    const { server } = await setup();
+    const provider = openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url });
+    const tuned = provider.withModel!('ft:gpt-4.1-mini-2025-04-14:acme:maze:abc');
+    expect(tuned.model).toBe('ft:gpt-4.1-mini-2025-04-14:acme:maze:abc');
+    expect(tuned.prices).toBe(provider.prices);
+    expect(tuned.fineTuning).toBe(provider.fineTuning);
+    expect(provider.model).toBe('gpt-4.1-mini');
+    const response = await tuned.sample({ messages: [{ role: 'user', content: 'hi' }] }, { n: 2 });
+    expect(completionsOf(server).at(-1)!.model).toBe('ft:gpt-4.1-mini-2025-04-14:acme:maze:abc');
+    expect(response.costUsd).toBe(costOf('ft:gpt-4.1-mini-2025-04-14:acme:maze:abc', response.usage));
+    expect(() => provider.withModel!('')).toThrow(ConfigError);
+  });
+
   it('skips a job with a warning when the kept set is smaller than the provider accepts', async () => {
     const { server, files } = await setup();
     const events: RunEvent<string>[] = [];

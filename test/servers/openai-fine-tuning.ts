@@ -31,6 +31,8 @@ export interface FineTuningServerOptions {
   readonly minExamples?: number;
   /** Epochs trained when `n_epochs` is `'auto'` or absent. @default 3 */
   readonly autoEpochs?: number;
+  /** The first this many creates make their job, then answer 500 as if the answer were lost. @default 0 */
+  readonly loseCreateAnswers?: number;
 }
 
 /** The fine-tuning job endpoints of a test server, and the jobs it holds. */
@@ -123,6 +125,7 @@ export function createOpenAIFineTuning(options: FineTuningServerOptions): OpenAI
       };
       jobs.set(id, job);
       if (steps === 0) end(job);
+      if (jobs.size <= (options.loseCreateAnswers ?? 0)) return { status: 500, body: { error: { message: 'The server had an error.', type: 'server_error', param: null, code: null } } };
       return { status: 200, body: wire(job) };
     },
   };
