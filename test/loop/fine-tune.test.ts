@@ -230,7 +230,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it('a create whose answer was lost is retried by adopting the job it made, not by making a second', async () => {
     const { server, fineTuning } = await setup({ steps: 0, loseCreateAnswers: 1 });
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url, retryDelay: 1, maxRetryDelay: 5 }),
+      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
       tasks,
       reward,
       samples: 2,
