@@ -152,11 +152,13 @@ export class FineTuneError extends PauperError {
   constructor(
     details: { readonly jobId: string | undefined; readonly status: 'failed' | 'cancelled'; readonly iteration: number; readonly reason: string },
     completedIterations: readonly IterationResult<unknown, unknown, unknown>[] = [],
+    options?: { readonly cause?: unknown },
   ) {
     super(
       `The fine-tuning job ${details.jobId ?? '(not created)'} on the kept set of iteration ${details.iteration} ${details.status === 'failed' ? 'failed' : 'was cancelled'}: ` +
         `${details.reason.replace(/\.$/, '')}. The ${completedIterations.length} completed iterations are kept (error.completedIterations, and the journal); ` +
         'fix the cause, then run again with `resume: true` to train a new job on the same file.',
+      options,
     );
     this.jobId = details.jobId;
     this.status = details.status;

@@ -156,6 +156,22 @@ export async function trainAfter(
   kept: readonly Example<unknown, unknown, unknown>[],
   baseModel: string,
 ): Promise<FineTuneResult | 'refused' | undefined> {
+  try {
+    return await train(context, iteration, kept, baseModel);
+  } catch (error) {
+    // A request of the job that failed past its retries (an upload refused, the API down) fails the job, keeping the run's results.
+    if (!(error instanceof ProviderError) || context.signal.aborted) throw error;
+    const jobId = context.journal?.heldFineTunes.get(iteration)?.jobId;
+    throw new FineTuneError({ jobId, status: 'failed', iteration, reason: error.message }, context.completed, { cause: error });
+  }
+}
+
+async function train(
+  context: FineTuneContext,
+  iteration: number,
+  kept: readonly Example<unknown, unknown, unknown>[],
+  baseModel: string,
+): Promise<FineTuneResult | 'refused' | undefined> {
   const { fineTune, journal, gate } = context;
   const held = journal?.heldFineTunes.get(iteration);
   if (held?.phase === 'succeeded' && held.model !== undefined && held.jobId !== undefined) {

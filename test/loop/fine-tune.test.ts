@@ -257,6 +257,46 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     expect(() => provider.withModel!('')).toThrow(ConfigError);
   });
 
+  it('an upload refused past its retries is a FineTuneError that keeps the iterations sampled before it', async () => {
+    const files = createOpenAIFiles();
+    const fineTuning = createOpenAIFineTuning({ files });
+    const tooLarge = {
+      matches: (method: string, path: string) => method === 'POST' && path === '/v1/files',
+      handle: () => ({ status: 413, body: { error: { message: 'File too large.', type: 'invalid_request_error', param: 'file', code: null } } }),
+    };
+    const server = await pool.start({ responder, apiKey: KEY, routes: [tooLarge, ...files.routes, ...fineTuning.routes] });
+    const error = await iterate({
+      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      tasks,
+      reward,
+      samples: 2,
+      keep: 12,
+      iterations: 1,
+      fineTune: { pollMs: 1 },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(FineTuneError);
+    expect((error as FineTuneError).message).toContain('File too large');
+    expect((error as FineTuneError).jobId).toBeUndefined();
+    expect((error as FineTuneError).completedIterations).toHaveLength(1);
+    expect(fineTuning.jobs.size).toBe(0);
+  });
+
+  it("from: 'latest' trains the latest fine-tuned model further", async () => {
+    const { server, fineTuning } = await setup({ steps: 0 });
+    await iterate({
+      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      tasks,
+      reward,
+      samples: 2,
+      keep: 12,
+      iterations: 2,
+      fineTune: { from: 'latest', pollMs: 1 },
+    });
+    const [first, second] = [...fineTuning.jobs.values()];
+    expect(first!.model).toBe('gpt-4.1-mini');
+    expect(second!.model).toBe(first!.fine_tuned_model);
+  });
+
   it('skips a job with a warning when the kept set is smaller than the provider accepts', async () => {
     const { server, files } = await setup();
     const events: RunEvent<string>[] = [];
