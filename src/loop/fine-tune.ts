@@ -189,7 +189,10 @@ async function train(
   }
   const jsonl = records.map((record) => `${JSON.stringify(record)}\n`).join('');
   const metadata = { pauper_iteration: String(iteration) };
-  let step: FineTuneStep = held ?? { iteration, phase: 'file', baseModel, fileId: '', examples: kept.filter((example) => example.turns.at(-1)?.role === 'assistant').map((example) => example.id) };
+  let step: FineTuneStep =
+    held === undefined
+      ? { iteration, phase: 'file', baseModel, fileId: '', examples: kept.filter((example) => example.turns.at(-1)?.role === 'assistant').map((example) => example.id) }
+      : continued(held);
   const record = async (next: FineTuneStep): Promise<void> => {
     step = next;
     await journal?.fineTune(next);
@@ -259,6 +262,12 @@ async function untilDone(context: FineTuneContext, iteration: number, fileId: st
     context.emit({ type: 'fine-tune', iteration, phase: 'status', fileId, jobId: job.id, status: job.status });
   }
   return job;
+}
+
+/** A journaled step to continue from: its record's own fields, and not a failed job's outcome (a resume trains a new job on its file). */
+function continued(held: JournalFineTune): FineTuneStep {
+  const { v: _v, type: _type, time: _time, message: _message, trainedTokens: _trained, costUsd: _cost, ...step } = held;
+  return step;
 }
 
 function trained(job: FineTuningJob, costUsd: number | null) {

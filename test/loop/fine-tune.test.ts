@@ -200,6 +200,12 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     expect(run.iterations[1]!.fineTunedModel).toBe(retried!.fine_tuned_model);
     // Iteration 0 came from the journal: only iteration 1 was requested again.
     expect(completionsOf(server)).toHaveLength(tasks.length * 2);
+    const steps = (await readJournal(journal)).records.filter((record) => record.type === 'fine-tune');
+    expect(steps.map((step) => step.phase)).toEqual(['file', 'job', 'failed', 'job', 'succeeded']);
+    // The new job's records carry none of the failed one's outcome, and are stamped when written.
+    expect(steps.at(-1)).toMatchObject({ jobId: retried!.id, fileId: failed!.training_file });
+    expect(steps.at(-1)!.message).toBeUndefined();
+    expect(Date.parse(steps.at(-2)!.time)).toBeGreaterThanOrEqual(Date.parse(steps[2]!.time));
   });
 
   it('a job created just before a crash, but not journaled, is found and adopted on resume', async () => {
