@@ -2,9 +2,10 @@
 
 export { iterate } from './loop/iterate.js';
 export type { IterateOptions } from './loop/options.js';
+export type { FineTuneOptions } from './loop/fine-tune.js';
 export type { ProgressOptions, ProgressStream } from './loop/progress.js';
 export { Run } from './loop/run.js';
-export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
+export type { BudgetName, FineTuneResult, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
 export { readJournal } from './journal/read.js';
 export { journalVersion } from './journal/records.js';
@@ -13,6 +14,7 @@ export type { Journal } from './journal/read.js';
 export type { JournalDifference } from './journal/errors.js';
 export type {
   JournalCompletion,
+  JournalFineTune,
   JournalIteration,
   JournalPrompt,
   JournalRecord,
@@ -81,6 +83,9 @@ export type { Warning, WarningCode } from './core/warnings.js';
 
 export type {
   Completion,
+  FineTuning,
+  FineTuningJob,
+  FineTuningJobRequest,
   Provider,
   ProviderCapabilities,
   RequestOptions,
@@ -97,7 +102,7 @@ export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';
 export { createTransport } from './providers/transport/transport.js';
 export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
-export { costOf, defaultPrices } from './core/pricing.js';
+export { costOf, defaultPrices, fineTunedBase } from './core/pricing.js';
 export type { CostOptions, CustomPrice, CustomPrices, ModelPrice, PriceTable } from './core/pricing.js';
 export { fromFunction } from './providers/function.js';
 export type { FromFunctionOptions, FunctionContext, FunctionResult } from './providers/function.js';
@@ -125,4 +130,5 @@ export {
   RewardError,
   TooManyErrorsError,
   BudgetExceededError,
+  FineTuneError,
 } from './core/errors.js';

@@ -208,3 +208,20 @@ describe('TooManyErrorsError carries typed iterations', () => {
     expectTypeOf(completed as readonly IterationResult<Maze>[]).toEqualTypeOf<readonly IterationResult<Maze, string, undefined>[]>();
   });
 });
+
+describe('fine-tuning types', () => {
+  it('types the fineTune option, its results and its error', () => {
+    type FineTuneResult = import('pauper').FineTuneResult;
+    type FineTuneError = import('pauper').FineTuneError;
+    expectTypeOf<RunResult<Maze>['trainingCostUsd']>().toEqualTypeOf<number | null | undefined>();
+    expectTypeOf<RunResult<Maze>['fineTunes']>().toEqualTypeOf<readonly FineTuneResult[] | undefined>();
+    expectTypeOf<IterationResult<Maze>['fineTunedModel']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<FineTuneResult['costUsd']>().toEqualTypeOf<number | null>();
+    expectTypeOf<FineTuneError['status']>().toEqualTypeOf<'failed' | 'cancelled'>();
+    iterate({ provider, tasks: mazes, reward: () => 1, fineTune: { every: 2, foldExamples: true, hyperparameters: { n_epochs: 3, batch_size: 'auto' } } });
+    // @ts-expect-error: `from` is 'base' or 'latest'
+    iterate({ provider, tasks: mazes, reward: () => 1, fineTune: { from: 'newest' } });
+    // @ts-expect-error: hyperparameters are numbers or 'auto'
+    iterate({ provider, tasks: mazes, reward: () => 1, fineTune: { hyperparameters: { n_epochs: 'three' } } });
+  });
+});

@@ -134,6 +134,39 @@ export class BudgetExceededError extends PauperError {
   }
 }
 
+/**
+ * A fine-tuning job between iterations failed or was cancelled. What the run sampled is kept:
+ * in `completedIterations` and its journal. `resume: true` then trains a new job on the same file.
+ */
+export class FineTuneError extends PauperError {
+  override name = 'FineTuneError';
+  /** The job's id, or `undefined` when it could not be created. */
+  readonly jobId: string | undefined;
+  /** How it ended: `failed` or `cancelled`. */
+  readonly status: 'failed' | 'cancelled';
+  /** The iteration whose kept set it trained on. */
+  readonly iteration: number;
+  /** The iterations the run completed, with their trajectories (narrow as for `TooManyErrorsError`). */
+  readonly completedIterations: readonly IterationResult<unknown, unknown, unknown>[];
+
+  constructor(
+    details: { readonly jobId: string | undefined; readonly status: 'failed' | 'cancelled'; readonly iteration: number; readonly reason: string },
+    completedIterations: readonly IterationResult<unknown, unknown, unknown>[] = [],
+    options?: { readonly cause?: unknown },
+  ) {
+    super(
+      `The fine-tuning job ${details.jobId ?? '(not created)'} on the kept set of iteration ${details.iteration} ${details.status === 'failed' ? 'failed' : 'was cancelled'}: ` +
+        `${details.reason.replace(/\.$/, '')}. The ${completedIterations.length} completed iterations are kept (error.completedIterations, and the journal); ` +
+        'fix the cause, then run again with `resume: true` to train a new job on the same file.',
+      options,
+    );
+    this.jobId = details.jobId;
+    this.status = details.status;
+    this.iteration = details.iteration;
+    this.completedIterations = completedIterations;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

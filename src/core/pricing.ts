@@ -11,6 +11,8 @@ export interface ModelPrice {
   readonly cacheWrite: number;
   /** Completion tokens, reasoning tokens included. */
   readonly output: number;
+  /** Supervised fine-tuning, per million trained tokens (the training file's tokens × epochs); absent when unknown. */
+  readonly training?: number;
 }
 
 /** Prices by model id. A dated id (`gpt-4o-mini-2024-07-18`) matches its base entry. */
@@ -28,6 +30,8 @@ export interface CustomPrice {
   readonly cachedInput?: number;
   /** @default by the provider family: `input` (OpenAI and others), 1.25 × `input` (Anthropic) */
   readonly cacheWrite?: number;
+  /** Supervised fine-tuning, per million trained tokens. @default unknown: a training cost is then `null` */
+  readonly training?: number;
 }
 
 /** Custom prices by model id, as a provider's `prices` option takes them. */
@@ -58,8 +62,8 @@ export function priceShape(model: string): string {
 /** What batch APIs charge relative to the regular price (OpenAI Batch, Anthropic Message Batches). */
 export const batchPriceMultiplier = 0.5;
 
-function openaiPrice(input: number, cachedInput: number, output: number): ModelPrice {
-  return Object.freeze({ ...listCacheRates(input), input, cachedInput, output });
+function openaiPrice(input: number, cachedInput: number, output: number, training?: number): ModelPrice {
+  return Object.freeze({ ...listCacheRates(input), input, cachedInput, output, ...(training === undefined ? {} : { training }) });
 }
 
 function anthropicPrice(input: number, output: number): ModelPrice {
@@ -68,15 +72,23 @@ function anthropicPrice(input: number, output: number): ModelPrice {
 
 /**
  * List prices (USD per million tokens) of common OpenAI and Anthropic models,
- * standard tier. Override or extend them with a provider's `prices` option (e.g. `openai({ model, prices })`).
+ * standard tier; for the OpenAI models that can be fine-tuned, the supervised training price
+ * (`training`) and, under `ft:<base>`, the price of sampling a model fine-tuned from it (any
+ * `ft:<base>:<org>:<suffix>:<id>` name finds it; see `findPrice`). Override or extend them with
+ * a provider's `prices` option (e.g. `openai({ model, prices })`).
  */
 export const defaultPrices: PriceTable = Object.freeze({
-  'gpt-4o': openaiPrice(2.5, 1.25, 10),
+  'gpt-4o': openaiPrice(2.5, 1.25, 10, 25),
   'gpt-4o-2024-05-13': openaiPrice(5, 5, 15),
-  'gpt-4o-mini': openaiPrice(0.15, 0.075, 0.6),
-  'gpt-4.1': openaiPrice(2, 0.5, 8),
-  'gpt-4.1-mini': openaiPrice(0.4, 0.1, 1.6),
-  'gpt-4.1-nano': openaiPrice(0.1, 0.025, 0.4),
+  'gpt-4o-mini': openaiPrice(0.15, 0.075, 0.6, 3),
+  'gpt-4.1': openaiPrice(2, 0.5, 8, 25),
+  'gpt-4.1-mini': openaiPrice(0.4, 0.1, 1.6, 5),
+  'gpt-4.1-nano': openaiPrice(0.1, 0.025, 0.4, 1.5),
+  'ft:gpt-4o': openaiPrice(3.75, 1.875, 15),
+  'ft:gpt-4o-mini': openaiPrice(0.3, 0.15, 1.2),
+  'ft:gpt-4.1': openaiPrice(3, 0.75, 12),
+  'ft:gpt-4.1-mini': openaiPrice(0.8, 0.2, 3.2),
+  'ft:gpt-4.1-nano': openaiPrice(0.2, 0.05, 0.8),
   'gpt-5': openaiPrice(1.25, 0.125, 10),
   'gpt-5-mini': openaiPrice(0.25, 0.025, 2),
   'gpt-5-nano': openaiPrice(0.05, 0.005, 0.4),
@@ -122,10 +134,31 @@ const VERSION_SUFFIX = /^(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8})|-latest)$/;
 
 /**
  * The price of `model`: its own entry, or the longest entry of which it is a
- * dated snapshot (`claude-sonnet-4-20250514` → `claude-sonnet-4`). `undefined` when unknown.
+ * dated snapshot (`claude-sonnet-4-20250514` → `claude-sonnet-4`). A fine-tuned model
+ * (`ft:gpt-4.1-mini-2025-04-14:org:maze:AbC123`) without an entry of its own has the
+ * fine-tuned price of its base, the entry `ft:<base>` (`ft:gpt-4.1-mini`). `undefined` when unknown.
  */
 export function findPrice(model: string, prices: PriceTable = defaultPrices): ModelPrice | undefined {
-  return findModelEntry(model, prices);
+  const own = findModelEntry(model, prices);
+  if (own !== undefined || !model.startsWith('ft:')) return own;
+  const base = fineTunedBase(model);
+  return base === undefined ? undefined : findModelEntry(`ft:${base}`, prices);
+}
+
+/** The base model of a fine-tuned model's name (`ft:gpt-4.1-mini-2025-04-14:org::id` → `gpt-4.1-mini-2025-04-14`); `undefined` for any other name. */
+export function fineTunedBase(model: string): string | undefined {
+  if (!model.startsWith('ft:')) return undefined;
+  const base = model.split(':')[1];
+  return base === undefined || base === '' ? undefined : base;
+}
+
+/**
+ * US dollars of fine-tuning `model` on `trainedTokens` tokens (the file's tokens × epochs), at
+ * its `training` price; `null` when the table has none. A fine-tuned model trains at its base's price.
+ */
+export function trainingCostIn(prices: PriceTable, model: string, trainedTokens: number): number | null {
+  const training = findModelEntry(fineTunedBase(model) ?? model, prices)?.training;
+  return training === undefined ? null : roundUsd((trainedTokens * training) / 1_000_000);
 }
 
 /**
@@ -205,6 +238,7 @@ function completePrice(price: CustomPrice, cacheRates: CacheRates, option: strin
     output: dollars('output'),
     cachedInput: price.cachedInput === undefined ? rates.cachedInput : dollars('cachedInput'),
     cacheWrite: price.cacheWrite === undefined ? rates.cacheWrite : dollars('cacheWrite'),
+    ...(price.training === undefined ? {} : { training: dollars('training') }),
   });
 }
 

@@ -71,6 +71,29 @@ export interface IterationResult<Task, Output = string, Info = undefined> {
   /** `null` when any sample's price was unknown. */
   readonly costUsd: number | null;
   readonly wallTimeMs: number;
+  /** The fine-tuned model this iteration sampled; absent when it sampled the provider's own model. */
+  readonly fineTunedModel?: string;
+  /** The fine-tuning job trained on the kept set after this iteration, if one ran (`iterate({ fineTune })`). */
+  readonly fineTune?: FineTuneResult;
+}
+
+/** A fine-tuning job the loop ran between two iterations. */
+export interface FineTuneResult {
+  /** The iteration whose kept set it trained on; the next iterations sample `model`. */
+  readonly iteration: number;
+  /** The model trained: the provider's own, or the previous fine-tuned one. */
+  readonly baseModel: string;
+  /** The uploaded training file. */
+  readonly fileId: string;
+  readonly jobId: string;
+  /** The fine-tuned model's name (`ft:<base>:<org>:<suffix>:<id>`). */
+  readonly model: string;
+  /** Ids of the kept trajectories it trained on, in the file's order. */
+  readonly examples: readonly string[];
+  /** Tokens trained on, as the provider reported them; `undefined` when it did not. */
+  readonly trainedTokens: number | undefined;
+  /** Trained tokens × the base model's training price; `null` when either is unknown. Not part of any `costUsd`. */
+  readonly costUsd: number | null;
 }
 
 /** What a whole run produced. */
@@ -83,7 +106,12 @@ export interface RunResult<Task, Output = string, Info = undefined> {
   /** Every trajectory of every iteration, training and held-out, failed ones included. */
   readonly trajectories: readonly Trajectory<Task, Output, Info>[];
   readonly usage: Usage;
+  /** What sampling cost; `null` when any sample's price was unknown. Training is `trainingCostUsd`. */
   readonly costUsd: number | null;
+  /** What fine-tuning cost, apart from sampling; absent without `fineTune`, `null` when a job's price was unknown. */
+  readonly trainingCostUsd?: number | null;
+  /** The fine-tuning jobs the run trained, in order; absent without `fineTune`. */
+  readonly fineTunes?: readonly FineTuneResult[];
   readonly wallTimeMs: number;
   readonly seed: number;
   /** Why the run ended early; `undefined` when it ran every iteration. */

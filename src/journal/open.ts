@@ -11,7 +11,7 @@ import { lockJournal, type JournalLock } from './lock.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
-import type { JournalCompletion, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
+import type { JournalCompletion, JournalFineTune, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
 import type { Journaled } from './restore.js';
 import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
@@ -62,12 +62,19 @@ export interface JournalRunConfig {
   readonly knownPrompts?: { readonly iteration: number; readonly prompt: (split: Split, taskIndex: number) => readonly Message[] };
 }
 
+/** A fine-tuning record's fields, as the loop gives them. */
+export type FineTuneStep = Omit<JournalFineTune, 'v' | 'type' | 'time'>;
+
 /** A journal open for appending, and (on resume) what it already holds. */
 export interface OpenJournal extends RunJournal {
   /** Records an iteration's kept set and statistics (a resumed run writes it again only if it changed). */
   readonly iteration: (result: IterationResult<unknown, unknown, unknown>) => void;
   /** Records the end of the run. */
   readonly end: (result: RunResult<unknown, unknown, unknown>) => void;
+  /** Records a step of a fine-tuning job (file, job, end); resolves once it is on disk. Throws the journal's write error once one occurred. */
+  readonly fineTune: (step: FineTuneStep) => Promise<void>;
+  /** The latest fine-tuning step the journal held when opened, by the iteration it trained after: what a resume continues. */
+  readonly heldFineTunes: ReadonlyMap<number, JournalFineTune>;
   /** Resolves once every record so far is on disk; rejects with the first write error (a `JournalError`). */
   readonly flush: () => Promise<void>;
   /** Characters not yet on disk: what the journal holds in memory (zero once a write failed). */
@@ -266,6 +273,12 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
     end(result) {
       writer.write(runEndRecord(result));
     },
+    fineTune(step) {
+      writer.check();
+      writer.write({ v: journalVersion, type: 'fine-tune', time: new Date().toISOString(), ...step });
+      return writer.flush();
+    },
+    heldFineTunes: held?.fineTunes ?? new Map(),
     belowHighWaterMark: writer.belowHighWaterMark,
     flush: writer.flush,
     unwritten: writer.unwritten,

@@ -5,6 +5,7 @@ import { eachLine } from './lines.js';
 import { journalVersion, recordSchema } from './records.js';
 import type {
   JournalCompletion,
+  JournalFineTune,
   JournalIteration,
   JournalRecord,
   JournalRunEnd,
@@ -27,6 +28,8 @@ export interface Journal {
   readonly prompts: ReadonlyMap<string, readonly Message[]>;
   /** The latest record of each iteration. */
   readonly iterations: ReadonlyMap<number, JournalIteration>;
+  /** The latest record of each fine-tuning job, by the iteration it trained after. */
+  readonly fineTunes: ReadonlyMap<number, JournalFineTune>;
   readonly end: JournalRunEnd | undefined;
   /** What the reader skipped, e.g. a partial last line left by a crash. Never logged. */
   readonly warnings: readonly string[];
@@ -60,6 +63,7 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   const completions = new Map<string, JournalCompletion>();
   const prompts = new Map<string, readonly Message[]>();
   const iterations = new Map<number, JournalIteration>();
+  const fineTunes = new Map<number, JournalFineTune>();
   const read = await eachLine(path, (text, line) => {
     if (text.trim() === '') return;
     const stored = parseRecord(path, line, text);
@@ -73,13 +77,14 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     else if (record.type === 'sample') samples.set(record.id, record);
     else if (record.type === 'completion') completions.set(record.id, record);
     else if (record.type === 'iteration') iterations.set(record.iteration, record);
+    else if (record.type === 'fine-tune') fineTunes.set(record.iteration, record);
     else if (record.type === 'run-end') end = record;
   });
   const warnings: string[] = [];
   if (read.partialBytes > 0) {
     warnings.push(`${path}:${read.lines + 1}: skipped a partial last line (${read.partialBytes} bytes), the trace of a crash mid-write.`);
   }
-  return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes: read.completeBytes };
+  return { journal: { records, start, samples, completions, prompts, iterations, fineTunes, end, warnings }, completeBytes: read.completeBytes };
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */

@@ -124,6 +124,32 @@ const iterationSchema = z.object({
   usage: usageSchema,
   costUsd: z.number().nullable(),
   wallTimeMs: z.number(),
+  /** The fine-tuned model this iteration sampled; absent when it sampled the provider's own model. */
+  model: z.string().optional(),
+});
+/**
+ * A fine-tuning job trained after `iteration` on its kept set, written at each step as soon as
+ * it happens: the file uploaded, the job created, the job ended. Each repeats what the earlier
+ * ones said, so the latest record of an iteration is where its job stands.
+ */
+const fineTuneSchema = z.object({
+  ...base,
+  type: z.literal('fine-tune'),
+  iteration: count,
+  phase: z.enum(['file', 'job', 'succeeded', 'failed', 'cancelled']),
+  /** The model trained: the provider's, or the previous fine-tuned one. */
+  baseModel: z.string(),
+  fileId: z.string(),
+  /** Ids of the kept trajectories in the training file, in its order. */
+  examples: z.array(z.string()),
+  jobId: z.string().optional(),
+  /** The fine-tuned model, once the job succeeded. */
+  model: z.string().optional(),
+  trainedTokens: count.optional(),
+  /** What training cost (trained tokens × the training price); `null` when the price is unknown. */
+  costUsd: z.number().nullable().optional(),
+  /** Why the job failed or was cancelled. */
+  message: z.string().optional(),
 });
 const runEndSchema = z.object({
   ...base,
@@ -134,6 +160,8 @@ const runEndSchema = z.object({
   costUsd: z.number().nullable(),
   wallTimeMs: z.number(),
   stopped: stoppedSchema.nullable(),
+  /** What fine-tuning jobs cost, apart from `costUsd` (sampling); absent when the run fine-tuned nothing. */
+  trainingCostUsd: z.number().nullable().optional(),
 });
 /** Any one line of a journal as it is stored, told apart by `type`. */
 export const recordSchema = z.discriminatedUnion('type', [
@@ -143,6 +171,7 @@ export const recordSchema = z.discriminatedUnion('type', [
   completionSchema,
   storedSampleSchema,
   iterationSchema,
+  fineTuneSchema,
   runEndSchema,
 ]);
 
@@ -160,6 +189,8 @@ export type JournalCompletion = z.infer<typeof completionSchema>;
 export type JournalSample = z.infer<typeof sampleSchema>;
 /** One iteration's examples, kept set (trajectory ids) and statistics. */
 export type JournalIteration = z.infer<typeof iterationSchema>;
+/** One step of a fine-tuning job between iterations (see `docs/fine-tuning.md`). */
+export type JournalFineTune = z.infer<typeof fineTuneSchema>;
 /** The end of the run, with why it stopped early if it did. */
 export type JournalRunEnd = z.infer<typeof runEndSchema>;
 /** A sample record as written: `text` and the final assistant turn may be left to its completion record. */

@@ -351,6 +351,7 @@ export function iterationRecord(result: IterationResult<unknown, unknown, unknow
     usage: result.usage,
     costUsd: result.costUsd,
     wallTimeMs: result.wallTimeMs,
+    ...(result.fineTunedModel === undefined ? {} : { model: result.fineTunedModel }),
   };
 }
 
@@ -366,5 +367,6 @@ export function runEndRecord(result: RunResult<unknown, unknown, unknown>): Jour
     costUsd: result.costUsd,
     wallTimeMs: result.wallTimeMs,
     stopped: result.stopped ?? null,
+    ...(result.trainingCostUsd === undefined ? {} : { trainingCostUsd: result.trainingCostUsd }),
   };
 }

@@ -2,7 +2,9 @@ import { splitStats } from '../blocks/stats.js';
 import { PauperError, TooManyErrorsError } from '../core/errors.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
-import type { IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
+import type { FineTuneResult, IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
+import type { OpenJournal } from '../journal/open.js';
+import type { Provider } from '../providers/spec.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import { addUsage, sumUsage } from '../core/usage.js';
@@ -10,8 +12,9 @@ import type { RunControl } from '../run/control.js';
 import type { EventListener } from '../run/events.js';
 import { openRun } from '../run/open-run.js';
 import { collectBases, taskBases } from '../stages/collect.js';
-import type { TaskBase } from '../stages/task.js';
+import type { CollectSettings, TaskBase } from '../stages/task.js';
 import { byReward, selectionPool } from '../stages/select.js';
+import { fineTuneDue, trainAfter } from './fine-tune.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
 import type { ProgressReporter } from './progress.js';
@@ -82,6 +85,13 @@ async function* refused<Task, Output, Info>(error: unknown): AsyncGenerator<Iter
   throw error;
 }
 
+/** What fine-tuning made so far: the model sampled from now on (and its provider), and every job. */
+interface TunedState {
+  model: string | undefined;
+  provider: Provider | undefined;
+  readonly jobs: FineTuneResult[];
+}
+
 /** What the loop carries from one iteration to the next. */
 interface LoopState<Task, Output, Info> {
   readonly iterations: IterationResult<Task, Output, Info>[];
@@ -90,6 +100,8 @@ interface LoopState<Task, Output, Info> {
   stopped: StopReason | undefined;
   /** The best training mean so far, and how many iterations in a row did not beat it (for `patience`). */
   readonly plateau: { bestMean: number; flat: number };
+  /** What fine-tuning made so far (`fineTune`): the model sampled from now on and the jobs. */
+  readonly tuned: TunedState;
 }
 
 async function* loop<Task, Output, Info>(
@@ -104,6 +116,7 @@ async function* loop<Task, Output, Info>(
     best: undefined,
     stopped: undefined,
     plateau: { bestMean: Number.NEGATIVE_INFINITY, flat: 0 },
+    tuned: { model: undefined, provider: undefined, jobs: [] },
   };
   control.emit({
     type: 'run-start',
@@ -119,14 +132,15 @@ async function* loop<Task, Output, Info>(
   try {
     for (let iteration = 0; iteration <= resolved.iterations; iteration++) {
       control.signal.throwIfAborted();
-      const result = await runIteration(resolved, control, state, iteration);
+      const sampled = await runIteration(resolved, control, state, iteration);
       // The budget admitted nothing this iteration: it did not happen.
-      if (result === undefined) break;
-      state.iterations.push(result);
-      journal?.iteration(result);
-      control.emit({ type: 'iteration-end', iteration: result.iteration, result });
+      if (sampled === undefined) break;
+      state.iterations.push(sampled);
+      journal?.iteration(sampled);
+      control.emit({ type: 'iteration-end', iteration: sampled.iteration, result: sampled });
       await journal?.flush();
-      state.stopped ??= earlyStop(resolved, result, state.plateau);
+      state.stopped ??= earlyStop(resolved, sampled, state.plateau);
+      const result = state.stopped === undefined ? await fineTuneAfter(resolved, control, journal, state, sampled) : sampled;
       yield result;
       if (state.stopped !== undefined) break;
     }
@@ -152,6 +166,7 @@ async function* loop<Task, Output, Info>(
     trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
     usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
     costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
+    ...(resolved.fineTune === undefined ? {} : { trainingCostUsd: sumCost(state.tuned.jobs.map((job) => job.costUsd)), fineTunes: state.tuned.jobs }),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
     stopped: state.stopped,
@@ -177,17 +192,19 @@ async function runIteration<Task, Output, Info>(
   state: LoopState<Task, Output, Info>,
   iteration: number,
 ): Promise<IterationResult<Task, Output, Info> | undefined> {
-  const examples = state.kept;
+  // With fine-tuning, the weights hold the kept set; the prompts hold it too only with `foldExamples`.
+  const examples = resolved.fineTune?.foldExamples === false ? [] : state.kept;
   control.emit({ type: 'iteration-start', iteration, examples });
+  const settings = state.tuned.provider === undefined ? resolved.settings : { ...resolved.settings, provider: state.tuned.provider };
   const started = performance.now();
   const staleBefore = control.resumed.stale;
   // Both splits' prompts are built (and checked) before either samples: a prompt builder that
   // throws for a held-out task rejects the run before the training tasks are paid for.
-  const trainBases = taskBases(resolved.settings, resolved.tasks, examples, { split: 'train', iteration });
-  const heldBases = taskBases(resolved.settings, resolved.evalTasks, examples, { split: 'eval', iteration });
+  const trainBases = taskBases(settings, resolved.tasks, examples, { split: 'train', iteration });
+  const heldBases = taskBases(settings, resolved.evalTasks, examples, { split: 'eval', iteration });
   const [train, held] = await Promise.all([
-    timedCollect(resolved, control, trainBases),
-    heldBases.length === 0 ? undefined : timedCollect(resolved, control, heldBases),
+    timedCollect(settings, control, trainBases),
+    heldBases.length === 0 ? undefined : timedCollect(settings, control, heldBases),
   ]);
   const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
   warnStale(control, control.resumed.stale - staleBefore, iteration);
@@ -214,7 +231,42 @@ async function runIteration<Task, Output, Info>(
     usage: addUsage(train.stats.usage, ...(held === undefined ? [] : [held.stats.usage])),
     costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
     wallTimeMs: performance.now() - started,
+    ...(state.tuned.model === undefined ? {} : { fineTunedModel: state.tuned.model }),
   };
+}
+
+/**
+ * After an iteration, a fine-tuning job when one is due: its model samples the next iterations.
+ * Returns the iteration's result with the job on it; a budget that refuses the job ends the run.
+ */
+async function fineTuneAfter<Task, Output, Info>(
+  resolved: ResolvedIterate<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  journal: OpenJournal | undefined,
+  state: LoopState<Task, Output, Info>,
+  result: IterationResult<Task, Output, Info>,
+): Promise<IterationResult<Task, Output, Info>> {
+  const { fineTune } = resolved;
+  const { tuned } = state;
+  const trainedOn = new Set(tuned.jobs.at(-1)?.examples);
+  if (fineTune === undefined || !fineTuneDue(fineTune, result.iteration, resolved.iterations, state.kept, trainedOn)) return result;
+  const emit = control.emit as EventListener<unknown, unknown, unknown>;
+  const context = { fineTune, journal, gate: resolved.gate, signal: control.signal, emit, seed: resolved.settings.seed, completed: [...state.iterations] };
+  const base = fineTune.from === 'latest' && tuned.model !== undefined ? tuned.model : resolved.settings.provider.model;
+  const job = await trainAfter(context, result.iteration, state.kept, base);
+  if (job === undefined) return result;
+  if (job === 'refused') {
+    const exhausted = resolved.gate?.exhausted;
+    state.stopped = { reason: exhausted?.budget ?? 'maxCostUsd', iteration: result.iteration, message: exhausted?.message ?? 'The budget refused a fine-tuning job.' };
+    control.emit({ type: 'warning', code: 'budget-reached', message: `The run ends early: ${state.stopped.message}` });
+    return result;
+  }
+  tuned.jobs.push(job);
+  tuned.model = job.model;
+  tuned.provider = fineTune.switchTo(job.model);
+  const withJob = { ...result, fineTune: job };
+  state.iterations[state.iterations.length - 1] = withJob;
+  return withJob;
 }
 
 /** Every training sample of an iteration failed: say so, with the first reason, so a broken scorer is not a quiet run. */
@@ -272,11 +324,11 @@ function earlyStop<Task, Output, Info>(
 }
 
 async function timedCollect<Task, Output, Info>(
-  resolved: ResolvedIterate<Task, Output, Info>,
+  settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   bases: readonly TaskBase<Task>[],
 ): Promise<{ trajectories: Trajectory<Task, Output, Info>[]; stats: SplitStats }> {
   const started = performance.now();
-  const trajectories = await collectBases(resolved.settings, control, bases);
+  const trajectories = await collectBases(settings, control, bases);
   return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
 }

@@ -9,6 +9,8 @@ import type { JournalRunConfig } from '../journal/open.js';
 import type { Example } from '../core/trajectory.js';
 import type { PoolPolicy, SelectContext, Selector } from '../stages/select.js';
 import { topK } from '../stages/select.js';
+import type { FineTuneOptions, ResolvedFineTune } from './fine-tune.js';
+import { fineTuneFingerprint, resolveFineTune } from './fine-tune.js';
 import type { ProgressOptions, ProgressSettings } from './progress.js';
 import { resolveProgress } from './progress.js';
 
@@ -40,6 +42,12 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
    * @default on when standard error is a terminal or `CI` is set; off under a test runner (`VITEST`, `JEST_WORKER_ID`, `NODE_TEST_CONTEXT`, `NODE_ENV=test`)
    */
   readonly progress?: boolean | ProgressOptions;
+  /**
+   * Fine-tune the model on the kept trajectories between iterations and sample the fine-tuned
+   * model from then on (`openai` providers); see `FineTuneOptions` and docs/fine-tuning.md.
+   * @default none: examples are folded into the prompts only
+   */
+  readonly fineTune?: FineTuneOptions;
 }
 
 /**
@@ -53,7 +61,7 @@ type SelectOption<Task, Output, Info> = (
 ) => readonly Example<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>[];
 
 /** The options `iterate` takes beside `RunOptions`. */
-const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
+const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress', 'fineTune'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
 
 /** The defaults of the loop's shape. */
 export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
@@ -70,6 +78,8 @@ export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOpt
   readonly patience: number | undefined;
   /** Where to report progress; `undefined` when off. */
   readonly progress: ProgressSettings | undefined;
+  /** Fine-tuning between iterations; `undefined` when off. */
+  readonly fineTune: ResolvedFineTune | undefined;
 }
 
 /** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
@@ -95,7 +105,8 @@ export function resolveIterate<Task, Output, Info>(
   }
   const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
   const progress = resolveProgress(options.progress);
-  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience, progress };
+  const fineTune = resolveFineTune(options.fineTune, options.provider, options.budget);
+  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience, progress, fineTune };
   const { journal } = sampling;
   return {
     ...resolved,
@@ -117,6 +128,8 @@ function journalConfig<Task, Output, Info>(
     pool: resolved.pool,
     tasks: contentHash(resolved.tasks),
     evalTasks: contentHash(resolved.evalTasks),
+    // What shapes the run's jobs (not how often they are polled); absent without fine-tuning, so other journals keep their fingerprint.
+    ...(resolved.fineTune === undefined ? {} : { fineTune: fineTuneFingerprint(resolved.fineTune) }),
   };
   const config = {
     iterations: resolved.iterations,

@@ -151,6 +151,11 @@ export function createProgress(settings: ProgressSettings, now: () => number = (
       case 'iteration-end':
         permanent(statusLine(tally, now(), true));
         return;
+      case 'fine-tune':
+        // A job takes minutes to hours: say when it starts and what it made, not every poll.
+        if (event.phase === 'job') permanent(`fine-tuning on the kept set of iteration ${event.iteration}: job ${event.jobId ?? '?'} (${event.status ?? 'created'})`);
+        if (event.phase === 'succeeded') permanent(`fine-tuned after iteration ${event.iteration}: the next iterations sample ${event.model ?? '?'}`);
+        return;
     }
   };
   const close = (): void => {

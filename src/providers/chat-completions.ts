@@ -16,12 +16,13 @@ import {
   missingUsageWarning,
   parseCompletion,
   rateLimitTokens,
+  requireString,
   schemaFor,
   sdkTimeout,
   validateSampleOptions,
   type OutputSchema,
 } from './shared.js';
-import type { Completion, Provider, ProviderCapabilities, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
+import type { Completion, FineTuning, Provider, ProviderCapabilities, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
 import type { RequestTag, Secrets } from './transport/credentials.js';
 import type { Transport } from './transport/transport.js';
 
@@ -47,6 +48,8 @@ export interface ChatCompletionsConfig<Output> {
   /** Send a `prompt_cache_key` derived from the cached prefix (OpenAI routes equal keys to warm caches). */
   readonly promptCacheKey: boolean;
   readonly capabilities: ProviderCapabilities;
+  /** The platform's fine-tuning API (`openai` has one). @default none */
+  readonly fineTuning?: FineTuning | undefined;
 }
 
 /** The provider behind `openai` and `openaiCompatible`. */
@@ -67,6 +70,8 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
     model,
     capabilities: config.capabilities,
     prices: config.prices,
+    ...(config.fineTuning === undefined ? {} : { fineTuning: config.fineTuning }),
+    withModel: (next: string) => createChatCompletionsProvider({ ...config, model: requireString('model', next) }),
     // One request for `n` choices. A short response is returned as it is: the request planner
     // tops it up, and a server that answers `n > 1` with one choice is fanned out from then on.
     async sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Output>> {

@@ -2,6 +2,7 @@ import type { OpenAI } from 'openai';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { createChatCompletionsProvider } from './chat-completions.js';
+import { openaiFineTuning } from './openai-fine-tuning.js';
 import {
   compileSchema,
   missingPackage,
@@ -69,7 +70,8 @@ export interface OpenAIOptions<Output = unknown> extends ProviderTransportOption
 
 /**
  * OpenAI Chat Completions through the official `openai` SDK: native `n` (one
- * request, prompt billed once), temperature, seed, logprobs and structured output.
+ * request, prompt billed once), temperature, seed, logprobs and structured output;
+ * supervised fine-tuning for `iterate({ fineTune })`, and `withModel` to sample the result.
  * @example
  * const provider = openai({ model: 'gpt-4.1-mini' }); // key from OPENAI_API_KEY
  * const { completions } = await provider.sample({ messages: [user('Hi')] }, { n: 8 });
@@ -82,11 +84,13 @@ export function openai<Output = unknown>(options: OpenAIOptions<Output>): Provid
     requireKey: true,
     defaultKey: undefined,
   });
+  const transport = resolveTransport(options);
   return createChatCompletionsProvider<Output>({
     name: 'openai',
     model,
     ...clientSetup,
-    transport: resolveTransport(options),
+    transport,
+    fineTuning: openaiFineTuning({ name: 'openai', client: clientSetup.client, transport, secrets: clientSetup.secrets }),
     logprobs: validateBoolean('logprobs', options.logprobs, false),
     schema: compileSchema('schema', options.schema),
     schemaName: optionalString('schemaName', options.schemaName) ?? 'output',

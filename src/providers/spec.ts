@@ -106,6 +106,57 @@ export interface Provider<Parsed = unknown> {
    */
   readonly costPerCall?: number;
   sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Parsed>>;
+  /**
+   * This provider sampling another model (a fine-tuned one) with the same client, transport,
+   * prices and options: how the loop samples the model a fine-tuning job made. @default absent: the model cannot be switched
+   */
+  withModel?(model: string): Provider<Parsed>;
+  /** The provider's fine-tuning API, for `iterate({ fineTune })`. @default absent: the provider cannot fine-tune */
+  readonly fineTuning?: FineTuning;
+}
+
+/** A fine-tuning job as the provider reports it. */
+export interface FineTuningJob {
+  readonly id: string;
+  /** `validating_files`, `queued` and `running` are on the way; `succeeded`, `failed` and `cancelled` are final. */
+  readonly status: 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** The model's name once the job succeeded (`ft:<base>:<org>:<suffix>:<id>`). */
+  readonly fineTunedModel: string | undefined;
+  /** Tokens trained on (the file's tokens × epochs), once known: what the job is billed for. */
+  readonly trainedTokens: number | undefined;
+  /** Why a failed job failed, in the provider's words. */
+  readonly error: string | undefined;
+}
+
+/** What a fine-tuning job is created from. */
+export interface FineTuningJobRequest {
+  /** The model to fine-tune: a base model, or a fine-tuned one to train further. */
+  readonly model: string;
+  /** The uploaded training file's id. */
+  readonly trainingFile: string;
+  /** Passed through as the supervised method's hyperparameters (`n_epochs`, `batch_size`, `learning_rate_multiplier`). */
+  readonly hyperparameters: Readonly<Record<string, number | 'auto'>>;
+  readonly suffix: string | undefined;
+  readonly seed: number;
+  /** Tags the job, so a resumed run finds a job whose id it did not journal (see `FineTuning.find`). */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/**
+ * A provider's supervised fine-tuning API: upload a chat JSONL training file, create a job,
+ * follow it. Each method makes one request (retried by the provider's transport).
+ */
+export interface FineTuning {
+  /** Fewest training examples a job accepts (OpenAI: 10). */
+  readonly minExamples: number;
+  /** Uploads a training file (chat JSONL, one `{"messages": [...]}` per line); resolves with its file id. */
+  upload(jsonl: string, filename: string, signal?: AbortSignal): Promise<string>;
+  /** Creates a supervised job; resolves with it as created. */
+  create(request: FineTuningJobRequest, signal?: AbortSignal): Promise<FineTuningJob>;
+  /** The job as it stands now. */
+  retrieve(jobId: string, signal?: AbortSignal): Promise<FineTuningJob>;
+  /** The most recent job trained on `trainingFile` with this `metadata`, if any: a job created just before a crash. */
+  find(trainingFile: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<FineTuningJob | undefined>;
 }
 
 /** One completion with its share of the usage, or the failure of the request that should have produced it. */

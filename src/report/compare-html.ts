@@ -97,16 +97,18 @@ function costChart(runs: readonly RunSummary[], x: readonly number[]): Chart {
 
 /** Per run: what it is, what it cost and gained. */
 function runTable(comparison: Comparison): Table {
+  const tuned = comparison.runs.some((run) => run.fineTunes > 0);
   return {
     title: 'Runs',
     caption: 'Gain: mean reward over the shared tasks at the last iteration minus at the first. Cost per point: dollars per point of reward gained.',
-    columns: ['run', 'journal', 'provider / model', 'status', 'cost', 'gain', 'cost per point'],
+    columns: ['run', 'journal', 'provider / model', 'status', 'cost', ...(tuned ? ['training'] : []), 'gain', 'cost per point'],
     rows: comparison.runs.map((run, position) => [
       letter(position),
       run.path,
-      `${run.provider} / ${run.model}`,
+      `${run.provider} / ${run.model}${run.fineTunes > 0 ? ` (then ${run.fineTunes} fine-tuned)` : ''}`,
       run.stopped === null ? (run.ended ? 'finished' : 'in progress') : `stopped (${run.stopped})`,
       dollars(run.costUsd),
+      ...(tuned ? [dollars(run.trainingCostUsd)] : []),
       fixed(run.gain, 3),
       run.costPerPoint === null ? '-' : dollars(run.costPerPoint),
     ]),

@@ -52,25 +52,30 @@ function fitPath(line: string): string {
 
 /** Per run: provider and model, how it ended, cost, reward gained from first to last iteration, and dollars per point gained. */
 function runTable(runs: readonly ComparedRun[], digits: number): string[] {
+  // Training cost gets its own column only when a run fine-tuned.
+  const tuned = runs.some((run) => run.fineTunes > 0);
   const columns = [
     left('run'),
     left('provider/model'),
     left('entry'),
     left('status'),
     right('cost'),
+    ...(tuned ? [right('training')] : []),
     right('gain'),
     right('cost/point'),
   ];
   const rows = runs.map((run, position) => [
     letter(position),
-    cut(`${run.provider}/${run.model}`, 36),
+    cut(`${run.provider}/${run.model}${run.fineTunes > 0 ? ` +${run.fineTunes} ft` : ''}`, 36),
     run.entry,
     run.stopped !== null ? `stopped (${run.stopped})` : run.ended ? 'finished' : 'in progress',
     dollars(run.costUsd),
+    ...(tuned ? [dollars(run.trainingCostUsd)] : []),
     run.gain === null ? '-' : signed(run.gain, digits),
     run.costPerPoint === null ? '-' : dollars(run.costPerPoint),
   ]);
-  return [...table(columns, rows), 'gain: mean reward at the last iteration minus the first; cost/point: cost per point of reward gained'];
+  const training = tuned ? '; training: fine-tuning jobs, apart from cost (sampling); cost/point counts both' : '';
+  return [...table(columns, rows), `gain: mean reward at the last iteration minus the first; cost/point: cost per point of reward gained${training}`];
 }
 
 /** Per iteration: the baseline's mean, then each run's, then each difference with its interval. */

@@ -1,4 +1,5 @@
 import { PauperError } from '../core/errors.js';
+import { sumCost } from '../core/pricing.js';
 import type { Split } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import type { RunSummary } from './runs.js';
@@ -29,11 +30,15 @@ export interface ComparedRun {
   readonly ended: boolean;
   readonly stopped: string | null;
   readonly usage: Usage;
-  /** `null` when a sample's cost was unknown. */
+  /** What sampling cost; `null` when a sample's cost was unknown. */
   readonly costUsd: number | null;
+  /** What its fine-tuning jobs cost (0 for a run that fine-tuned nothing); `null` when a job's price was unknown. */
+  readonly trainingCostUsd: number | null;
+  /** How many fine-tuning jobs it ran (`iterate({ fineTune })`). */
+  readonly fineTunes: number;
   /** Mean reward over the shared tasks at its last iteration minus at its first: what the loop gained. `null` with fewer than two iterations. */
   readonly gain: number | null;
-  /** `costUsd / gain`, dollars per point of reward gained; `null` when either is unknown or the gain is not positive. */
+  /** `(costUsd + trainingCostUsd) / gain`, dollars per point of reward gained; `null` when either is unknown or the gain is not positive. */
   readonly costPerPoint: number | null;
 }
 
@@ -154,7 +159,9 @@ function comparedRun(run: RunSummary, iterations: readonly ComparedIteration[], 
   const first = own[0];
   const last = own.at(-1);
   const gain = own.length < 2 || first === undefined || last === undefined ? null : last - first;
-  const costPerPoint = gain === null || gain <= 0 || run.costUsd === null ? null : run.costUsd / gain;
+  // Training is part of what a fine-tuning run paid for its gain.
+  const spent = sumCost([run.costUsd, run.trainingCostUsd]);
+  const costPerPoint = gain === null || gain <= 0 || spent === null ? null : spent / gain;
   return {
     path: run.path,
     entry: run.entry,
@@ -164,6 +171,8 @@ function comparedRun(run: RunSummary, iterations: readonly ComparedIteration[], 
     stopped: run.stopped?.reason ?? null,
     usage: run.usage,
     costUsd: run.costUsd,
+    trainingCostUsd: run.trainingCostUsd,
+    fineTunes: run.fineTunes.length,
     gain,
     costPerPoint,
   };

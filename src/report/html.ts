@@ -66,6 +66,7 @@ function runFacts(run: RunSummary): string[] {
     `${run.samples.size} samples`,
     `${tokens(run.usage.inputTokens + run.usage.outputTokens)} tokens`,
     `cost ${dollars(run.costUsd)}`,
+    ...(run.fineTunes.length === 0 ? [] : [`${run.fineTunes.length} fine-tuning job${run.fineTunes.length === 1 ? '' : 's'}, training ${dollars(run.trainingCostUsd)}`]),
     state,
   ];
 }
@@ -74,6 +75,10 @@ function runNotes(run: RunSummary): string[] {
   const notes = [...run.warnings];
   if (run.stopped !== undefined) notes.push(`The run stopped early in iteration ${run.stopped.iteration}: ${run.stopped.message}`);
   else if (!run.ended) notes.push('The journal has no end record: the run is still being written (or was killed). This shows what it holds so far; the last iteration may be partial.');
+  for (const job of run.fineTunes) {
+    const made = job.model === undefined ? `${job.phase}${job.message === undefined ? '' : `: ${job.message}`}` : `made ${job.model}, sampled from iteration ${job.iteration + 1} on`;
+    notes.push(`Fine-tuning after iteration ${job.iteration}: ${job.baseModel} on ${job.examples.length} kept trajectories (job ${job.jobId ?? 'not created'}) ${made}; training cost ${dollars(job.costUsd ?? null)}, not in the sampling cost.`);
+  }
   return notes;
 }
 
@@ -149,12 +154,15 @@ function iterationChart(title: string, caption: string, yLabel: string, x: reado
 function iterationTable(run: RunSummary): Table {
   const withEval = run.iterations.some((iteration) => iteration.eval !== undefined);
   const splitColumns = (name: string) => [`${name} mean`, `${name} 95% band`, `${name} median`, `${name} p10`, `${name} p90`, `${name} max`, `${name} failed`];
+  // A run that fine-tuned says, per iteration, which model it sampled.
+  const tuned = run.fineTunes.length > 0;
   return {
     title: 'Iterations',
     caption: 'The band is over tasks (each task counts once, by its mean reward); p10, p90 and max are over single samples. "failed" is failed of all samples.',
-    columns: ['iteration', ...splitColumns('train'), ...(withEval ? splitColumns('held-out') : []), 'input tokens', 'output tokens', 'cost', 'cost so far', 'kept', 'state'],
+    columns: ['iteration', ...(tuned ? ['model'] : []), ...splitColumns('train'), ...(withEval ? splitColumns('held-out') : []), 'input tokens', 'output tokens', 'cost', 'cost so far', 'kept', 'state'],
     rows: run.iterations.map((iteration) => [
       String(iteration.iteration),
+      ...(tuned ? [iteration.fineTunedModel === undefined ? `${run.model} (base)` : `fine-tuned: ${iteration.fineTunedModel}`] : []),
       ...splitCells(iteration.train),
       ...(withEval ? splitCells(iteration.eval) : []),
       String(iteration.usage.inputTokens),

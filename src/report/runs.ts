@@ -7,7 +7,7 @@ import { addUsage, sumUsage, zeroUsage } from '../core/usage.js';
 import { JournalError } from '../journal/errors.js';
 import { readJournal } from '../journal/read.js';
 import type { Journal } from '../journal/read.js';
-import type { JournalRunEnd, JournalSample } from '../journal/records.js';
+import type { JournalFineTune, JournalRunEnd, JournalSample } from '../journal/records.js';
 import { bootstrapMean } from './stats.js';
 import type { BootstrapOptions, MeanInterval } from './stats.js';
 
@@ -34,6 +34,8 @@ export interface IterationSummary {
   readonly kept: readonly string[];
   /** Whether its `iteration` record is written (a run in progress has one iteration that is not). */
   readonly complete: boolean;
+  /** The fine-tuned model it sampled (`iterate({ fineTune })`); `undefined` when it sampled the run's own model. */
+  readonly fineTunedModel: string | undefined;
 }
 
 /** A journaled run summarised for reading: what `pauper summary`, `compare` and `report` show. */
@@ -54,7 +56,12 @@ export interface RunSummary {
   /** Why it stopped early, if it ended so. */
   readonly stopped: NonNullable<JournalRunEnd['stopped']> | undefined;
   readonly usage: Usage;
+  /** What sampling cost; `null` when a sample's cost was unknown. */
   readonly costUsd: number | null;
+  /** What its fine-tuning jobs cost, apart from sampling: 0 without any; `null` when a job's price was unknown. */
+  readonly trainingCostUsd: number | null;
+  /** Its fine-tuning jobs, latest record of each, by the iteration they trained after. */
+  readonly fineTunes: readonly JournalFineTune[];
   /** Every sample, latest record by id. */
   readonly samples: ReadonlyMap<string, JournalSample>;
   /** What reading skipped (a partial last line of a run still being written). */
@@ -76,6 +83,7 @@ export function summariseRun(path: string, journal: Journal, options: BootstrapO
   const bySplit = groupSamples(journal.samples.values());
   const numbers = [...new Set([...bySplit.keys(), ...journal.iterations.keys()])].sort((a, b) => a - b);
   let soFar: IterationSummary['cumulative'] = { usage: zeroUsage, costUsd: 0 };
+  const fineTunes = [...journal.fineTunes.values()].sort((a, b) => a.iteration - b.iteration);
   const iterations = numbers.map((iteration): IterationSummary => {
     const samples = bySplit.get(iteration) ?? { train: [], eval: [] };
     const all = [...samples.train, ...samples.eval];
@@ -84,6 +92,7 @@ export function summariseRun(path: string, journal: Journal, options: BootstrapO
     soFar = { usage: addUsage(soFar.usage, usage), costUsd: sumCost([soFar.costUsd, costUsd]) };
     const record = journal.iterations.get(iteration);
     return {
+      fineTunedModel: record?.model ?? sampledModel(fineTunes, iteration),
       iteration,
       train: splitSummary(samples.train, options),
       eval: samples.eval.length === 0 && start.evalTasks.length === 0 ? undefined : splitSummary(samples.eval, options),
@@ -108,9 +117,18 @@ export function summariseRun(path: string, journal: Journal, options: BootstrapO
     stopped: journal.end?.stopped ?? undefined,
     usage: sumUsage(iterations.map((iteration) => iteration.usage)),
     costUsd: sumCost(iterations.map((iteration) => iteration.costUsd)),
+    trainingCostUsd: sumCost(fineTunes.map((job) => (job.phase === 'succeeded' || job.costUsd !== undefined ? (job.costUsd ?? null) : 0))),
+    fineTunes,
     samples: journal.samples,
     warnings: journal.warnings,
   };
+}
+
+/** The model a job made before `iteration` (the latest), which that iteration sampled; `undefined` before any. */
+function sampledModel(fineTunes: readonly JournalFineTune[], iteration: number): string | undefined {
+  let model: string | undefined;
+  for (const job of fineTunes) if (job.iteration < iteration && job.model !== undefined) model = job.model;
+  return model;
 }
 
 /** Samples by iteration and split. */

@@ -16,7 +16,22 @@ export function summaryText(run: RunSummary): string {
     ...rewardTable(run.iterations),
     '',
     ...usageTable(run.iterations),
+    ...fineTuneLines(run),
   ].join('\n');
+}
+
+/** The run's fine-tuning jobs and what training cost, apart from sampling: nothing for a run without any. */
+function fineTuneLines(run: RunSummary): string[] {
+  if (run.fineTunes.length === 0) return [];
+  return [
+    '',
+    `fine-tuning: ${run.fineTunes.length} job${run.fineTunes.length === 1 ? '' : 's'}, training cost ${dollars(run.trainingCostUsd)} (not in the cost above)`,
+    ...run.fineTunes.map(
+      (job) =>
+        `  after iteration ${job.iteration}: ${job.jobId ?? '(no job yet)'} ${job.phase} on ${job.examples.length} kept, ${job.baseModel}` +
+        `${job.model === undefined ? '' : ` → ${job.model}`}${job.costUsd === undefined ? '' : `, ${dollars(job.costUsd)}`}${job.message === undefined ? '' : `: ${job.message}`}`,
+    ),
+  ];
 }
 
 /**
@@ -79,7 +94,7 @@ function rewardTable(iterations: readonly IterationSummary[]): string[] {
   const rows = iterations.map((iteration) => {
     const { train } = iteration;
     return [
-      `${iteration.iteration}${iteration.complete ? '' : '…'}`,
+      `${iteration.iteration}${iteration.fineTunedModel === undefined ? '' : 'ft'}${iteration.complete ? '' : '…'}`,
       fixed(train.mean, digits),
       interval(train.band, digits),
       fixed(train.median, digits),
@@ -96,7 +111,8 @@ function rewardTable(iterations: readonly IterationSummary[]): string[] {
 /** What the reward table's numbers are. */
 function legend(iterations: readonly IterationSummary[]): string {
   const unfinished = iterations.some((iteration) => !iteration.complete) ? '; … an iteration still being written' : '';
-  return `mean reward over scored samples; 95% band: bootstrap over task means; failed/samples${unfinished}`;
+  const tuned = iterations.some((iteration) => iteration.fineTunedModel !== undefined) ? '; ft: it sampled a fine-tuned model' : '';
+  return `mean reward over scored samples; 95% band: bootstrap over task means; failed/samples${unfinished}${tuned}`;
 }
 
 /** Per iteration: requests, tokens in and out, cost, and cost so far. */

@@ -7,8 +7,11 @@ import type { Usage } from '../core/usage.js';
 
 /** Decides whether a request may start, e.g. under a budget (see `budget.ts`). */
 export interface RequestGate {
-  /** Reserves what the request may cost; `undefined` refuses it (and every later one). */
-  admit(request: SampleRequest, completions: number): GateTicket | undefined;
+  /**
+   * Reserves what the request may cost; `undefined` refuses it (and every later one). `model` is
+   * the model it samples when not the run's own (a fine-tuned one), priced by the same table.
+   */
+  admit(request: SampleRequest, completions: number, model?: string): GateTicket | undefined;
 }
 
 /** An admitted request's reservation, settled with what it really used. */
@@ -21,6 +24,11 @@ export interface GateTicket {
 export interface BudgetGate extends RequestGate {
   /** Counts restored samples against the budgets. */
   charge(usage: Usage, costUsd: number | null, samples: number): void;
+  /**
+   * Reserves `worstCostUsd` for a fine-tuning job under `maxCostUsd` before it is created;
+   * `undefined` refuses it (and every later request). Settled with what the job cost.
+   */
+  admitTraining(worstCostUsd: number): { settle(costUsd: number | null): void } | undefined;
 }
 
 /**
@@ -93,8 +101,18 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
         `give the provider ${priceShape(context.model)}`,
     );
   }
-  const worstCost = costBound(costPerCall, price, completionTokens ?? 0);
-  return budgetGate(limits, completionTokens ?? 0, worstCost, (usage) => costIn(prices, context.model, usage));
+  // A fine-tuned model sampled later has its own price (checked when `fineTune` is resolved).
+  const bounds = new Map<string, (inputTokens: number, completions: number) => number>();
+  const worstCost = (model: string | undefined) => {
+    const key = model ?? context.model;
+    let bound = bounds.get(key);
+    if (bound === undefined) {
+      bound = costBound(costPerCall, key === context.model ? price : findPrice(key, prices), completionTokens ?? 0);
+      bounds.set(key, bound);
+    }
+    return bound;
+  };
+  return budgetGate(limits, completionTokens ?? 0, worstCost, (usage, model) => costIn(prices, model ?? context.model, usage));
 }
 
 /** The most a request can cost, from its prompt tokens (a bound) and completions: per call, or by price. */
@@ -118,8 +136,8 @@ interface Amounts {
 function budgetGate(
   limits: Partial<Record<BudgetName, number>>,
   completionTokens: number,
-  worstCost: (inputTokens: number, completions: number) => number,
-  priceUsage: (usage: Usage) => number | null,
+  worstCost: (model: string | undefined) => (inputTokens: number, completions: number) => number,
+  priceUsage: (usage: Usage, model: string | undefined) => number | null,
 ): RunBudgetGate {
   const spent: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
   const reserved: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
@@ -132,8 +150,8 @@ function budgetGate(
     target.samples += sign * amounts.samples;
     target.tokens += sign * amounts.tokens;
   };
-  const spend = (usage: Usage, costUsd: number | null, samples: number): void => {
-    add(spent, { costUsd: costUsd ?? priceUsage(usage) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
+  const spend = (usage: Usage, costUsd: number | null, samples: number, model?: string): void => {
+    add(spent, { costUsd: costUsd ?? priceUsage(usage, model) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
   };
   const fields: Record<BudgetName, keyof Amounts> = { maxCostUsd: 'costUsd', maxSamples: 'samples', maxTokens: 'tokens' };
 
@@ -143,8 +161,30 @@ function budgetGate(
       if (refused?.budget !== 'maxCostUsd') return refused;
       return { budget: refused.budget, message: `${refused.message} The run spent $${spent.costUsd.toFixed(12).replace(/\.?0+$/, '')} in all.` };
     },
-    charge: spend,
-    admit(request: SampleRequest, completions: number): GateTicket | undefined {
+    charge: (usage, costUsd, samples) => spend(usage, costUsd, samples),
+    admitTraining(worstCostUsd) {
+      if (refused !== undefined) return undefined;
+      const limit = limits.maxCostUsd;
+      const worst: Amounts = { costUsd: worstCostUsd, samples: 0, tokens: 0 };
+      if (limit !== undefined && spent.costUsd + reserved.costUsd + worstCostUsd > limit) {
+        refused = {
+          budget: 'maxCostUsd',
+          message:
+            `budget.maxCostUsd ($${limit.toFixed(4)}) could be exceeded by the next fine-tuning job: $${(spent.costUsd + reserved.costUsd).toFixed(4)} ` +
+            `spent or in flight, up to $${worstCostUsd.toFixed(4)} more; no job was created.`,
+        };
+        return undefined;
+      }
+      add(reserved, worst, 1);
+      return {
+        settle(costUsd) {
+          add(reserved, worst, -1);
+          // An unknown price counts the reservation: never undercount.
+          add(spent, { costUsd: costUsd ?? worstCostUsd, samples: 0, tokens: 0 }, 1);
+        },
+      };
+    },
+    admit(request: SampleRequest, completions: number, model?: string): GateTicket | undefined {
       if (refused !== undefined) return undefined;
       const bytes = promptBytes(request);
       const inputTokens = Math.ceil(bytes * tokensPerByte);
@@ -152,7 +192,7 @@ function budgetGate(
       const worst: Amounts = {
         samples: completions,
         tokens: inputTokens + outputTokens,
-        costUsd: worstCost(inputTokens, completions),
+        costUsd: worstCost(model)(inputTokens, completions),
       };
       for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
         const field = fields[name];
@@ -165,7 +205,7 @@ function budgetGate(
       return {
         settle(usage, costUsd, samples) {
           add(reserved, worst, -1);
-          spend(usage, costUsd, samples);
+          spend(usage, costUsd, samples, model);
           // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
           if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
         },

@@ -21,6 +21,18 @@ export type RunEvent<Task, Output = string, Info = unknown> =
     }
   | ({ readonly type: 'warning' } & Warning)
   | { readonly type: 'iteration-end'; readonly iteration: number; readonly result: IterationResult<Task, Output, Info> }
+  | {
+      /** A fine-tuning job after `iteration`: each step (file uploaded, job created, each status polled, done). */
+      readonly type: 'fine-tune';
+      readonly iteration: number;
+      readonly phase: 'file' | 'job' | 'status' | 'succeeded';
+      readonly fileId: string;
+      readonly jobId?: string;
+      /** The job's status as last polled. */
+      readonly status?: string;
+      /** The fine-tuned model, once the job succeeded. */
+      readonly model?: string;
+    }
   | { readonly type: 'run-end'; readonly result: RunResult<Task, Output, Info> };
 
 /** Receives run events. Must not throw; it is called synchronously. */

@@ -99,7 +99,7 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
       const count = planned.indices.length;
       // Native `n` turned out not to work while this request waited for a slot.
       if (count > 1 && !nativeN()) return 'fan-out';
-      const ticket = options.gate?.admit(request, count);
+      const ticket = options.gate?.admit(request, count, provider.model);
       if (options.gate !== undefined && ticket === undefined) {
         return failedShares(count, new BudgetExceededError('budget', 'The run budget does not admit this request.'), 0, planned.seed);
       }

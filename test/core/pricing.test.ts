@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { batchPriceMultiplier, costOf, defaultPrices, findPrice, sumCost, type ModelPrice } from '../../src/core/pricing.js';
+import { batchPriceMultiplier, costOf, defaultPrices, findPrice, mergePrices, sumCost, trainingCostIn, type ModelPrice } from '../../src/core/pricing.js';
 import { zeroUsage, type Usage } from '../../src/core/usage.js';
 
 function usage(fields: Partial<Usage>): Usage {
@@ -109,5 +109,41 @@ describe('costs without float noise', () => {
     expect(sumCost([0.1, 0.2])).toBe(0.3);
     expect(sumCost(Array.from({ length: 10 }, () => 0.004))).toBe(0.04);
     expect(sumCost([0.1, null])).toBeNull();
+  });
+});
+
+describe('fine-tuned models and training', () => {
+  test("an ft: name has its base model's fine-tuned price, dated or not", () => {
+    expect(findPrice('ft:gpt-4.1-mini-2025-04-14:acme:maze:AbC123')).toMatchObject({ input: 0.8, cachedInput: 0.2, output: 3.2 });
+    expect(findPrice('ft:gpt-4.1-nano-2025-04-14:acme::x1')).toMatchObject({ input: 0.2, output: 0.8 });
+    expect(findPrice('ft:gpt-4o-mini-2024-07-18:acme:maze:id')).toMatchObject({ input: 0.3, output: 1.2 });
+    expect(findPrice('ft:gpt-4o-2024-08-06:acme:maze:id')).toMatchObject({ input: 3.75, output: 15 });
+    expect(findPrice('ft:gpt-4.1:acme:maze:id')).toMatchObject({ input: 3, output: 12 });
+    expect(costOf('ft:gpt-4.1-mini-2025-04-14:acme:maze:AbC123', usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 }))).toBe(4);
+  });
+
+  test('an ft: name whose base has no fine-tuned price is unpriced; its own entry wins', () => {
+    expect(findPrice('ft:gpt-5:acme::id')).toBeUndefined();
+    expect(findPrice('ft:')).toBeUndefined();
+    const own = { 'ft:gpt-4.1-mini:acme::id': { input: 1, output: 2 } };
+    expect(costOf('ft:gpt-4.1-mini:acme::id', usage({ inputTokens: 1_000_000 }), { prices: own })).toBe(1);
+  });
+
+  test("training costs trained tokens × the base model's training price", () => {
+    expect(trainingCostIn(defaultPrices, 'gpt-4.1-mini', 1_000_000)).toBe(5);
+    expect(trainingCostIn(defaultPrices, 'gpt-4.1-mini-2025-04-14', 200_000)).toBe(1);
+    expect(trainingCostIn(defaultPrices, 'gpt-4.1-nano', 1_000_000)).toBe(1.5);
+    expect(trainingCostIn(defaultPrices, 'gpt-4o', 1_000_000)).toBe(25);
+    expect(trainingCostIn(defaultPrices, 'gpt-4o-mini', 1_000_000)).toBe(3);
+    expect(trainingCostIn(defaultPrices, 'gpt-4.1', 1_000_000)).toBe(25);
+    // Training a fine-tuned model further is billed at its base's price.
+    expect(trainingCostIn(defaultPrices, 'ft:gpt-4.1-mini-2025-04-14:acme::id', 1_000_000)).toBe(5);
+    expect(trainingCostIn(defaultPrices, 'claude-haiku-4-5', 1_000_000)).toBeNull();
+  });
+
+  test('a custom training price is validated and used', () => {
+    const prices = mergePrices({ 'my-model': { input: 1, output: 2, training: 7 } });
+    expect(trainingCostIn(prices, 'my-model', 1_000_000)).toBe(7);
+    expect(() => mergePrices({ 'my-model': { input: 1, output: 2, training: -1 } })).toThrow(/prices\.my-model\.training/);
   });
 });

@@ -151,6 +151,20 @@ describe('progress on a terminal', () => {
     expect(stream.writes.at(-1)).toMatch(/^\r\x1b\[Kiter 0\/1 9\/9 samples .*\n$/);
   });
 
+  it('says when a fine-tuning job starts and what model it made, not every poll', async () => {
+    const events = await recordedEvents();
+    const stream = capture({ isTTY: false });
+    const progress = createProgress({ stream, redraw: false, interval: 0 }, () => 0);
+    progress.onEvent(events[0]!);
+    progress.onEvent({ type: 'fine-tune', iteration: 0, phase: 'job', fileId: 'file-1', jobId: 'ftjob-1', status: 'queued' });
+    for (let poll = 0; poll < 5; poll++) progress.onEvent({ type: 'fine-tune', iteration: 0, phase: 'status', fileId: 'file-1', jobId: 'ftjob-1', status: 'running' });
+    progress.onEvent({ type: 'fine-tune', iteration: 0, phase: 'succeeded', fileId: 'file-1', jobId: 'ftjob-1', status: 'succeeded', model: 'ft:gpt-4.1-mini:org::x' });
+    expect(stream.writes).toEqual([
+      'fine-tuning on the kept set of iteration 0: job ftjob-1 (queued)\n',
+      'fine-tuned after iteration 0: the next iterations sample ft:gpt-4.1-mini:org::x\n',
+    ]);
+  });
+
   it('ETA is -- until a sample is requested, then the pace times what is left of the run', async () => {
     const events = await recordedEvents();
     const stream = capture({ isTTY: true });
