@@ -12,6 +12,8 @@
  * - `budget-reached`: the next request could cross a budget; the run ends early.
  * - `price-unknown`: the model has no price, so costs are `null`; give the provider `prices`.
  * - `nothing-scored`: an iteration's training samples all failed; the loop has nothing to select from.
+ * - `batch-entries-failed`: entries of a batch errored, expired or were cancelled; they were requested live or recorded as failed samples.
+ * - `batch-live`: batch mode does not carry episodes (each turn waits on the last); they were sampled live.
  */
 export type WarningCode =
   | 'parameter-ignored'
@@ -24,7 +26,9 @@ export type WarningCode =
   | 'resume-diverged'
   | 'budget-reached'
   | 'nothing-scored'
-  | 'price-unknown';
+  | 'price-unknown'
+  | 'batch-entries-failed'
+  | 'batch-live';
 
 /** Something a run or a provider did differently from what was asked, and why. */
 export interface Warning {

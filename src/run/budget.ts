@@ -1,14 +1,14 @@
 import { ConfigError } from '../core/errors.js';
 import type { SampleRequest } from '../providers/spec.js';
 import type { ModelPrice, PriceTable } from '../core/pricing.js';
-import { costIn, defaultPrices, findPrice, priceShape, roundUsd } from '../core/pricing.js';
+import { batchPriceMultiplier, costIn, defaultPrices, findPrice, priceShape, roundUsd } from '../core/pricing.js';
 import type { BudgetName } from '../core/results.js';
 import type { Usage } from '../core/usage.js';
 
 /** Decides whether a request may start, e.g. under a budget (see `budget.ts`). */
 export interface RequestGate {
-  /** Reserves what the request may cost; `undefined` refuses it (and every later one). */
-  admit(request: SampleRequest, completions: number): GateTicket | undefined;
+  /** Reserves what the request may cost (at batch prices for a batch entry); `undefined` refuses it (and every later one). */
+  admit(request: SampleRequest, completions: number, batch?: boolean): GateTicket | undefined;
 }
 
 /** An admitted request's reservation, settled with what it really used. */
@@ -144,7 +144,7 @@ function budgetGate(
       return { budget: refused.budget, message: `${refused.message} The run spent $${spent.costUsd.toFixed(12).replace(/\.?0+$/, '')} in all.` };
     },
     charge: spend,
-    admit(request: SampleRequest, completions: number): GateTicket | undefined {
+    admit(request: SampleRequest, completions: number, batch = false): GateTicket | undefined {
       if (refused !== undefined) return undefined;
       const bytes = promptBytes(request);
       const inputTokens = Math.ceil(bytes * tokensPerByte);
@@ -152,7 +152,7 @@ function budgetGate(
       const worst: Amounts = {
         samples: completions,
         tokens: inputTokens + outputTokens,
-        costUsd: worstCost(inputTokens, completions),
+        costUsd: worstCost(inputTokens, completions) * (batch ? batchPriceMultiplier : 1),
       };
       for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
         const field = fields[name];
