@@ -21,6 +21,9 @@ export type {
   JournalRunStart,
   JournalSample,
   JournalSourceChange,
+  JournalBatchFile,
+  JournalBatch,
+  JournalBatchEnd,
 } from './journal/records.js';
 
 export { bootstrapMean, pairedDifference } from './report/stats.js';
@@ -79,6 +82,11 @@ export type { RunEvent, EventListener } from './run/events.js';
 export type { Warning, WarningCode } from './core/warnings.js';
 
 export type {
+  BatchCarrier,
+  BatchEntry,
+  BatchResult,
+  BatchSettings,
+  BatchStatus,
   Completion,
   Provider,
   ProviderCapabilities,
@@ -94,6 +102,9 @@ export type { AnthropicClient, AnthropicOptions } from './providers/anthropic.js
 export { openaiCompatible } from './providers/openai-compatible.js';
 export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';
+export type { BatchOptions } from './providers/batch-options.js';
+export { batchOutputPath } from './providers/batch-files.js';
+export type { BatchFilesOptions } from './providers/batch-files.js';
 export { createTransport } from './providers/transport/transport.js';
 export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
 export { costOf, defaultPrices } from './core/pricing.js';
@@ -124,4 +135,5 @@ export {
   RewardError,
   TooManyErrorsError,
   BudgetExceededError,
+  BatchPendingError,
 } from './core/errors.js';

@@ -32,6 +32,7 @@ export async function* readOutputLines(
   text: string,
   entries: ReadonlyMap<string, BatchEntry>,
   source: string,
+  batchPrices = true,
 ): AsyncGenerator<BatchResult> {
   const lines = text.split('\n');
   for (const [number, raw] of lines.entries()) {
@@ -49,11 +50,11 @@ export async function* readOutputLines(
     const customId = typeof line.custom_id === 'string' ? line.custom_id : undefined;
     const entry = customId === undefined ? undefined : entries.get(customId);
     if (customId === undefined || entry === undefined) continue;
-    yield await readLine(wire, line, customId, entry);
+    yield await readLine(wire, line, customId, entry, batchPrices);
   }
 }
 
-async function readLine(wire: Pick<ChatCompletionsWire, 'read'>, line: OutputLine, customId: string, entry: BatchEntry): Promise<BatchResult> {
+async function readLine(wire: Pick<ChatCompletionsWire, 'read'>, line: OutputLine, customId: string, entry: BatchEntry, batchPrices: boolean): Promise<BatchResult> {
   const code = typeof line.error?.code === 'string' ? line.error.code : undefined;
   if (line.error !== undefined && line.error !== null) {
     const message = typeof line.error.message === 'string' ? line.error.message : (code ?? 'no reason given');
@@ -67,7 +68,7 @@ async function readLine(wire: Pick<ChatCompletionsWire, 'read'>, line: OutputLin
     return { customId, ok: false, reason: 'errored', message: `HTTP ${String(status)}: ${message}` };
   }
   try {
-    return { customId, ok: true, response: await wire.read(body as ChatCompletion, entry.request, entry.n, true) };
+    return { customId, ok: true, response: await wire.read(body as ChatCompletion, entry.request, entry.n, batchPrices) };
   } catch (error) {
     return { customId, ok: false, reason: 'errored', message: error instanceof Error ? error.message : String(error) };
   }
