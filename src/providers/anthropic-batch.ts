@@ -35,6 +35,7 @@ export function anthropicBatch(wire: MessagesBatchWire, settings: BatchSettings)
   const requestOf = (entry: BatchEntry) => ({ custom_id: entry.customId, params: wire.body(entry.request) });
   return {
     settings,
+    batchPrices: true,
     limits: anthropicBatchLimits,
     size: (entry) => Buffer.byteLength(JSON.stringify(requestOf(entry))) + 1,
     async create(entries, _fileId, signal) {

@@ -55,6 +55,7 @@ export function batchFiles(wire: ChatCompletionsWire, options: Required<BatchFil
   return {
     // Nothing to poll: the output file is there or it is not.
     settings: { pollInterval: batchDefaults.pollInterval, maxPollInterval: batchDefaults.maxPollInterval, failedEntries: options.failedEntries },
+    batchPrices: false,
     limits: openaiBatchLimits,
     size: (entry) => Buffer.byteLength(lineOf(entry)) + 1,
     async upload(entries) {

@@ -97,6 +97,7 @@ export function openaiBatch(wire: ChatCompletionsWire, settings: BatchSettings):
   };
   return {
     settings,
+    batchPrices: true,
     limits: openaiBatchLimits,
     size: (entry) => Buffer.byteLength(lineOf(entry)) + 1,
     async upload(entries, signal) {

@@ -156,6 +156,8 @@ export interface BatchSettings {
  */
 export interface BatchCarrier {
   readonly settings: BatchSettings;
+  /** Whether results are charged at batch prices (`batchPriceMultiplier` of the price table): hosted batch APIs are; files run on your own cluster are priced as given. */
+  readonly batchPrices: boolean;
   /** Most entries and bytes of input one batch may hold. */
   readonly limits: { readonly requests: number; readonly bytes: number };
   /** Bytes one entry takes in a batch's input. */

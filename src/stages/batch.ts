@@ -193,7 +193,7 @@ function planTask<Task, Output, Info>(
   const refusedNow = new Map<number, SampledCompletion>();
   for (const planned of planRequests({ n: options.n, seed, nativeN, skip })) {
     const entry: BatchEntry = { customId: entryId(base, hash, planned), request: request(planned), n: planned.indices.length };
-    const ticket = options.gate?.admit(entry.request, entry.n, true);
+    const ticket = options.gate?.admit(entry.request, entry.n, provider.batch?.batchPrices === true);
     if (options.gate !== undefined && ticket === undefined) {
       const refused = failedShares(entry.n, new BudgetExceededError('budget', 'The run budget does not admit this batch entry.'), 0, planned.seed);
       planned.indices.forEach((index, i) => refusedNow.set(index, refused[i] as SampledCompletion));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from 'pauper';
-import { costOf, iterate, openai, ProviderError } from 'pauper';
+import { costOf, estimate, iterate, openai, ProviderError } from 'pauper';
 import type { TestServer } from '../servers/common.js';
 import type { EntryFault } from '../servers/batch-engine.js';
 import { createOpenAIBatches } from '../servers/openai-batch.js';
@@ -106,6 +106,44 @@ describe('openai batch mode', () => {
     const failing = run(openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: server.url, batch: { pollInterval: 10 } }));
     await expect(failing).rejects.toThrow(ProviderError);
     await expect(failing).rejects.toThrow(/batch batch_2 failed \(failed\): Line 1: unknown model/);
+  });
+
+  it('progress shows the batch status counts while the run waits, and estimate() prices batch mode at half', async () => {
+    const { server } = await batchServer();
+    const written: string[] = [];
+    await iterate({
+      provider: openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: server.url, batch: { pollInterval: 10 } }),
+      tasks,
+      reward: (sample) => sample.text.length,
+      samples: 2,
+      iterations: 0,
+      progress: { stream: { write: (chunk: string) => written.push(chunk) } },
+    });
+    const lines = written.join('');
+    expect(lines).toMatch(/iter 0\/0 batch batch_1 validating 0\/3 done 0 failed/);
+    expect(lines).toMatch(/iter 0\/0 batch batch_1 completed 3\/3 done 0 failed/);
+
+    const shape = { tasks, reward: () => 1, samples: 4, iterations: 2, maxOutputTokens: 100 };
+    const live = estimate({ ...shape, provider: openai({ model: 'gpt-4o-mini', apiKey: KEY }) });
+    const batched = estimate({ ...shape, provider: openai({ model: 'gpt-4o-mini', apiKey: KEY, batch: true }) });
+    expect(batched.costUsd!.high).toBeCloseTo(live.costUsd!.high / 2, 12);
+    expect(batched.assumptions.some((line) => line.startsWith('batch mode: 3 requests an iteration in 1 batch(es), priced at batch rates'))).toBe(true);
+  });
+
+  it('reserves the budget for the whole batch before submitting it: entries past it are never sent', async () => {
+    const { server, batches } = await batchServer();
+    const result = await iterate({
+      provider: openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: server.url, batch: { pollInterval: 10 } }),
+      tasks,
+      reward: (sample) => sample.text.length,
+      samples: 4,
+      iterations: 2,
+      budget: { maxSamples: 10 },
+    });
+    expect(batches.batches.size).toBe(1);
+    expect([...batches.batches.values()][0]!.entries).toHaveLength(2);
+    expect(result.trajectories).toHaveLength(8);
+    expect(result.stopped?.reason).toBe('maxSamples');
   });
 
   it('refuses a bad batch option', () => {
