@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from 'pauper';
 import { anthropic, costOf, iterate } from 'pauper';
@@ -65,6 +68,21 @@ describe('anthropic batch mode', () => {
     const ended = events.filter((event) => event.type === 'batch' && event.status === 'ended');
     expect(ended).toHaveLength(3);
     expect(events.some((event) => event.type === 'batch' && event.status === 'in_progress')).toBe(true);
+  });
+
+  it('a run stopped while its batch processes resumes by polling that batch, not submitting another', async () => {
+    const { server, batches } = await batchServer();
+    const journal = join(await mkdtemp(join(tmpdir(), 'pauper-anthropic-batch-')), 'run.jsonl');
+    const provider = () => anthropic({ model: 'claude-haiku-4-5', apiKey: KEY, baseURL: server.url, batch: { pollInterval: 10 } });
+    const stop = new AbortController();
+    const options = { tasks, reward: (sample: { text: string }) => sample.text.length, samples: 3, iterations: 1, journal };
+    const stopped = iterate({ ...options, provider: provider(), signal: stop.signal, onEvent: (event) => event.type === 'batch' && stop.abort(new Error('stopped while waiting')) });
+    await expect(stopped).rejects.toThrow('stopped while waiting');
+    expect(batches.batches.size).toBe(1);
+    const resumed = await iterate({ ...options, provider: provider(), resume: true });
+    expect(batches.batches.size).toBe(2);
+    expect(resumed.trajectories).toHaveLength(2 * tasks.length * 3);
+    expect(resumed.trajectories.every((trajectory) => trajectory.ok)).toBe(true);
   });
 
   it('records expired and errored entries with the reason when asked to', async () => {

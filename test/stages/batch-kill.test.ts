@@ -66,7 +66,7 @@ const kills: { readonly name: string; readonly kill: (line: string, lines: reado
 ];
 
 describe('SIGKILL during batch mode', () => {
-  it('resumes by polling the journaled batch, never submitting it again, with the uninterrupted result', { timeout: 60_000 }, async () => {
+  it('resumes by polling the journaled batch, never submitting it again, with the uninterrupted result', { timeout: 120_000 }, async () => {
     const fresh = await batchServer();
     const reference = canonical(await iterate(batchKillOptions(fresh.server.url, undefined, false)));
     expect(fresh.batches.batches.size).toBe(3);
