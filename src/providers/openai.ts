@@ -87,6 +87,10 @@ export function openai<Output = unknown>(options: OpenAIOptions<Output>): Provid
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
   const model = requireString('model', options.model);
   const batchSettings = resolveBatchOptions(options.batch);
+  const given = options.client as { files?: { create?: unknown }; batches?: { create?: unknown } } | undefined;
+  if (batchSettings !== undefined && given !== undefined && (typeof given.files?.create !== 'function' || typeof given.batches?.create !== 'function')) {
+    throw new ConfigError('batch', options.batch, 'no batch mode with a `client` that has no `files.create` and `batches.create` (an OpenAI SDK client has both)');
+  }
   const clientSetup = resolveOpenAIClient(options, {
     envKey: 'OPENAI_API_KEY',
     requireKey: true,

@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from 'pauper';
 import { costOf, estimate, iterate, openai, ProviderError } from 'pauper';
@@ -101,11 +104,28 @@ describe('openai batch mode', () => {
     expect(reasons.some((reason) => reason.includes('Scripted entry failure'))).toBe(true);
   });
 
-  it('a batch that fails whole is a ProviderError naming it and its reason', async () => {
-    const { server } = await batchServer({ failBatch: (number) => (number === 2 ? 'Line 1: unknown model.' : undefined) });
-    const failing = run(openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: server.url, batch: { pollInterval: 10 } }));
-    await expect(failing).rejects.toThrow(ProviderError);
-    await expect(failing).rejects.toThrow(/batch batch_2 failed \(failed\): Line 1: unknown model/);
+  it('a batch that fails whole is a ProviderError naming it and its reason; a resume submits its entries again', async () => {
+    let failing = true;
+    const { server, batches } = await batchServer({ failBatch: (number) => (failing && number === 2 ? 'Line 1: unknown model.' : undefined) });
+    const journal = join(await mkdtemp(join(tmpdir(), 'pauper-openai-batch-')), 'run.jsonl');
+    const options = (resume: boolean) => ({
+      provider: openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: server.url, batch: { pollInterval: 10 } }),
+      tasks,
+      reward: (sample: { text: string }) => sample.text.length,
+      samples: 2,
+      iterations: 2,
+      journal,
+      resume,
+    });
+    const failed = iterate(options(false));
+    await expect(failed).rejects.toThrow(ProviderError);
+    await expect(failed).rejects.toThrow(/batch batch_2 failed \(failed\): Line 1: unknown model/);
+    failing = false;
+    const resumed = await iterate(options(true));
+    expect(resumed.iterations).toHaveLength(3);
+    // Iteration 0's batch was kept; iteration 1's failed one was submitted again as batch_3.
+    expect(batches.batches.size).toBe(4);
+    expect(resumed.resumed?.restored).toBe(tasks.length * 2);
   });
 
   it('progress shows the batch status counts while the run waits, and estimate() prices batch mode at half', async () => {
@@ -149,5 +169,7 @@ describe('openai batch mode', () => {
   it('refuses a bad batch option', () => {
     expect(() => openai({ model: 'gpt-4o-mini', apiKey: KEY, batch: { failedEntries: 'drop' as 'live' } })).toThrow(/batch.failedEntries/);
     expect(() => openai({ model: 'gpt-4o-mini', apiKey: KEY, batch: { pollInterval: 0 } })).toThrow(/batch.pollInterval/);
+    const chatOnly = { chat: { completions: { create: () => Promise.resolve({}) } } };
+    expect(() => openai({ model: 'gpt-4o-mini', client: chatOnly, batch: true })).toThrow(/`client` that has no `files.create` and `batches.create`/);
   });
 });
