@@ -23,6 +23,9 @@ export type {
   JournalRunStart,
   JournalSample,
   JournalSourceChange,
+  JournalBatchFile,
+  JournalBatch,
+  JournalBatchEnd,
 } from './journal/records.js';
 
 export { bootstrapMean, pairedDifference } from './report/stats.js';
@@ -82,6 +85,11 @@ export type { RunEvent, EventListener } from './run/events.js';
 export type { Warning, WarningCode } from './core/warnings.js';
 
 export type {
+  BatchCarrier,
+  BatchEntry,
+  BatchResult,
+  BatchSettings,
+  BatchStatus,
   Completion,
   FineTuning,
   FineTuningJob,
@@ -100,6 +108,9 @@ export type { AnthropicClient, AnthropicOptions } from './providers/anthropic.js
 export { openaiCompatible } from './providers/openai-compatible.js';
 export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';
+export type { BatchOptions } from './providers/batch-options.js';
+export { batchOutputPath } from './providers/batch-files.js';
+export type { BatchFilesOptions } from './providers/batch-files.js';
 export { createTransport } from './providers/transport/transport.js';
 export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
 export { costOf, defaultPrices, fineTunedBase } from './core/pricing.js';
@@ -131,4 +142,5 @@ export {
   TooManyErrorsError,
   BudgetExceededError,
   FineTuneError,
+  BatchPendingError,
 } from './core/errors.js';

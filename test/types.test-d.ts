@@ -225,3 +225,17 @@ describe('fine-tuning types', () => {
     iterate({ provider, tasks: mazes, reward: () => 1, fineTune: { hyperparameters: { n_epochs: 'three' } } });
   });
 });
+
+describe('batch mode types', () => {
+  it('the batch option, its events and errors are typed', async () => {
+    const { openai, anthropic, openaiCompatible, BatchPendingError } = await import('pauper');
+    type Options = import('pauper').BatchOptions;
+    expectTypeOf<Parameters<typeof openai>[0]['batch']>().toEqualTypeOf<boolean | Options | undefined>();
+    expectTypeOf<Parameters<typeof anthropic>[0]['batch']>().toEqualTypeOf<boolean | Options | undefined>();
+    expectTypeOf<Parameters<typeof openaiCompatible>[0]['batch']>().toEqualTypeOf<import('pauper').BatchFilesOptions | undefined>();
+    expectTypeOf<Options['failedEntries']>().toEqualTypeOf<'live' | 'record' | undefined>();
+    expectTypeOf<InstanceType<typeof BatchPendingError>['outputPath']>().toEqualTypeOf<string>();
+    type BatchEvent = Extract<import('pauper').RunEvent<string>, { type: 'batch' }>;
+    expectTypeOf<BatchEvent['counts']>().toEqualTypeOf<{ readonly total: number; readonly succeeded: number; readonly failed: number }>();
+  });
+});

@@ -167,6 +167,24 @@ export class FineTuneError extends PauperError {
   }
 }
 
+/**
+ * A batch runs outside the run (files for a self-hosted cluster) and has no results yet: its
+ * input file is written and journaled. Run it, put its output where `outputPath` says, and resume.
+ */
+export class BatchPendingError extends PauperError {
+  override name = 'BatchPendingError';
+  /** The batch input file written for the engine. */
+  readonly inputPath: string;
+  /** Where the run reads the engine's output file from when resumed. */
+  readonly outputPath: string;
+
+  constructor(message: string, inputPath: string, outputPath: string) {
+    super(message);
+    this.inputPath = inputPath;
+    this.outputPath = outputPath;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

@@ -13,6 +13,8 @@
  * - `price-unknown`: the model has no price, so costs are `null`; give the provider `prices`.
  * - `nothing-scored`: an iteration's training samples all failed; the loop has nothing to select from.
  * - `fine-tune-skipped`: a fine-tuning job was due but the kept set had too few examples; the model stays as it was.
+ * - `batch-entries-failed`: entries of a batch errored, expired or were cancelled; they were requested live or recorded as failed samples.
+ * - `batch-live`: batch mode does not carry episodes (each turn waits on the last); they were sampled live.
  */
 export type WarningCode =
   | 'parameter-ignored'
@@ -26,7 +28,9 @@ export type WarningCode =
   | 'budget-reached'
   | 'nothing-scored'
   | 'price-unknown'
-  | 'fine-tune-skipped';
+  | 'fine-tune-skipped'
+  | 'batch-entries-failed'
+  | 'batch-live';
 
 /** Something a run or a provider did differently from what was asked, and why. */
 export interface Warning {

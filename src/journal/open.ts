@@ -13,6 +13,7 @@ import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
 import type { JournalCompletion, JournalFineTune, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
+import { batchRecord, journaledBatches, type BatchEvent, type JournaledBatches } from './batches.js';
 import type { Journaled } from './restore.js';
 import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
 import type { JournalWriter, WriterOptions } from './write.js';
@@ -40,6 +41,10 @@ export interface RunJournal {
   completion(id: string, prompt: readonly Message[], completion: SampledCompletion & { readonly ok: true }): Promise<void>;
   /** Records a finished sample (restored ones are not written again). Throws the journal's write error once one occurred. */
   sample(trajectory: Trajectory<unknown, unknown, unknown>): void;
+  /** The batches the journal held when it was opened, by entry `custom_id` (empty for a new journal). */
+  readonly batches: JournaledBatches;
+  /** Records a batch's file, id or end; resolves once it is on disk, so the id survives a crash that follows. */
+  batch(event: BatchEvent): Promise<void>;
   /** `undefined` while the journal keeps up; else resolves once its queue is under the high-water mark (see `JournalWriter`). */
   belowHighWaterMark(): Promise<void> | undefined;
 }
@@ -265,6 +270,12 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
       const completionText = completionTexts.get(trajectory.id) ?? held?.completions.get(trajectory.id)?.text;
       completionTexts.delete(trajectory.id);
       writer.write(sampleRecord(trajectory, promptHash(trajectory.prompt, time), time, completionText));
+    },
+    batches: journaledBatches(held),
+    batch(event) {
+      writer.check();
+      writer.write(batchRecord(event));
+      return writer.flush();
     },
     iteration(result) {
       const record = iterationRecord(result);

@@ -163,6 +163,21 @@ const runEndSchema = z.object({
   /** What fine-tuning jobs cost, apart from `costUsd` (sampling); absent when the run fine-tuned nothing. */
   trainingCostUsd: z.number().nullable().optional(),
 });
+/** A batch input file uploaded (OpenAI): its id and the `custom_id`s it holds, journaled before the batch is created. */
+const batchFileSchema = z.object({ ...base, type: z.literal('batch-file'), provider: z.string(), fileId: z.string(), entries: z.array(z.string()) });
+/** A batch created: journaled as soon as its id exists, so a resumed run polls it instead of submitting again. */
+const batchSchema = z.object({
+  ...base,
+  type: z.literal('batch'),
+  provider: z.string(),
+  batchId: z.string(),
+  /** The input file it was created from; its entries are the file's. */
+  fileId: z.string().nullable(),
+  /** The `custom_id`s it holds, when it was created without a file (Anthropic). */
+  entries: z.array(z.string()).optional(),
+});
+/** A batch ended: `failed` ones are submitted again by a resumed run; others are polled and read. */
+const batchEndSchema = z.object({ ...base, type: z.literal('batch-end'), batchId: z.string(), status: z.string(), state: z.enum(['ended', 'failed']) });
 /** Any one line of a journal as it is stored, told apart by `type`. */
 export const recordSchema = z.discriminatedUnion('type', [
   runStartSchema,
@@ -173,6 +188,9 @@ export const recordSchema = z.discriminatedUnion('type', [
   iterationSchema,
   fineTuneSchema,
   runEndSchema,
+  batchFileSchema,
+  batchSchema,
+  batchEndSchema,
 ]);
 
 /** The first record: what the run was started with (no secrets, no functions). */
@@ -193,6 +211,12 @@ export type JournalIteration = z.infer<typeof iterationSchema>;
 export type JournalFineTune = z.infer<typeof fineTuneSchema>;
 /** The end of the run, with why it stopped early if it did. */
 export type JournalRunEnd = z.infer<typeof runEndSchema>;
+/** A batch input file uploaded, before its batch is created. */
+export type JournalBatchFile = z.infer<typeof batchFileSchema>;
+/** A batch created (its id journaled as soon as it exists). */
+export type JournalBatch = z.infer<typeof batchSchema>;
+/** A batch ended, with the provider's status. */
+export type JournalBatchEnd = z.infer<typeof batchEndSchema>;
 /** A sample record as written: `text` and the final assistant turn may be left to its completion record. */
 export type StoredSample = z.infer<typeof storedSampleSchema>;
 /** One line of a journal as written. */

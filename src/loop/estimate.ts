@@ -109,9 +109,18 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const outputTokens = { low: completions * expected, high: completions * ceiling };
   const inputTokens = { low: inputLow, high: inputHigh };
   const usage = (input: number, output: number): Usage => ({ ...zeroUsage, inputTokens: input, outputTokens: output });
+  // In batch mode single-shot samples go out as batches, at batch prices where the engine charges them.
+  const carrier = settings.rollout === undefined ? settings.provider.batch : undefined;
+  if (carrier !== undefined) {
+    const perIteration = allTasks.length * requestsPerTask;
+    assumptions.push(
+      `batch mode: ${perIteration} requests an iteration in ${Math.max(1, Math.ceil(perIteration / carrier.limits.requests))} batch(es)` +
+        `${carrier.batchPrices ? ', priced at batch rates (half the live price)' : ''}; each iteration waits for its whole batch (up to 24 hours on a hosted API)`,
+    );
+  }
   const priced = (input: number, output: number): number | null =>
     settings.provider.costPerCall === undefined
-      ? costIn(prices ?? defaultPrices, settings.provider.model, usage(input, output))
+      ? costIn(prices ?? defaultPrices, settings.provider.model, usage(input, output), carrier?.batchPrices === true)
       : roundUsd(completions * settings.provider.costPerCall);
   const low = priced(inputTokens.low, outputTokens.low);
   const high = priced(inputTokens.high, outputTokens.high);

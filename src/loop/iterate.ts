@@ -11,7 +11,8 @@ import { addUsage, sumUsage } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
 import type { EventListener } from '../run/events.js';
 import { openRun } from '../run/open-run.js';
-import { collectBases, taskBases } from '../stages/collect.js';
+import { batchSession, collectBases, taskBases } from '../stages/collect.js';
+import type { BatchSession } from '../stages/batch.js';
 import type { CollectSettings, TaskBase } from '../stages/task.js';
 import { byReward, selectionPool } from '../stages/select.js';
 import { fineTuneDue, trainAfter } from './fine-tune.js';
@@ -202,9 +203,11 @@ async function runIteration<Task, Output, Info>(
   // throws for a held-out task rejects the run before the training tasks are paid for.
   const trainBases = taskBases(settings, resolved.tasks, examples, { split: 'train', iteration });
   const heldBases = taskBases(settings, resolved.evalTasks, examples, { split: 'eval', iteration });
+  // In batch mode both splits' requests go out in the iteration's batches.
+  const batch = batchSession(settings, control, trainBases.length + heldBases.length);
   const [train, held] = await Promise.all([
-    timedCollect(settings, control, trainBases),
-    heldBases.length === 0 ? undefined : timedCollect(settings, control, heldBases),
+    timedCollect(settings, control, trainBases, batch),
+    heldBases.length === 0 ? undefined : timedCollect(settings, control, heldBases, batch),
   ]);
   const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
   warnStale(control, control.resumed.stale - staleBefore, iteration);
@@ -327,8 +330,9 @@ async function timedCollect<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   bases: readonly TaskBase<Task>[],
+  batch: BatchSession | undefined,
 ): Promise<{ trajectories: Trajectory<Task, Output, Info>[]; stats: SplitStats }> {
   const started = performance.now();
-  const trajectories = await collectBases(settings, control, bases);
+  const trajectories = await collectBases(settings, control, bases, batch);
   return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
 }

@@ -122,6 +122,7 @@ export function createProgress(settings: ProgressSettings, now: () => number = (
   let tally: Tally | undefined;
   let lastDraw = Number.NEGATIVE_INFINITY;
   let onScreen = false;
+  const batchStatuses = new Map<string, string>();
   const draw = (line: string): void => {
     // A terminal of unknown size (a pseudo-terminal nobody sized) reports 0 columns.
     const width = stream.columns ?? 0;
@@ -156,6 +157,14 @@ export function createProgress(settings: ProgressSettings, now: () => number = (
         if (event.phase === 'job') permanent(`fine-tuning on the kept set of iteration ${event.iteration}: job ${event.jobId ?? '?'} (${event.status ?? 'created'})`);
         if (event.phase === 'succeeded') permanent(`fine-tuned after iteration ${event.iteration}: the next iterations sample ${event.model ?? '?'}`);
         return;
+      case 'batch': {
+        // While an iteration waits for its batch no sample arrives: the batch's counts are the progress.
+        const line = batchLine(tally, event, now());
+        if (settings.redraw) draw(line);
+        else if (batchStatuses.get(event.batchId) !== event.status) permanent(line);
+        batchStatuses.set(event.batchId, event.status);
+        return;
+      }
     }
   };
   const close = (): void => {
@@ -228,6 +237,18 @@ function eta(tally: Tally, at: number, ended: boolean): string {
   const { iterations, perIteration } = tally.shape;
   const left = (ended ? 0 : perIteration - tally.done) + perIteration * (iterations - 1 - tally.iteration);
   return duration((Math.max(0, left) * elapsed) / tally.sampled);
+}
+
+/** `iter 1/3 batch batch_abc in_progress 1200/10000 done 3 failed 1m20s`: a batch the iteration waits for. */
+function batchLine(tally: Tally, event: Extract<RunEvent<unknown, unknown, unknown>, { type: 'batch' }>, at: number): string {
+  const { counts } = event;
+  return [
+    `iter ${tally.iteration}/${tally.shape.iterations - 1}`,
+    `batch ${event.batchId} ${event.status}`,
+    `${counts.succeeded}/${counts.total} done`,
+    `${counts.failed} failed`,
+    duration(at - tally.runStarted),
+  ].join(' ');
 }
 
 /** `done 5 iterations 320 samples 7 failed best 0.95 61.2k tok $0.0456 12s`, or `stopped (patience) ...`. */

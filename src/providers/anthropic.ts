@@ -8,6 +8,8 @@ import { zeroUsage, type Usage } from '../core/usage.js';
 import type { Warning } from '../core/warnings.js';
 import { buildBody, cachedPrefixKey, toCompletion, usageOf, validateMessage } from './anthropic-messages.js';
 import { toAnthropicSchema } from './anthropic-schema.js';
+import { anthropicBatch } from './anthropic-batch.js';
+import { resolveBatchOptions, type BatchOptions } from './batch-options.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import type { Transport } from './transport/transport.js';
 import { createSecrets, missingKey, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
@@ -83,6 +85,13 @@ export interface AnthropicOptions<Output = unknown> extends ProviderTransportOpt
    * @default no schema
    */
   readonly schema?: ZodType<Output>;
+  /**
+   * Batch mode: a run's requests go out as Message Batches (half price, its own quota, results
+   * within 24 hours), all of an iteration at once, each keeping the cache breakpoint on the example
+   * prefix; `sample` stays live. `true`, or `BatchOptions` for polling and failed entries. See docs/batch.md.
+   * @default false
+   */
+  readonly batch?: boolean | BatchOptions;
 }
 
 
@@ -180,11 +189,36 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   const wire: MessagesWire = { name, model, client, secrets, transport };
 
   const capabilities = Object.freeze({ nativeN: false, temperature: false, seed: false, promptCaching: true, batch: true });
+  const schemaOf = (request: SampleRequest) => schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
+  const batchSettings = resolveBatchOptions(options.batch);
+  const batch =
+    batchSettings === undefined
+      ? undefined
+      : anthropicBatch(
+          {
+            name,
+            client,
+            transport,
+            secrets,
+            body: (request) => buildBody(model, request, maxOutputTokens, wireSchemaOf(schemaOf(request))),
+            read: async (message, request) => {
+              const checked = validateMessage(name, message);
+              const usageMissing = typeof checked.usage !== 'object' || checked.usage === null;
+              const usage = usageMissing ? { ...zeroUsage, requests: 1 } : usageOf(checked.usage);
+              const responseModel = typeof checked.model === 'string' ? checked.model : model;
+              const costUsd = usageMissing ? null : (costIn(prices, model, usage, true) ?? costIn(prices, responseModel, usage, true));
+              const completions = [await toCompletion(schemaOf(request), checked)];
+              return usageMissing ? { completions, usage, costUsd, warnings: [missingUsageWarning] } : { completions, usage, costUsd };
+            },
+          },
+          batchSettings,
+        );
   return {
     name,
     model,
     capabilities,
     prices,
+    ...(batch === undefined ? {} : { batch }),
     // One request, one completion: N samples are N requests, planned by `sample`.
     async sample(request: SampleRequest, sampleOptions: RequestOptions): Promise<SampleResponse<Output>> {
       validateSampleOptions(sampleOptions, name, capabilities);

@@ -22,7 +22,7 @@ import {
   validateSampleOptions,
   type OutputSchema,
 } from './shared.js';
-import type { Completion, FineTuning, Provider, ProviderCapabilities, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
+import type { BatchCarrier, Completion, FineTuning, Provider, ProviderCapabilities, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
 import type { RequestTag, Secrets } from './transport/credentials.js';
 import type { Transport } from './transport/transport.js';
 
@@ -50,6 +50,21 @@ export interface ChatCompletionsConfig<Output> {
   readonly capabilities: ProviderCapabilities;
   /** The platform's fine-tuning API (`openai` has one). @default none */
   readonly fineTuning?: FineTuning | undefined;
+  /** Batch mode: builds the carrier from the wire. @default live only */
+  readonly batch?: ((wire: ChatCompletionsWire) => BatchCarrier) | undefined;
+}
+
+/** What a batch carrier needs of the Chat Completions wire: request bodies, and responses read the way live ones are. */
+export interface ChatCompletionsWire {
+  readonly name: string;
+  readonly model: string;
+  readonly client: () => Promise<OpenAI>;
+  readonly transport: Transport;
+  readonly secrets: Secrets;
+  /** The body of a request for `n` completions, as `sample` sends it. */
+  body(request: SampleRequest, n: number): ChatCompletionCreateParamsNonStreaming;
+  /** A response body read as `sample` reads it; priced at batch prices with `batch`. */
+  read(completion: ChatCompletion, request: SampleRequest, n: number, batch: boolean): Promise<SampleResponse>;
 }
 
 /** The provider behind `openai` and `openaiCompatible`. */
@@ -57,18 +72,52 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
   const { name, model, transport, secrets } = config;
   const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
 
-  const priced = (usage: Usage, usageMissing: boolean, responseModel: string, warnings: Warning[]): number | null => {
+  const priced = (usage: Usage, usageMissing: boolean, responseModel: string, warnings: Warning[], batch = false): number | null => {
     if (usageMissing) {
       warnings.push(missingUsageWarning);
       return null;
     }
-    return costIn(config.prices, model, usage) ?? costIn(config.prices, responseModel, usage);
+    return costIn(config.prices, model, usage, batch) ?? costIn(config.prices, responseModel, usage, batch);
   };
 
+  /** A Chat Completions response as pauper's, priced at batch prices for a batch's entry. */
+  const readResponse = async (completion: ChatCompletion, n: number, schema: OutputSchema<Output> | undefined, batch: boolean): Promise<SampleResponse<Output>> => {
+    const warnings: Warning[] = [];
+    const usageMissing = typeof completion.usage !== 'object' || completion.usage === null;
+    // Some compatible servers omit `model`; the configured one then prices the usage.
+    const responseModel = typeof completion.model === 'string' ? completion.model : model;
+    const usage = usageOf(completion);
+    const costUsd = priced(usage, usageMissing, responseModel, warnings, batch);
+    if (!Array.isArray(completion.choices) || completion.choices.length === 0) {
+      // Not a short answer to top up: asking again would likely pay for the same nothing.
+      throw new ProviderError(
+        `${name} answered with no choices (\`choices: []\`). Check that the model is served and that the request is one it accepts; not retried.`,
+        { provider: name, isRetryable: false, paid: { usage, costUsd } },
+      );
+    }
+    const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
+    const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
+    return response(completions, usage, costUsd, warnings);
+  };
+
+  const wire: ChatCompletionsWire = {
+    name,
+    model,
+    client: config.client,
+    transport,
+    secrets,
+    body: (request, n) => buildBody(config, schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined, request, n),
+    read: (completion, request, n, batch) => {
+      const schema = schemaFor(config.schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
+      return readResponse(validateCompletion(name, completion), n, schema, batch);
+    },
+  };
+  const batch = config.batch?.(wire);
   return {
     name,
     model,
     capabilities: config.capabilities,
+    ...(batch === undefined ? {} : { batch }),
     prices: config.prices,
     ...(config.fineTuning === undefined ? {} : { fineTuning: config.fineTuning }),
     withModel: (next: string) => createChatCompletionsProvider({ ...config, model: requireString('model', next) }),
@@ -105,21 +154,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
       } finally {
         tag?.end();
       }
-      const usageMissing = typeof completion.usage !== 'object' || completion.usage === null;
-      // Some compatible servers omit `model`; the configured one then prices the usage.
-      const responseModel = typeof completion.model === 'string' ? completion.model : model;
-      const usage = usageOf(completion);
-      const costUsd = priced(usage, usageMissing, responseModel, warnings);
-      if (completion.choices.length === 0) {
-        // Not a short answer to top up: asking again would likely pay for the same nothing.
-        throw new ProviderError(
-          `${name} answered with no choices (\`choices: []\`). Check that the model is served and that the request is one it accepts; not retried.`,
-          { provider: name, isRetryable: false, paid: { usage, costUsd } },
-        );
-      }
-      const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
-      const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
-      return response(completions, usage, costUsd, warnings);
+      return readResponse(completion, n, schema, false);
     },
   };
 }

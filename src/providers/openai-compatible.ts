@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import type { Provider } from './spec.js';
+import { batchFiles, resolveBatchFiles, type BatchFilesOptions } from './batch-files.js';
 import { createChatCompletionsProvider } from './chat-completions.js';
 import { resolveOpenAIClient } from './openai.js';
 import {
@@ -58,6 +59,13 @@ export interface OpenAICompatibleOptions<Output = unknown> extends ProviderTrans
    * @default 'output'
    */
   readonly schemaName?: string;
+  /**
+   * Batch files for a cluster: each iteration's requests are written to `directory` as an OpenAI
+   * batch input JSONL and the run stops with `BatchPendingError`; run the file (`vllm run-batch`),
+   * put its output beside it (`<name>.output.jsonl`), and resume the run to read it. See docs/batch.md.
+   * @default none (live requests to `baseURL`)
+   */
+  readonly batch?: BatchFilesOptions;
 }
 
 /**
@@ -79,6 +87,7 @@ export function openaiCompatible<Output = unknown>(options: OpenAICompatibleOpti
     throw new ConfigError('maxTokensField', maxTokensField, "'max_tokens' or 'max_completion_tokens'");
   }
   const nativeN = validateBoolean('nativeN', options.nativeN, true);
+  const files = resolveBatchFiles(options.batch);
   const clientSetup = resolveOpenAIClient(
     { baseURL, ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }) },
     { envKey: undefined, requireKey: false, defaultKey: 'not-needed' },
@@ -94,7 +103,8 @@ export function openaiCompatible<Output = unknown>(options: OpenAICompatibleOpti
     prices: resolvePrices(options.prices),
     maxTokensField,
     promptCacheKey: false,
-    capabilities: Object.freeze({ nativeN, temperature: true, seed: true, promptCaching: true, batch: false }),
+    capabilities: Object.freeze({ nativeN, temperature: true, seed: true, promptCaching: true, batch: files !== undefined }),
+    batch: files === undefined ? undefined : (wire) => batchFiles(wire, files),
   });
   if (options.prices !== undefined) return provider;
   // A self-hosted model has no list price: without `prices` its cost is unknown by design, not a

@@ -1,8 +1,10 @@
 import type { OpenAI } from 'openai';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { resolveBatchOptions, type BatchOptions } from './batch-options.js';
 import { createChatCompletionsProvider } from './chat-completions.js';
 import { openaiFineTuning } from './openai-fine-tuning.js';
+import { openaiBatch } from './openai-batch.js';
 import {
   compileSchema,
   missingPackage,
@@ -66,6 +68,13 @@ export interface OpenAIOptions<Output = unknown> extends ProviderTransportOption
    * @default 'output'
    */
   readonly schemaName?: string;
+  /**
+   * Batch mode: a run's requests go out through the Batch API (half price, its own quota, results
+   * within 24 hours), all of an iteration at once, bodies keeping native `n`; `sample` stays live.
+   * `true`, or `BatchOptions` for polling and failed entries. See docs/batch.md.
+   * @default false
+   */
+  readonly batch?: boolean | BatchOptions;
 }
 
 /**
@@ -79,6 +88,11 @@ export interface OpenAIOptions<Output = unknown> extends ProviderTransportOption
 export function openai<Output = unknown>(options: OpenAIOptions<Output>): Provider<Output> {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an options object');
   const model = requireString('model', options.model);
+  const batchSettings = resolveBatchOptions(options.batch);
+  const given = options.client as { files?: { create?: unknown }; batches?: { create?: unknown } } | undefined;
+  if (batchSettings !== undefined && given !== undefined && (typeof given.files?.create !== 'function' || typeof given.batches?.create !== 'function')) {
+    throw new ConfigError('batch', options.batch, 'no batch mode with a `client` that has no `files.create` and `batches.create` (an OpenAI SDK client has both)');
+  }
   const clientSetup = resolveOpenAIClient(options, {
     envKey: 'OPENAI_API_KEY',
     requireKey: true,
@@ -98,6 +112,7 @@ export function openai<Output = unknown>(options: OpenAIOptions<Output>): Provid
     maxTokensField: 'max_completion_tokens',
     promptCacheKey: true,
     capabilities: Object.freeze({ nativeN: true, temperature: true, seed: true, promptCaching: true, batch: true }),
+    batch: batchSettings === undefined ? undefined : (wire) => openaiBatch(wire, batchSettings),
   });
 }
 

@@ -105,6 +105,12 @@ export interface Provider<Parsed = unknown> {
    * and `estimate` prices with it. @default none (priced by `prices`)
    */
   readonly costPerCall?: number;
+  /**
+   * Batch mode, when the provider was created with it (`openai({ model, batch: true })`): the run
+   * then carries out its planned requests as batches through this carrier; `sample` stays live
+   * (failed entries retried live, direct calls). @default none (live sampling)
+   */
+  readonly batch?: BatchCarrier;
   sample(request: SampleRequest, options: RequestOptions): Promise<SampleResponse<Parsed>>;
   /**
    * This provider sampling another model (a fine-tuned one) with the same client, transport,
@@ -157,6 +163,64 @@ export interface FineTuning {
   retrieve(jobId: string, signal?: AbortSignal): Promise<FineTuningJob>;
   /** The most recent job trained on `trainingFile` with this `metadata`, if any: a job created just before a crash. */
   find(trainingFile: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<FineTuningJob | undefined>;
+}
+
+/** One planned request as a batch entry: its `custom_id`, the request and the completions it asks for. */
+export interface BatchEntry {
+  readonly customId: string;
+  readonly request: SampleRequest;
+  readonly n: number;
+}
+
+/** Where a submitted batch stands, read by `BatchCarrier.poll`. */
+export interface BatchStatus {
+  readonly batchId: string;
+  /** The provider's own word for it: `validating`, `in_progress`, `finalizing`, `completed`, `ended`, ... */
+  readonly status: string;
+  /** `waiting` (poll again), `ended` (results ready, some entries may have failed), `failed` (the whole batch failed). */
+  readonly state: 'waiting' | 'ended' | 'failed';
+  /** Entries in all, succeeded and failed (errored, expired, cancelled) so far. */
+  readonly counts: { readonly total: number; readonly succeeded: number; readonly failed: number };
+  /** Why a failed batch failed, or what a batch that waits on the user needs. */
+  readonly message?: string;
+  /** Where its results are (output and error file ids), for `results`. */
+  readonly outputs?: readonly string[];
+}
+
+/** One entry's result: the response, or why the engine did not produce one. */
+export type BatchResult =
+  | { readonly customId: string; readonly ok: true; readonly response: SampleResponse }
+  | { readonly customId: string; readonly ok: false; readonly reason: 'errored' | 'expired' | 'cancelled'; readonly message: string };
+
+/** How a run waits for batches and treats failed entries (the provider's `batch` option, resolved). */
+export interface BatchSettings {
+  /** Milliseconds before the first poll; each later wait is 1.5 times longer, up to `maxPollInterval`. */
+  readonly pollInterval: number;
+  readonly maxPollInterval: number;
+  /** What becomes of an errored, expired or cancelled entry: requested live, or recorded as a failed sample with the reason. */
+  readonly failedEntries: 'live' | 'record';
+}
+
+/**
+ * A provider's batch engine. Implementations live beside their provider; the run only plans
+ * entries, journals the ids this returns as soon as they exist, polls, and reads results.
+ */
+export interface BatchCarrier {
+  readonly settings: BatchSettings;
+  /** Whether results are charged at batch prices (`batchPriceMultiplier` of the price table): hosted batch APIs are; files run on your own cluster are priced as given. */
+  readonly batchPrices: boolean;
+  /** Most entries and bytes of input one batch may hold. */
+  readonly limits: { readonly requests: number; readonly bytes: number };
+  /** Bytes one entry takes in a batch's input. */
+  size(entry: BatchEntry): number;
+  /** Uploads the input file of one batch, for engines that take one (OpenAI); its file id. */
+  upload?(entries: readonly BatchEntry[], signal: AbortSignal): Promise<string>;
+  /** Creates a batch of `entries` (from `fileId`, when `upload` made one); its batch id. */
+  create(entries: readonly BatchEntry[], fileId: string | undefined, signal: AbortSignal): Promise<string>;
+  /** Where the batch stands. An engine that runs outside the run (files for a cluster) throws `BatchPendingError` while it has no results. */
+  poll(batchId: string, signal: AbortSignal): Promise<BatchStatus>;
+  /** The results of an ended batch, for the entries given (by `custom_id`); others are skipped. */
+  results(status: BatchStatus, entries: ReadonlyMap<string, BatchEntry>, signal: AbortSignal): AsyncIterable<BatchResult>;
 }
 
 /** One completion with its share of the usage, or the failure of the request that should have produced it. */

@@ -1,17 +1,26 @@
 import { ConfigError } from '../core/errors.js';
 import type { SampleRequest } from '../providers/spec.js';
 import type { ModelPrice, PriceTable } from '../core/pricing.js';
-import { costIn, defaultPrices, findPrice, priceShape, roundUsd } from '../core/pricing.js';
+import { batchPriceMultiplier, costIn, defaultPrices, findPrice, priceShape, roundUsd } from '../core/pricing.js';
 import type { BudgetName } from '../core/results.js';
 import type { Usage } from '../core/usage.js';
 
 /** Decides whether a request may start, e.g. under a budget (see `budget.ts`). */
 export interface RequestGate {
   /**
-   * Reserves what the request may cost; `undefined` refuses it (and every later one). `model` is
-   * the model it samples when not the run's own (a fine-tuned one), priced by the same table.
+   * Reserves what the request may cost; `undefined` refuses it (and every later one). `pricing.model`
+   * is the model it samples when not the run's own (a fine-tuned one), priced by the same table;
+   * `pricing.batch` prices it at batch rates (a batch entry).
    */
-  admit(request: SampleRequest, completions: number, model?: string): GateTicket | undefined;
+  admit(request: SampleRequest, completions: number, pricing?: RequestPricing): GateTicket | undefined;
+}
+
+/** How the gate prices one request. */
+export interface RequestPricing {
+  /** The model it samples. @default the run's model */
+  readonly model?: string | undefined;
+  /** A batch entry, priced at the provider's batch rates. @default false */
+  readonly batch?: boolean | undefined;
 }
 
 /** An admitted request's reservation, settled with what it really used. */
@@ -184,7 +193,7 @@ function budgetGate(
         },
       };
     },
-    admit(request: SampleRequest, completions: number, model?: string): GateTicket | undefined {
+    admit(request: SampleRequest, completions: number, pricing: RequestPricing = {}): GateTicket | undefined {
       if (refused !== undefined) return undefined;
       const bytes = promptBytes(request);
       const inputTokens = Math.ceil(bytes * tokensPerByte);
@@ -192,7 +201,7 @@ function budgetGate(
       const worst: Amounts = {
         samples: completions,
         tokens: inputTokens + outputTokens,
-        costUsd: worstCost(model)(inputTokens, completions),
+        costUsd: worstCost(pricing.model)(inputTokens, completions) * (pricing.batch === true ? batchPriceMultiplier : 1),
       };
       for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
         const field = fields[name];
@@ -205,7 +214,7 @@ function budgetGate(
       return {
         settle(usage, costUsd, samples) {
           add(reserved, worst, -1);
-          spend(usage, costUsd, samples, model);
+          spend(usage, costUsd, samples, pricing.model);
           // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
           if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
         },

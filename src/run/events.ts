@@ -20,6 +20,15 @@ export type RunEvent<Task, Output = string, Info = unknown> =
       readonly restored?: boolean;
     }
   | ({ readonly type: 'warning' } & Warning)
+  | {
+      /** A batch of the iteration's requests, polled while the run waits for it (batch mode). */
+      readonly type: 'batch';
+      readonly provider: string;
+      readonly batchId: string;
+      /** The provider's word for where it stands: `validating`, `in_progress`, `ended`, ... */
+      readonly status: string;
+      readonly counts: { readonly total: number; readonly succeeded: number; readonly failed: number };
+    }
   | { readonly type: 'iteration-end'; readonly iteration: number; readonly result: IterationResult<Task, Output, Info> }
   | {
       /** A fine-tuning job after `iteration`: each step (file uploaded, job created, each status polled, done). */

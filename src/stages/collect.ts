@@ -7,7 +7,8 @@ import { requestFailed } from '../run/control.js';
 import type { RolloutFunction } from '../core/reward.js';
 import { playEpisode } from './episode.js';
 import { fromJournal, restoreTask } from './restore.js';
-import { sampleInRun } from './sample.js';
+import { sampleInRun, type RunSampleOptions } from './sample.js';
+import { createBatchSession, type BatchSession } from './batch.js';
 import { scoreCompletion } from './score.js';
 import type { CollectPosition, CollectSettings, TaskBase } from './task.js';
 import { sampleId, taskBase } from './task.js';
@@ -43,15 +44,39 @@ export function taskBases<Task, Output, Info>(
   return tasks.map((task, taskIndex) => taskBase(settings, task, taskIndex, examples, position));
 }
 
-/** `collect` for tasks whose prompts `taskBases` has built. */
+/**
+ * `collect` for tasks whose prompts `taskBases` has built. With a provider in batch mode their
+ * requests go out as batches: in `batch`, shared with other calls (`iterate` puts the training
+ * and held-out tasks of an iteration in one), else in one of this call's own.
+ */
 export async function collectBases<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   bases: readonly TaskBase<Task>[],
+  batch: BatchSession | undefined = batchSession(settings, control, bases.length),
 ): Promise<Trajectory<Task, Output, Info>[]> {
-  const perTask = await Promise.all(bases.map((base) => collectTask(settings, control, base)));
+  const perTask = await Promise.all(bases.map((base) => collectTask(settings, control, base, batch)));
   control.signal.throwIfAborted();
   return perTask.flat();
+}
+
+/**
+ * The batch session of `tasks` tasks when the provider is in batch mode and the samples are
+ * single-shot; episodes (each turn waits on the last) are sampled live, with a warning.
+ */
+export function batchSession<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  tasks: number,
+): BatchSession | undefined {
+  if (settings.provider.batch === undefined) return undefined;
+  if (settings.rollout === undefined) return createBatchSession(settings.provider, control, tasks);
+  const key = 'batch-live';
+  if (!control.state.warned.has(key)) {
+    control.state.warned.add(key);
+    control.emit({ type: 'warning', code: 'batch-live', message: `${settings.provider.name} is in batch mode, but episodes are sampled live: each turn waits on the last.` });
+  }
+  return undefined;
 }
 
 /** One task: what the journal holds, then the rest sampled (or played, for episodes) and scored. */
@@ -59,12 +84,13 @@ async function collectTask<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   base: TaskBase<Task>,
+  batch: BatchSession | undefined,
 ): Promise<Trajectory<Task, Output, Info>[]> {
   const record = recorder(settings, control);
   const restored = restoreTask(settings, control, base);
   const fresh =
     settings.rollout === undefined
-      ? await sampleTask(settings, control, base, restored, record)
+      ? await sampleTask(settings, control, base, restored, record, batch)
       : playTask(settings, control, base, settings.rollout, restored, record);
   const fromTheJournal = [...restored.values()].map((journaled) => fromJournal(settings, control, base, journaled, record));
   const all = await Promise.all([...fromTheJournal, ...fresh]);
@@ -99,14 +125,25 @@ async function sampleTask<Task, Output, Info>(
   base: TaskBase<Task>,
   restored: ReadonlyMap<number, unknown>,
   record: RecordTrajectory<Task, Output, Info>,
+  batch: BatchSession | undefined,
 ): Promise<Promise<Trajectory<Task, Output, Info> | undefined>[]> {
-  const cached = await cachedCompletions(settings, control, base, restored);
+  let cached: Map<number, SampledCompletion>;
+  try {
+    cached = await cachedCompletions(settings, control, base, restored);
+  } catch (error) {
+    // The batch does not wait for a task that cannot say what it needs.
+    if (batch !== undefined) control.stop(error);
+    throw error;
+  }
   const scored = (completion: SampledCompletion, index: number) =>
     scoreCompletion(settings, control, base, completion, index).then(record);
   const hits = () => [...cached].map(([index, completion]) => scored(completion, index));
   const missing: number[] = [];
   for (let index = 0; index < settings.samples; index++) if (!restored.has(index) && !cached.has(index)) missing.push(index);
-  if (missing.length === 0) return hits();
+  if (missing.length === 0) {
+    batch?.none();
+    return hits();
+  }
   const stores: Promise<void>[] = [];
   // Journaled (and cached) as each request returns, not when the task's last one does: a crash
   // or an abort while one request of the task is in flight loses none of the others. The request
@@ -118,7 +155,8 @@ async function sampleTask<Task, Output, Info>(
     }
     return journaled;
   };
-  const completions = await sampleInRun(settings.provider, base.request, {
+  const carry = batch === undefined ? (options: RunSampleOptions) => sampleInRun(settings.provider, base.request, options) : (options: RunSampleOptions) => batch.sample(base, options);
+  const completions = await carry({
     n: settings.samples,
     seed: base.seed,
     signal: control.signal,

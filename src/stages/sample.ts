@@ -99,7 +99,7 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
       const count = planned.indices.length;
       // Native `n` turned out not to work while this request waited for a slot.
       if (count > 1 && !nativeN()) return 'fan-out';
-      const ticket = options.gate?.admit(request, count, provider.model);
+      const ticket = options.gate?.admit(request, count, { model: provider.model });
       if (options.gate !== undefined && ticket === undefined) {
         return failedShares(count, new BudgetExceededError('budget', 'The run budget does not admit this request.'), 0, planned.seed);
       }
@@ -146,7 +146,7 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
 }
 
 /** `count` entries failed with `error`: a request that was refused or failed stands for each completion it should have made. */
-function failedShares(
+export function failedShares(
   count: number,
   error: unknown,
   latencyMs: number,
@@ -169,7 +169,7 @@ function failedShares(
  * Splits a response's usage and cost over the completions kept (at most `count`), so sums stay
  * exact and a response with more completions than asked is paid in full by the ones kept.
  */
-function share(response: SampleResponse, count: number, latencyMs: number, seed: number): (SampledCompletion & { readonly ok: true })[] {
+export function share(response: SampleResponse, count: number, latencyMs: number, seed: number): (SampledCompletion & { readonly ok: true })[] {
   const requestCompletions = Math.min(count, response.completions.length);
   const parts = Math.max(1, requestCompletions);
   const usages = splitUsage(response.usage, parts);
