@@ -185,6 +185,7 @@ export function resolveRunOptions<Task, Output, Info>(
   return {
     settings: {
       provider: options.provider,
+      role: 'student',
       taskTurns: taskTurnsOf(prompt),
       reward: options.reward,
       rollout: options.rollout,

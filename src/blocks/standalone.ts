@@ -9,6 +9,7 @@ import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import type { ResolvedRunOptions, RunOptions } from './options.js';
 import { journalChecks, optionsFingerprint } from './journal-config.js';
+import { spendByProvider } from './spend.js';
 
 /** Where a building block's samples stand: which tasks, which split, which examples, which iteration. */
 export interface BlockScope<Task, Output, Info> {
@@ -71,6 +72,7 @@ export async function runStandalone<Task, Output, Info>(
       trajectories,
       usage: sumUsage(trajectories.map((trajectory) => trajectory.usage)),
       costUsd: sumCost(trajectories.map((trajectory) => trajectory.costUsd)),
+      byProvider: spendByProvider(trajectories, resolved.settings.provider),
       wallTimeMs: performance.now() - started,
       seed: resolved.settings.seed,
       stopped,

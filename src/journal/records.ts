@@ -85,6 +85,8 @@ const sampleSchema = z.object({
   usage: usageSchema,
   costUsd: z.number().nullable(),
   latencyMs: z.number(),
+  /** Which provider made it: the student (`provider`) or the `teacher` (journals since 0.2 have it). */
+  sampledBy: z.object({ role: z.enum(['student', 'teacher']), provider: z.string(), model: z.string() }).optional(),
 });
 /**
  * A sample record as a line holds it. From version 2 a single-shot sample whose text is its

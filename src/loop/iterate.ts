@@ -10,7 +10,9 @@ import type { RunControl } from '../run/control.js';
 import type { EventListener } from '../run/events.js';
 import { openRun } from '../run/open-run.js';
 import { collectBases, taskBases } from '../stages/collect.js';
-import type { TaskBase } from '../stages/task.js';
+import type { CollectSettings, TaskBase } from '../stages/task.js';
+import { mergeSpend, spendByProvider } from '../blocks/spend.js';
+import { createSamplerState } from '../run/control.js';
 import { byReward, selectionPool } from '../stages/select.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
@@ -98,6 +100,7 @@ async function* loop<Task, Output, Info>(
   const runStarted = performance.now();
   const { control, journal, warnings } = await openRun(resolved);
   const { settings } = resolved;
+  const teaching = teacherRun(resolved, control);
   const state: LoopState<Task, Output, Info> = {
     iterations: [],
     kept: [],
@@ -119,7 +122,7 @@ async function* loop<Task, Output, Info>(
   try {
     for (let iteration = 0; iteration <= resolved.iterations; iteration++) {
       control.signal.throwIfAborted();
-      const result = await runIteration(resolved, control, state, iteration);
+      const result = await runIteration(resolved, control, state, iteration, teaching);
       // The budget admitted nothing this iteration: it did not happen.
       if (result === undefined) break;
       state.iterations.push(result);
@@ -152,6 +155,7 @@ async function* loop<Task, Output, Info>(
     trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
     usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
     costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
+    byProvider: mergeSpend(...state.iterations.map((iteration) => iteration.byProvider)),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
     stopped: state.stopped,
@@ -176,6 +180,7 @@ async function runIteration<Task, Output, Info>(
   control: RunControl<Task, Output, Info>,
   state: LoopState<Task, Output, Info>,
   iteration: number,
+  teaching: Sampler<Task, Output, Info> | undefined,
 ): Promise<IterationResult<Task, Output, Info> | undefined> {
   const examples = state.kept;
   control.emit({ type: 'iteration-start', iteration, examples });
@@ -183,11 +188,13 @@ async function runIteration<Task, Output, Info>(
   const staleBefore = control.resumed.stale;
   // Both splits' prompts are built (and checked) before either samples: a prompt builder that
   // throws for a held-out task rejects the run before the training tasks are paid for.
-  const trainBases = taskBases(resolved.settings, resolved.tasks, examples, { split: 'train', iteration });
+  // The teacher samples the training tasks of its iterations; the student everything else.
+  const trainer = teaching !== undefined && resolved.teacher?.samples(iteration) === true ? teaching : { settings: resolved.settings, control };
+  const trainBases = taskBases(trainer.settings, resolved.tasks, examples, { split: 'train', iteration });
   const heldBases = taskBases(resolved.settings, resolved.evalTasks, examples, { split: 'eval', iteration });
   const [train, held] = await Promise.all([
-    timedCollect(resolved, control, trainBases),
-    heldBases.length === 0 ? undefined : timedCollect(resolved, control, heldBases),
+    timedCollect(trainer.settings, trainer.control, trainBases),
+    heldBases.length === 0 ? undefined : timedCollect(resolved.settings, control, heldBases),
   ]);
   const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
   warnStale(control, control.resumed.stale - staleBefore, iteration);
@@ -213,7 +220,30 @@ async function runIteration<Task, Output, Info>(
     trajectories,
     usage: addUsage(train.stats.usage, ...(held === undefined ? [] : [held.stats.usage])),
     costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
+    byProvider: spendByProvider(trajectories, resolved.settings.provider),
     wallTimeMs: performance.now() - started,
+  };
+}
+
+/** What one provider samples with: the run's settings and control, the provider's own. */
+interface Sampler<Task, Output, Info> {
+  readonly settings: CollectSettings<Task, Output, Info>;
+  readonly control: RunControl<Task, Output, Info>;
+}
+
+/**
+ * The teacher's settings and control: the run's, with the teacher as provider, its own budget
+ * gate (the run's limits at its prices) and its own memory of whether it ignores `n`.
+ */
+function teacherRun<Task, Output, Info>(
+  resolved: ResolvedIterate<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+): Sampler<Task, Output, Info> | undefined {
+  const { teacher } = resolved;
+  if (teacher === undefined) return undefined;
+  return {
+    settings: { ...resolved.settings, provider: teacher.provider, role: 'teacher' },
+    control: { ...control, gate: teacher.gate, state: createSamplerState() },
   };
 }
 
@@ -272,11 +302,11 @@ function earlyStop<Task, Output, Info>(
 }
 
 async function timedCollect<Task, Output, Info>(
-  resolved: ResolvedIterate<Task, Output, Info>,
+  settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   bases: readonly TaskBase<Task>[],
 ): Promise<{ trajectories: Trajectory<Task, Output, Info>[]; stats: SplitStats }> {
   const started = performance.now();
-  const trajectories = await collectBases(resolved.settings, control, bases);
+  const trajectories = await collectBases(settings, control, bases);
   return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
 }

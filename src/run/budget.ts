@@ -42,6 +42,12 @@ export interface Budget {
 export interface RunBudgetGate extends BudgetGate {
   /** Set once a request was refused: which budget, and why in words (for `maxCostUsd`, with what the run spent in all when read). */
   readonly exhausted: { readonly budget: BudgetName; readonly message: string } | undefined;
+  /**
+   * A gate for another provider of the same run (a `teacher`): its requests are bounded and priced
+   * with its own model and prices, under the same limits and the same amounts spent. A `ConfigError`
+   * naming `option` when the budget needs a price it lacks.
+   */
+  pricedFor(context: BudgetContext, option: string): BudgetGate;
 }
 
 /** What a budget gate needs to bound a request. */
@@ -76,6 +82,17 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
     limits[name] = value;
   }
   if (Object.keys(limits).length === 0) return undefined;
+  return budgetGate(limits, context.completionTokens ?? 0, (other, option) => pricing(limits, other, option), pricing(limits, context, 'provider'));
+}
+
+/** How a gate bounds and prices one provider's requests. */
+interface Pricing {
+  readonly worstCost: (inputTokens: number, completions: number) => number;
+  readonly priceUsage: (usage: Usage) => number | null;
+}
+
+/** One provider's pricing under the limits; a `ConfigError` names what the budget needs and is missing. */
+function pricing(limits: Partial<Record<BudgetName, number>>, context: BudgetContext, option: string): Pricing {
   const { completionTokens, costPerCall } = context;
   // A cost per call bounds a request's cost without counting its tokens.
   const tokensBoundCost = limits.maxCostUsd !== undefined && costPerCall === undefined;
@@ -87,14 +104,13 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
   const price = findPrice(context.model, prices);
   if (tokensBoundCost && price === undefined) {
     throw new ConfigError(
-      'provider.prices',
+      `${option}.prices`,
       context.model,
       `a price for model "${context.model}": \`budget.maxCostUsd\` needs one to bound what a request can cost; ` +
-        `give the provider ${priceShape(context.model)}`,
+        `give the ${option === 'provider' ? 'provider' : `\`${option}\``} ${priceShape(context.model)}`,
     );
   }
-  const worstCost = costBound(costPerCall, price, completionTokens ?? 0);
-  return budgetGate(limits, completionTokens ?? 0, worstCost, (usage) => costIn(prices, context.model, usage));
+  return { worstCost: costBound(costPerCall, price, completionTokens ?? 0), priceUsage: (usage) => costIn(prices, context.model, usage) };
 }
 
 /** The most a request can cost, from its prompt tokens (a bound) and completions: per call, or by price. */
@@ -118,8 +134,8 @@ interface Amounts {
 function budgetGate(
   limits: Partial<Record<BudgetName, number>>,
   completionTokens: number,
-  worstCost: (inputTokens: number, completions: number) => number,
-  priceUsage: (usage: Usage) => number | null,
+  pricingFor: (context: BudgetContext, option: string) => Pricing,
+  main: Pricing,
 ): RunBudgetGate {
   const spent: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
   const reserved: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
@@ -132,45 +148,51 @@ function budgetGate(
     target.samples += sign * amounts.samples;
     target.tokens += sign * amounts.tokens;
   };
-  const spend = (usage: Usage, costUsd: number | null, samples: number): void => {
-    add(spent, { costUsd: costUsd ?? priceUsage(usage) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
-  };
   const fields: Record<BudgetName, keyof Amounts> = { maxCostUsd: 'costUsd', maxSamples: 'samples', maxTokens: 'tokens' };
-
+  // Every provider's gate shares the amounts above: the limits bound the run, whoever spends.
+  const priced = ({ worstCost, priceUsage }: Pricing): BudgetGate => {
+    const spend = (usage: Usage, costUsd: number | null, samples: number): void => {
+      add(spent, { costUsd: costUsd ?? priceUsage(usage) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
+    };
+    return {
+      charge: spend,
+      admit(request: SampleRequest, completions: number): GateTicket | undefined {
+        if (refused !== undefined) return undefined;
+        const bytes = promptBytes(request);
+        const inputTokens = Math.ceil(bytes * tokensPerByte);
+        const outputTokens = completions * completionTokens;
+        const worst: Amounts = {
+          samples: completions,
+          tokens: inputTokens + outputTokens,
+          costUsd: worstCost(inputTokens, completions),
+        };
+        for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
+          const field = fields[name];
+          if (spent[field] + reserved[field] + worst[field] > limit) {
+            refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
+            return undefined;
+          }
+        }
+        add(reserved, worst, 1);
+        return {
+          settle(usage, costUsd, samples) {
+            add(reserved, worst, -1);
+            spend(usage, costUsd, samples);
+            // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
+            if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
+          },
+        };
+      },
+    };
+  };
   return {
+    ...priced(main),
     // Read once the requests in flight have settled: the cost stated is what the run spent in all.
     get exhausted() {
       if (refused?.budget !== 'maxCostUsd') return refused;
       return { budget: refused.budget, message: `${refused.message} The run spent $${spent.costUsd.toFixed(12).replace(/\.?0+$/, '')} in all.` };
     },
-    charge: spend,
-    admit(request: SampleRequest, completions: number): GateTicket | undefined {
-      if (refused !== undefined) return undefined;
-      const bytes = promptBytes(request);
-      const inputTokens = Math.ceil(bytes * tokensPerByte);
-      const outputTokens = completions * completionTokens;
-      const worst: Amounts = {
-        samples: completions,
-        tokens: inputTokens + outputTokens,
-        costUsd: worstCost(inputTokens, completions),
-      };
-      for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
-        const field = fields[name];
-        if (spent[field] + reserved[field] + worst[field] > limit) {
-          refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
-          return undefined;
-        }
-      }
-      add(reserved, worst, 1);
-      return {
-        settle(usage, costUsd, samples) {
-          add(reserved, worst, -1);
-          spend(usage, costUsd, samples);
-          // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
-          if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
-        },
-      };
-    },
+    pricedFor: (context, option) => priced(pricingFor(context, option)),
   };
 }
 
