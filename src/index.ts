@@ -4,7 +4,7 @@ export { iterate } from './loop/iterate.js';
 export type { IterateOptions } from './loop/options.js';
 export type { ProgressOptions, ProgressStream } from './loop/progress.js';
 export { Run } from './loop/run.js';
-export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
+export type { BudgetName, IterationResult, ProviderSpend, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
 export { readJournal } from './journal/read.js';
 export { journalVersion } from './journal/records.js';
@@ -13,6 +13,7 @@ export type { Journal } from './journal/read.js';
 export type { JournalDifference } from './journal/errors.js';
 export type {
   JournalCompletion,
+  JournalEmbeddings,
   JournalIteration,
   JournalPrompt,
   JournalRecord,
@@ -64,6 +65,12 @@ export type { AnySelector, Selector, SelectContext, PoolPolicy, TaskSelector } f
 export { fewShotMessages, inlineBlock } from './stages/fold.js';
 export { messagesTokens } from './core/tokens.js';
 export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } from './stages/fold.js';
+export { nearest } from './stages/nearest.js';
+export type { NearestFolder, NearestOptions, NearestSpec } from './stages/nearest.js';
+export { cosine } from './core/embedding.js';
+export type { Embedded, EmbedContext, Embedder, EmbedFunction } from './core/embedding.js';
+export { hashedNgrams } from './providers/hashed-ngrams.js';
+export type { HashedNgramsOptions } from './providers/hashed-ngrams.js';
 
 export { defaultPrompt } from './stages/prompt.js';
 export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './stages/prompt.js';
@@ -73,7 +80,7 @@ export type { FingerprintedFunction, ResumeOptions } from './blocks/journal-conf
 
 export { rewardStats, splitStats } from './blocks/stats.js';
 export { scoredOnly } from './core/trajectory.js';
-export type { Example, Failure, FailedTrajectory, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './core/trajectory.js';
+export type { Example, Failure, FailedTrajectory, SampledBy, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './core/trajectory.js';
 
 export type { RunEvent, EventListener } from './run/events.js';
 export type { Warning, WarningCode } from './core/warnings.js';

@@ -11,7 +11,7 @@ import { lockJournal, type JournalLock } from './lock.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
-import type { JournalCompletion, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
+import type { JournalCompletion, JournalEmbeddings, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
 import type { Journaled } from './restore.js';
 import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
@@ -40,6 +40,10 @@ export interface RunJournal {
   completion(id: string, prompt: readonly Message[], completion: SampledCompletion & { readonly ok: true }): Promise<void>;
   /** Records a finished sample (restored ones are not written again). Throws the journal's write error once one occurred. */
   sample(trajectory: Trajectory<unknown, unknown, unknown>): void;
+  /** The vector the journal holds of a text (by embedder `<name>/<model>` and text hash), with the batch record it came in. */
+  embedded(embedder: string, hash: string): { readonly vector: readonly number[]; readonly batch: JournalEmbeddings } | undefined;
+  /** Records a batch of embeddings as the embedder returns it; resolves once it is on disk. */
+  embeddings(record: Omit<JournalEmbeddings, 'v' | 'type' | 'time'>): Promise<void>;
   /** `undefined` while the journal keeps up; else resolves once its queue is under the high-water mark (see `JournalWriter`). */
   belowHighWaterMark(): Promise<void> | undefined;
 }
@@ -258,6 +262,12 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
       const completionText = completionTexts.get(trajectory.id) ?? held?.completions.get(trajectory.id)?.text;
       completionTexts.delete(trajectory.id);
       writer.write(sampleRecord(trajectory, promptHash(trajectory.prompt, time), time, completionText));
+    },
+    embedded: (embedder, hash) => held?.embeddings.get(`${embedder}:${hash}`),
+    embeddings(record) {
+      writer.check();
+      writer.write({ v: journalVersion, type: 'embeddings', time: new Date().toISOString(), ...record });
+      return writer.flush();
     },
     iteration(result) {
       const record = iterationRecord(result);

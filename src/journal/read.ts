@@ -5,6 +5,7 @@ import { eachLine } from './lines.js';
 import { journalVersion, recordSchema } from './records.js';
 import type {
   JournalCompletion,
+  JournalEmbeddings,
   JournalIteration,
   JournalRecord,
   JournalRunEnd,
@@ -27,6 +28,8 @@ export interface Journal {
   readonly prompts: ReadonlyMap<string, readonly Message[]>;
   /** The latest record of each iteration. */
   readonly iterations: ReadonlyMap<number, JournalIteration>;
+  /** Each embedded text's vector and the record of its batch, by `<embedder>:<text hash>` (a `nearest` folder's). */
+  readonly embeddings: ReadonlyMap<string, { readonly vector: readonly number[]; readonly batch: JournalEmbeddings }>;
   readonly end: JournalRunEnd | undefined;
   /** What the reader skipped, e.g. a partial last line left by a crash. Never logged. */
   readonly warnings: readonly string[];
@@ -60,6 +63,7 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   const completions = new Map<string, JournalCompletion>();
   const prompts = new Map<string, readonly Message[]>();
   const iterations = new Map<number, JournalIteration>();
+  const embeddings = new Map<string, { readonly vector: readonly number[]; readonly batch: JournalEmbeddings }>();
   const read = await eachLine(path, (text, line) => {
     if (text.trim() === '') return;
     const stored = parseRecord(path, line, text);
@@ -74,12 +78,18 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     else if (record.type === 'completion') completions.set(record.id, record);
     else if (record.type === 'iteration') iterations.set(record.iteration, record);
     else if (record.type === 'run-end') end = record;
+    else if (record.type === 'embeddings') {
+      record.hashes.forEach((hash, index) => {
+        const vector = record.vectors[index];
+        if (vector !== undefined) embeddings.set(`${record.embedder}:${hash}`, { vector, batch: record });
+      });
+    }
   });
   const warnings: string[] = [];
   if (read.partialBytes > 0) {
     warnings.push(`${path}:${read.lines + 1}: skipped a partial last line (${read.partialBytes} bytes), the trace of a crash mid-write.`);
   }
-  return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes: read.completeBytes };
+  return { journal: { records, start, samples, completions, prompts, iterations, embeddings, end, warnings }, completeBytes: read.completeBytes };
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */

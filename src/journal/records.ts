@@ -5,9 +5,10 @@ export const libraryVersion = '0.1.0';
 
 /**
  * The journal schema version, the `v` field of every record written. Version 2 stores a
- * single-shot sample's text once, in its completion record; version 1 journals still read.
+ * single-shot sample's text once, in its completion record; version 3 adds the `embeddings`
+ * record (a `nearest` folder's task embeddings). Version 1 and 2 journals still read.
  */
-export const journalVersion = 2 as const;
+export const journalVersion = 3 as const;
 
 const count = z.number().int().nonnegative();
 const usageSchema = z.object({
@@ -35,7 +36,7 @@ const statsSchema = z.object({
   wallTimeMs: z.number(),
 });
 const stoppedSchema = z.object({ reason: z.string(), iteration: count, message: z.string() });
-const base = { v: z.literal([1, journalVersion]), time: z.string() };
+const base = { v: z.literal([1, 2, journalVersion]), time: z.string() };
 
 const runStartSchema = z.object({
   ...base,
@@ -137,6 +138,17 @@ const runEndSchema = z.object({
   wallTimeMs: z.number(),
   stopped: stoppedSchema.nullable(),
 });
+const embeddingsSchema = z.object({
+  ...base,
+  type: z.literal('embeddings'),
+  /** The embedder, `<name>/<model>`: another embedder's vectors are not reused. */
+  embedder: z.string(),
+  /** Content hashes of the texts embedded, in the order of `vectors`. */
+  hashes: z.array(z.string()),
+  vectors: z.array(z.array(z.number())),
+  usage: usageSchema,
+  costUsd: z.number().nullable(),
+});
 /** Any one line of a journal as it is stored, told apart by `type`. */
 export const recordSchema = z.discriminatedUnion('type', [
   runStartSchema,
@@ -146,6 +158,7 @@ export const recordSchema = z.discriminatedUnion('type', [
   storedSampleSchema,
   iterationSchema,
   runEndSchema,
+  embeddingsSchema,
 ]);
 
 /** The first record: what the run was started with (no secrets, no functions). */
@@ -162,6 +175,8 @@ export type JournalCompletion = z.infer<typeof completionSchema>;
 export type JournalSample = z.infer<typeof sampleSchema>;
 /** One iteration's examples, kept set (trajectory ids) and statistics. */
 export type JournalIteration = z.infer<typeof iterationSchema>;
+/** One batch of task embeddings of a `nearest` folder: written as the embedder returns it, read back on resume. */
+export type JournalEmbeddings = z.infer<typeof embeddingsSchema>;
 /** The end of the run, with why it stopped early if it did. */
 export type JournalRunEnd = z.infer<typeof runEndSchema>;
 /** A sample record as written: `text` and the final assistant turn may be left to its completion record. */

@@ -2,7 +2,8 @@ import { splitStats } from '../blocks/stats.js';
 import { PauperError, TooManyErrorsError } from '../core/errors.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
-import type { IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
+import type { IterationResult, ProviderSpend, RunResult, SplitStats, StopReason } from '../core/results.js';
+import { embedTasks } from '../stages/embed.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import { addUsage, sumUsage } from '../core/usage.js';
@@ -117,11 +118,14 @@ async function* loop<Task, Output, Info>(
     samples: settings.samples,
   });
   for (const message of warnings) control.emit({ type: 'warning', code: 'journal-partial-line', message });
+  let embedded: ProviderSpend | undefined;
   // Whether every iteration ran (or the run stopped early by a rule): the run-end record is still to write.
   let looped = false;
   try {
     for (let iteration = 0; iteration <= resolved.iterations; iteration++) {
       control.signal.throwIfAborted();
+      // A `nearest` folder compares tasks by embedding: every task is embedded once, before the first prompt with examples.
+      if (iteration === 1 && settings.embeddings !== undefined) embedded = await embedTasks(settings.embeddings, [...resolved.tasks, ...resolved.evalTasks], control);
       const result = await runIteration(resolved, control, state, iteration, teaching);
       // The budget admitted nothing this iteration: it did not happen.
       if (result === undefined) break;
@@ -153,9 +157,9 @@ async function* loop<Task, Output, Info>(
     best: state.best,
     examples: state.kept,
     trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
-    usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
-    costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
-    byProvider: mergeSpend(...state.iterations.map((iteration) => iteration.byProvider)),
+    usage: sumUsage([...state.iterations.map((iteration) => iteration.usage), ...(embedded === undefined ? [] : [embedded.usage])]),
+    costUsd: sumCost([...state.iterations.map((iteration) => iteration.costUsd), ...(embedded === undefined ? [] : [embedded.costUsd])]),
+    byProvider: mergeSpend(...state.iterations.map((iteration) => iteration.byProvider), embedded === undefined ? [] : [embedded]),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
     stopped: state.stopped,

@@ -7,6 +7,7 @@ import type { PromptBuilder } from './prompt.js';
 import type { RewardContext, RewardFunction, RolloutFunction } from '../core/reward.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { excludeTask } from './select.js';
+import type { TaskEmbeddings } from './nearest.js';
 
 /** How samples are produced and scored; resolved from the user's options. */
 export interface CollectSettings<Task, Output, Info> {
@@ -24,6 +25,8 @@ export interface CollectSettings<Task, Output, Info> {
   readonly maxOutputTokens: number | undefined;
   readonly taskId: (task: Task, index: number, split: Split) => string;
   readonly excludeOwnTask: boolean;
+  /** The task embeddings of a `nearest` folder, filled by the run before prompts with examples are built; `undefined` without one. */
+  readonly embeddings: TaskEmbeddings | undefined;
   /** Milliseconds a reward call or a rollout may take; `undefined`: no limit. */
   readonly rewardTimeout: number | undefined;
   readonly seed: number;
