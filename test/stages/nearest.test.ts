@@ -16,7 +16,9 @@ import {
   scripted,
   topK,
   type EmbedFunction,
+  type Example,
 } from 'pauper';
+import { example } from '../helpers.js';
 
 // An offline task where similar tasks have similar good answers: three families of tasks, each
 // worded alike within the family, each rewarding its own letter. The stand-in model copies the
@@ -83,7 +85,10 @@ describe('nearest()', () => {
   });
 
   it('gives tasks with the same neighbours the same example prefix, byte for byte', async () => {
-    const near = await iterate({ tasks, evalTasks, reward, render, samples: 4, iterations: 1, seed: 2, provider: inContextLearner({ alphabet: 'abcd', minLength: 8, maxLength: 8 }), select: perTask(1), fold: nearest(2, { embed: hashedNgrams(), text }) });
+    // An inner folder that keeps the order it is given: the order is nearest()'s own.
+    const inOrder = (examples: readonly Example<FamilyTask, string, unknown>[]) => examples.flatMap((example) => example.turns);
+    const fold = nearest(2, { embed: hashedNgrams(), text, fold: inOrder });
+    const near = await iterate({ tasks, evalTasks, reward, render, samples: 4, iterations: 1, seed: 2, provider: inContextLearner({ alphabet: 'abcd', minLength: 8, maxLength: 8 }), select: perTask(1), fold });
     const prompts = near.trajectories.filter((each) => each.split === 'eval' && each.iteration === 1 && each.index === 0);
     const prefix = (prompt: readonly { content: string }[]) => JSON.stringify(prompt.slice(0, -1));
     // Held-out tasks 0, 3 and 6 are of family 0: the same two training tasks are nearest to each.
@@ -93,6 +98,19 @@ describe('nearest()', () => {
     expect(family0[0]?.prompt.at(-1)?.content).not.toBe(family0[1]?.prompt.at(-1)?.content);
     // Another family's neighbours give another prefix.
     expect(prefix(prompts.find((each) => each.task.family === 1)?.prompt ?? [])).not.toBe(prefix(family0[0]?.prompt ?? []));
+  });
+
+  it('folds the same neighbours in one order whatever their similarities, so their prefix is shared', async () => {
+    // Tasks x and y both have a and b as nearest neighbours, x nearer to a, y nearer to b; c is far from both.
+    const points: Record<string, number[]> = { a: [1, 0], b: [0, 1], c: [-1, -1], x: [0.9, 0.1], y: [0.1, 0.9] };
+    const embed: EmbedFunction = (texts) => texts.map((each) => points[each] ?? [0, 0]);
+    const examples = ['a', 'b', 'c'].map((task, taskIndex) => example({ task, taskIndex, reward: taskIndex }));
+    const inOrder = (shown: readonly Example<string, string, unknown>[]) => shown.flatMap((each) => each.turns);
+    const { trajectories } = await evaluate({ tasks: ['x', 'y'], reward: () => 1, samples: 1, examples, provider: scripted(['ok']), fold: nearest(2, { embed, fold: inOrder }) });
+    const [x, y] = trajectories.map((trajectory) => trajectory.prompt.slice(0, -1).map((message) => message.content));
+    // By reward, highest first, for both: not nearest first (which would be a, b for x and b, a for y).
+    expect(x).toEqual(['b', 'answer 1', 'a', 'answer 0']);
+    expect(y).toEqual(x);
   });
 
   it('embeds each distinct task once across a run and its resume, and journals the embeddings', async () => {
