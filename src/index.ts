@@ -70,6 +70,8 @@ export type { NearestFolder, NearestOptions, NearestSpec } from './stages/neares
 export { cosine } from './core/embedding.js';
 export type { Embedded, EmbedContext, Embedder, EmbedFunction } from './core/embedding.js';
 export { hashedNgrams } from './providers/hashed-ngrams.js';
+export { openaiEmbeddings } from './providers/openai-embeddings.js';
+export type { OpenAIEmbeddingsOptions } from './providers/openai-embeddings.js';
 export type { HashedNgramsOptions } from './providers/hashed-ngrams.js';
 
 export { defaultPrompt } from './stages/prompt.js';
