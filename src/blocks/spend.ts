@@ -1,17 +1,19 @@
 import { sumCost } from '../core/pricing.js';
 import type { ProviderSpend } from '../core/results.js';
-import type { Trajectory } from '../core/trajectory.js';
+import type { SampledBy } from '../core/trajectory.js';
+import type { Usage } from '../core/usage.js';
 import { addUsage } from '../core/usage.js';
 
 const roleOrder: Readonly<Record<ProviderSpend['role'], number>> = { student: 0, teacher: 1, embedder: 2 };
 
 /**
- * Usage and cost split by the provider that spent them: one entry per role, provider and model,
- * the student first, then the teacher, then embedders. A trajectory built by hand (no
- * `sampledBy`) counts as the student's, under `fallback`.
+ * Usage and cost of trajectories (or journaled samples) split by the provider that spent them:
+ * one entry per role, provider and model, the student first, then the teacher, then embedders.
+ * One without `sampledBy` (built by hand, or journaled before it was recorded) counts as the
+ * student's, under `fallback`.
  */
 export function spendByProvider(
-  trajectories: Iterable<Pick<Trajectory<unknown, unknown, unknown>, 'usage' | 'costUsd' | 'sampledBy'>>,
+  trajectories: Iterable<{ readonly usage: Usage; readonly costUsd: number | null; readonly sampledBy?: SampledBy | undefined }>,
   fallback: { readonly name: string; readonly model: string },
 ): ProviderSpend[] {
   const byKey = new Map<string, ProviderSpend>();

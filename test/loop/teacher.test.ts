@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bestOfN, ConfigError, evaluate, fromFunction, iterate, readJournal, type SampleRequest } from 'pauper';
+import { bestOfN, ConfigError, evaluate, fromFunction, iterate, loadRun, readJournal, type SampleRequest } from 'pauper';
+import { summaryText } from '../../src/report/summary-text.js';
 
 // Two function providers that count their calls. The teacher always answers well; the student
 // copies the last example's answer from its prompt and answers badly without one: it gains only
@@ -162,5 +163,34 @@ describe('iterate({ teacher })', () => {
     await expect(evaluated).rejects.toBeInstanceOf(ConfigError);
     await expect(evaluated).rejects.toThrow(/no `teacher` in evaluate\(\): .*only iterate\(\) keeps examples/);
     await expect(bestOfN({ provider, teacher, task: 't', reward } as Parameters<typeof bestOfN>[0])).rejects.toThrow(/no `teacher` in bestOfN\(\)/);
+  });
+});
+
+describe('pauper summary of a taught run', () => {
+  it('names the teacher and splits usage and cost by provider', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'pauper-teacher-summary-'));
+    try {
+      const journal = join(directory, 'run.jsonl');
+      const run = await iterate({
+        provider: counted('student', studentAnswer, 0.001).provider,
+        teacher: counted('teacher', teacherAnswer, 0.01).provider,
+        tasks,
+        evalTasks,
+        reward,
+        samples: 2,
+        iterations: 1,
+        keep: 1,
+        journal,
+      });
+      const summary = await loadRun(journal);
+      expect(summary.byProvider).toEqual(run.byProvider);
+      expect(summary.costUsd).toBe(run.costUsd);
+      const text = summaryText(summary);
+      expect(text).toContain('iterate with student/student-model taught by teacher/teacher-model');
+      expect(text).toMatch(/student\s+student\/student-model\s+12\s+12\s+.*\$0\.012/);
+      expect(text).toMatch(/teacher\s+teacher\/teacher-model\s+8\s+8\s+.*\$0\.08/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
