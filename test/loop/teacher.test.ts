@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bestOfN, ConfigError, evaluate, fromFunction, iterate, loadRun, readJournal, type SampleRequest } from 'pauper';
+import { bestOfN, ConfigError, estimate, evaluate, fromFunction, iterate, loadRun, readJournal, type SampleRequest } from 'pauper';
 import { summaryText } from '../../src/report/summary-text.js';
 
 // Two function providers that count their calls. The teacher always answers well; the student
@@ -154,6 +154,11 @@ describe('iterate({ teacher })', () => {
     await expect(iterate({ provider, teacher: 'gpt-5' as never, tasks, reward })).rejects.toMatchObject({ option: 'teacher' });
     await expect(iterate({ provider, teacherIterations: [0], tasks, reward })).rejects.toMatchObject({ option: 'teacherIterations' });
     await expect(iterate({ provider, teacher: provider, teacherIterations: [-1], tasks, reward })).rejects.toMatchObject({ option: 'teacherIterations' });
+  });
+
+  it('estimate() refuses a teacher, saying how to estimate each share', () => {
+    const provider = counted('student', studentAnswer, 0).provider;
+    expect(() => estimate({ provider, teacher: counted('teacher', teacherAnswer, 0).provider, tasks, reward })).toThrow(/no `teacher` in estimate\(\), which prices one provider/);
   });
 
   it('evaluate() and bestOfN() refuse a teacher, saying why', async () => {
