@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestOfN, ConfigError, estimate, evaluate, fromFunction, iterate, loadRun, readJournal, type SampleRequest } from 'pauper';
 import { summaryText } from '../../src/report/summary-text.js';
+import { runPage } from '../../src/report/html.js';
 
 // Two function providers that count their calls. The teacher always answers well; the student
 // copies the last example's answer from its prompt and answers badly without one: it gains only
@@ -194,6 +195,12 @@ describe('pauper summary of a taught run', () => {
       expect(text).toContain('iterate with student/student-model taught by teacher/teacher-model');
       expect(text).toMatch(/student\s+student\/student-model\s+12\s+12\s+.*\$0\.012/);
       expect(text).toMatch(/teacher\s+teacher\/teacher-model\s+8\s+8\s+.*\$0\.08/);
+      const page = runPage(summary);
+      expect(page.facts[0]).toBe('iterate() with student / student-model, taught by teacher/teacher-model');
+      expect(page.tables.find((table) => table.title === 'Providers')?.rows.map((row) => [row[0], row[3], row.at(-1)])).toEqual([
+        ['student', '12', '$0.0120'],
+        ['teacher', '8', '$0.0800'],
+      ]);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
