@@ -14,8 +14,8 @@ export interface NearestOptions<Task = unknown> {
   readonly embed: Embedder | EmbedFunction;
   /** The text embedded for a task. @default a string task as it is, anything else as JSON */
   readonly text?: (task: Task) => string;
-  /** How the chosen examples are folded. @default fewShotMessages() */
-  readonly fold?: Folder<Task, never, never> | Folder<Task, unknown, unknown>;
+  /** How the chosen examples are folded: any folder of the task type (its output and info types are the run's). @default fewShotMessages() */
+  readonly fold?: Folder<Task, never, never>;
 }
 
 /** What the run reads off a `nearest` folder: the embedder and the text of a task. */
