@@ -5,7 +5,7 @@ export type { IterateOptions } from './loop/options.js';
 export type { FineTuneOptions } from './loop/fine-tune.js';
 export type { ProgressOptions, ProgressStream } from './loop/progress.js';
 export { Run } from './loop/run.js';
-export type { BudgetName, FineTuneResult, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
+export type { BudgetName, FineTuneResult, IterationResult, ProviderSpend, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
 export { readJournal } from './journal/read.js';
 export { journalVersion } from './journal/records.js';
@@ -15,6 +15,7 @@ export type { JournalDifference } from './journal/errors.js';
 export type {
   JournalCompletion,
   JournalFineTune,
+  JournalEmbeddings,
   JournalIteration,
   JournalPrompt,
   JournalRecord,
@@ -70,6 +71,14 @@ export { fewShotMessages, inlineBlock } from './stages/fold.js';
 export { encodingOf, estimatedTokens, messagesTokens, tokenCounterFor } from './core/tokens.js';
 export type { TokenCounter, TokenEncoding } from './core/tokens.js';
 export type { AnyFolder, Folder, FoldContext, FoldOptions, InlineBlockOptions } from './stages/fold.js';
+export { nearest } from './stages/nearest.js';
+export type { NearestFolder, NearestOptions, NearestSpec } from './stages/nearest.js';
+export { cosine } from './core/embedding.js';
+export type { Embedded, EmbedContext, Embedder, EmbedFunction } from './core/embedding.js';
+export { hashedNgrams } from './providers/hashed-ngrams.js';
+export { openaiEmbeddings } from './providers/openai-embeddings.js';
+export type { OpenAIEmbeddingsOptions } from './providers/openai-embeddings.js';
+export type { HashedNgramsOptions } from './providers/hashed-ngrams.js';
 
 export { defaultPrompt } from './stages/prompt.js';
 export type { DefaultPromptOptions, PromptBuilder, TaskRenderer } from './stages/prompt.js';
@@ -79,7 +88,7 @@ export type { FingerprintedFunction, ResumeOptions } from './blocks/journal-conf
 
 export { rewardStats, splitStats } from './blocks/stats.js';
 export { scoredOnly } from './core/trajectory.js';
-export type { Example, Failure, FailedTrajectory, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './core/trajectory.js';
+export type { Example, Failure, FailedTrajectory, SampledBy, ScoredTrajectory, Split, Step, Trajectory, TrajectoryBase } from './core/trajectory.js';
 
 export type { RunEvent, EventListener } from './run/events.js';
 export type { Warning, WarningCode } from './core/warnings.js';

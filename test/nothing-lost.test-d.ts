@@ -40,7 +40,7 @@ describe('journal, budgets, cache and export types', () => {
   it('reads journals into typed records', () => {
     expectTypeOf(readJournal).returns.toEqualTypeOf<Promise<Journal>>();
     expectTypeOf<Extract<JournalRecord, { type: 'sample' }>['reward']>().toEqualTypeOf<number | null>();
-    expectTypeOf<JournalRecord['type']>().toEqualTypeOf<'run-start' | 'resume' | 'prompt' | 'completion' | 'sample' | 'iteration' | 'fine-tune' | 'run-end' | 'batch-file' | 'batch' | 'batch-end'>();
+    expectTypeOf<JournalRecord['type']>().toEqualTypeOf<'run-start' | 'resume' | 'prompt' | 'completion' | 'sample' | 'iteration' | 'fine-tune' | 'run-end' | 'batch-file' | 'batch' | 'batch-end' | 'embeddings'>();
   });
 
   it('types estimate, export and cache', () => {

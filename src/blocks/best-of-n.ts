@@ -39,8 +39,8 @@ export async function bestOfN<Task, Output = string, Info = undefined>(
   const iteration = integer('iteration', options.iteration ?? 0, 0);
   const examples = options.examples ?? [];
   const scope = { entry: 'bestOfN', tasks: [options.task], split: 'train', examples, iteration } as const;
-  const { trajectories, stopped, resumed } = await runStandalone(options, resolved, scope, (control) =>
+  const { trajectories, stopped, resumed, embedded } = await runStandalone(options, resolved, scope, (control) =>
     collect(resolved.settings, control, [options.task], examples, { split: 'train', iteration }),
   );
-  return { best: scoredOnly(trajectories).sort(byReward)[0], trajectories, stopped, resumed };
+  return { best: scoredOnly(trajectories).sort(byReward)[0], trajectories, stopped, resumed, embedded };
 }

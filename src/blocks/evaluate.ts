@@ -39,8 +39,8 @@ export async function evaluate<Task, Output = string, Info = undefined>(
   const examples = options.examples ?? [];
   const started = performance.now();
   const scope = { entry: 'evaluate', tasks, split: 'eval', examples, iteration } as const;
-  const { trajectories, stopped, resumed } = await runStandalone(options, resolved, scope, (control) =>
+  const { trajectories, stopped, resumed, embedded } = await runStandalone(options, resolved, scope, (control) =>
     collect(resolved.settings, control, tasks, examples, { split: 'eval', iteration }),
   );
-  return { trajectories, stats: splitStats(trajectories, performance.now() - started), stopped, resumed };
+  return { trajectories, stats: splitStats(trajectories, performance.now() - started), stopped, resumed, embedded };
 }

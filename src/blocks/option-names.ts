@@ -17,6 +17,14 @@ const elsewhere: Readonly<Record<string, string>> = {
   iteration: 'evaluate() and bestOfN()',
 };
 
+/** Options of `iterate()` that mean nothing elsewhere, and why. */
+const iterateOnly: Readonly<Record<string, string>> = {
+  teacher:
+    "a teacher's samples become the examples folded into the student's prompts, and only iterate() keeps examples; " +
+    'pass the model to sample as `provider` (the teacher, to draw examples; the student, to measure them)',
+  teacherIterations: 'it chooses the iterations a `teacher` samples, and only iterate() has a teacher',
+};
+
 /** Options an earlier release had under another name or in another place. */
 const moved: Readonly<Record<string, string>> = {
   maxTokens: 'no `maxTokens`: the output cap is `maxOutputTokens` (`budget.maxTokens` is the token budget)',
@@ -32,6 +40,8 @@ export function checkOptionNames(entry: string, options: object, known: readonly
     if (known.includes(name) || (options as Record<string, unknown>)[name] === undefined) continue;
     const now = moved[name];
     if (now !== undefined) throw new ConfigError(name, (options as Record<string, unknown>)[name], now);
+    const why = iterateOnly[name];
+    if (why !== undefined) throw new ConfigError(name, (options as Record<string, unknown>)[name], `no \`${name}\` in ${entry}: ${why}`);
     const owner = elsewhere[name];
     if (owner !== undefined) {
       throw new ConfigError(name, (options as Record<string, unknown>)[name], `no \`${name}\` in ${entry}: it is an option of ${owner}`);

@@ -10,6 +10,7 @@ import type { Folder } from '../stages/fold.js';
 import type { PromptBuilder, TaskRenderer } from '../stages/prompt.js';
 import { defaultPrompt, withoutSystem } from '../stages/prompt.js';
 import { tokenCounterFor } from '../core/tokens.js';
+import { boundNearest, isNearest } from '../stages/nearest.js';
 import type { Message } from '../core/messages.js';
 import type { Provider } from '../providers/spec.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
@@ -176,17 +177,20 @@ export function resolveRunOptions<Task, Output, Info>(
   const userTaskId = options.taskId;
   const taskId = (task: Task, index: number, split: Split): string =>
     userTaskId === undefined ? defaultTaskId(task, index, split) : userTaskId(task, index);
+  // A `nearest` folder reads this run's own embeddings (filled before prompts with examples are built).
+  const embeddings = isNearest(options.fold) ? { spec: options.fold.nearest, vectors: new Map<string, readonly number[]>() } : undefined;
   const prompt =
     options.prompt ??
     defaultPrompt<Task, Output, Info>({
       system: options.system,
       render: options.render ?? (options.rollout === undefined ? undefined : () => []),
-      fold: options.fold,
+      fold: embeddings === undefined ? options.fold : boundNearest<Task, Output, Info>(embeddings),
       tokens: tokenCounterFor(options.provider.model),
     });
   return {
     settings: {
       provider: options.provider,
+      role: 'student',
       taskTurns: taskTurnsOf(prompt),
       reward: options.reward,
       rollout: options.rollout,
@@ -197,6 +201,7 @@ export function resolveRunOptions<Task, Output, Info>(
       maxOutputTokens,
       taskId,
       excludeOwnTask,
+      embeddings,
       rewardTimeout,
       seed: seed >>> 0,
     },

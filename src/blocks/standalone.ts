@@ -1,7 +1,7 @@
 import { PauperError } from '../core/errors.js';
 import { contentHash } from '../core/fingerprint.js';
 import { sumCost } from '../core/pricing.js';
-import type { ResumeCounts, StopReason } from '../core/results.js';
+import type { ProviderSpend, ResumeCounts, StopReason } from '../core/results.js';
 import type { Example, Split, Trajectory } from '../core/trajectory.js';
 import { sumUsage } from '../core/usage.js';
 import type { JournalRunConfig } from '../journal/open.js';
@@ -9,6 +9,8 @@ import type { RunControl } from '../run/control.js';
 import { openRun } from '../run/open-run.js';
 import type { ResolvedRunOptions, RunOptions } from './options.js';
 import { journalChecks, optionsFingerprint } from './journal-config.js';
+import { mergeSpend, spendByProvider } from './spend.js';
+import { embedTasks } from '../stages/embed.js';
 
 /** Where a building block's samples stand: which tasks, which split, which examples, which iteration. */
 export interface BlockScope<Task, Output, Info> {
@@ -26,6 +28,8 @@ export interface BlockOutcome {
   readonly stopped: StopReason | undefined;
   /** What resuming from `journal` restored; `undefined` unless it resumed one. */
   readonly resumed: Readonly<ResumeCounts> | undefined;
+  /** What embedding the tasks cost a `nearest` fold (restored from the journal included); `undefined` when nothing was embedded. */
+  readonly embedded: ProviderSpend | undefined;
 }
 
 /** What a building block's run produced, besides its own result. */
@@ -50,6 +54,11 @@ export async function runStandalone<Task, Output, Info>(
   const { control } = run;
   for (const message of run.warnings) control.emit({ type: 'warning', code: 'journal-partial-line', message });
   try {
+    const { embeddings } = resolved.settings;
+    const embedded =
+      embeddings === undefined || scope.examples.length === 0
+        ? undefined
+        : await embedTasks(embeddings, [...scope.tasks, ...scope.examples.map((example) => example.task)], control);
     const trajectories = await work(control);
     if (control.resumed.stale > 0) {
       // The examples are part of the fingerprint, so a journaled sample with another prompt means the prompt builder changed.
@@ -69,15 +78,16 @@ export async function runStandalone<Task, Output, Info>(
       best: undefined,
       examples: scope.examples,
       trajectories,
-      usage: sumUsage(trajectories.map((trajectory) => trajectory.usage)),
-      costUsd: sumCost(trajectories.map((trajectory) => trajectory.costUsd)),
+      usage: sumUsage([...trajectories.map((trajectory) => trajectory.usage), ...(embedded === undefined ? [] : [embedded.usage])]),
+      costUsd: sumCost([...trajectories.map((trajectory) => trajectory.costUsd), ...(embedded === undefined ? [] : [embedded.costUsd])]),
+      byProvider: mergeSpend(spendByProvider(trajectories, resolved.settings.provider), embedded === undefined ? [] : [embedded]),
       wallTimeMs: performance.now() - started,
       seed: resolved.settings.seed,
       stopped,
       resumed,
     });
     await run.journal?.flush();
-    return { trajectories, stopped, resumed };
+    return { trajectories, stopped, resumed, embedded };
   } catch (error) {
     control.stop(error);
     // Keep what was paid for: the samples so far reach the journal before the call rejects.

@@ -113,6 +113,10 @@ export const defaultPrices: PriceTable = Object.freeze({
   'claude-3-5-haiku': anthropicPrice(0.8, 4),
   'claude-3-haiku': anthropicPrice(0.25, 1.25),
   'claude-3-opus': anthropicPrice(15, 75),
+  // Embedding models bill the text read, as input; they write no output.
+  'text-embedding-3-small': openaiPrice(0.02, 0.02, 0),
+  'text-embedding-3-large': openaiPrice(0.13, 0.13, 0),
+  'text-embedding-ada-002': openaiPrice(0.1, 0.1, 0),
 });
 
 /** Options of `costOf`. */

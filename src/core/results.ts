@@ -32,6 +32,20 @@ export interface SplitStats extends RewardStats {
   readonly wallTimeMs: number;
 }
 
+/** What one of a run's providers used and cost: the student, the `teacher`, or the embedder of a `nearest` folder. */
+export interface ProviderSpend {
+  /** `student` (the `provider` option), `teacher`, or `embedder`. */
+  readonly role: 'student' | 'teacher' | 'embedder';
+  /** The provider's (or embedder's) `name`. */
+  readonly provider: string;
+  readonly model: string;
+  /** Samples it made (texts it embedded, for an embedder). */
+  readonly samples: number;
+  readonly usage: Usage;
+  /** `null` when a price was unknown. */
+  readonly costUsd: number | null;
+}
+
 /** Counts of a resumed run. */
 export interface ResumeCounts {
   /** Samples taken from the journal instead of being requested. */
@@ -70,6 +84,8 @@ export interface IterationResult<Task, Output = string, Info = undefined> {
   readonly usage: Usage;
   /** `null` when any sample's price was unknown. */
   readonly costUsd: number | null;
+  /** `usage` and `costUsd` split by the provider that spent them (student and `teacher`), students first. */
+  readonly byProvider: readonly ProviderSpend[];
   readonly wallTimeMs: number;
   /** The fine-tuned model this iteration sampled; absent when it sampled the provider's own model. */
   readonly fineTunedModel?: string;
@@ -105,6 +121,7 @@ export interface RunResult<Task, Output = string, Info = undefined> {
   readonly examples: readonly Example<Task, Output, Info>[];
   /** Every trajectory of every iteration, training and held-out, failed ones included. */
   readonly trajectories: readonly Trajectory<Task, Output, Info>[];
+  /** Every sample's usage, and the embedder's when a `nearest` folder embedded tasks. */
   readonly usage: Usage;
   /** What sampling cost; `null` when any sample's price was unknown. Training is `trainingCostUsd`. */
   readonly costUsd: number | null;
@@ -112,6 +129,8 @@ export interface RunResult<Task, Output = string, Info = undefined> {
   readonly trainingCostUsd?: number | null;
   /** The fine-tuning jobs the run trained, in order; absent without `fineTune`. */
   readonly fineTunes?: readonly FineTuneResult[];
+  /** `usage` and `costUsd` split by provider: the student, the `teacher`, the embedder of a `nearest` folder. */
+  readonly byProvider: readonly ProviderSpend[];
   readonly wallTimeMs: number;
   readonly seed: number;
   /** Why the run ended early; `undefined` when it ran every iteration. */

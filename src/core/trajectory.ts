@@ -24,6 +24,16 @@ export interface Failure {
   readonly error: unknown;
 }
 
+/** Which of a run's providers made a sample: the student (the `provider` option) or the `teacher`. */
+export interface SampledBy {
+  /** `teacher` when the run's `teacher` made it; `student` when its `provider` did. */
+  readonly role: 'student' | 'teacher';
+  /** The provider's `name` (e.g. `openai`). */
+  readonly provider: string;
+  /** The provider's `model`. */
+  readonly model: string;
+}
+
 /** What every trajectory records, scored or failed. */
 export interface TrajectoryBase<Task> {
   /** Unique within a run: `<split>/<iteration>/<taskIndex>/<index>`. */
@@ -53,6 +63,8 @@ export interface TrajectoryBase<Task> {
   readonly latencyMs: number;
   /** Seed sent with the request. */
   readonly seed: number;
+  /** The provider that made it; absent only on trajectories built by hand. */
+  readonly sampledBy?: SampledBy;
 }
 
 /** A sample that was scored. Only scored trajectories can become examples. */

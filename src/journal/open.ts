@@ -11,7 +11,7 @@ import { lockJournal, type JournalLock } from './lock.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
-import type { JournalCompletion, JournalFineTune, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
+import type { JournalCompletion, JournalEmbeddings, JournalFineTune, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
 import { batchRecord, journaledBatches, type BatchEvent, type JournaledBatches } from './batches.js';
 import type { Journaled } from './restore.js';
@@ -45,6 +45,10 @@ export interface RunJournal {
   readonly batches: JournaledBatches;
   /** Records a batch's file, id or end; resolves once it is on disk, so the id survives a crash that follows. */
   batch(event: BatchEvent): Promise<void>;
+  /** The vector the journal holds of a text (by embedder `<name>/<model>` and text hash), with the batch record it came in. */
+  embedded(embedder: string, hash: string): { readonly vector: readonly number[]; readonly batch: JournalEmbeddings } | undefined;
+  /** Records a batch of embeddings as the embedder returns it; resolves once it is on disk. */
+  embeddings(record: Omit<JournalEmbeddings, 'v' | 'type' | 'time'>): Promise<void>;
   /** `undefined` while the journal keeps up; else resolves once its queue is under the high-water mark (see `JournalWriter`). */
   belowHighWaterMark(): Promise<void> | undefined;
 }
@@ -275,6 +279,12 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
     batch(event) {
       writer.check();
       writer.write(batchRecord(event));
+      return writer.flush();
+    },
+    embedded: (embedder, hash) => held?.embeddings.get(`${embedder}:${hash}`),
+    embeddings(record) {
+      writer.check();
+      writer.write({ v: journalVersion, type: 'embeddings', time: new Date().toISOString(), ...record });
       return writer.flush();
     },
     iteration(result) {

@@ -6,6 +6,7 @@ import { journalVersion, recordSchema } from './records.js';
 import type {
   JournalCompletion,
   JournalFineTune,
+  JournalEmbeddings,
   JournalIteration,
   JournalRecord,
   JournalRunEnd,
@@ -30,6 +31,8 @@ export interface Journal {
   readonly iterations: ReadonlyMap<number, JournalIteration>;
   /** The latest record of each fine-tuning job, by the iteration it trained after. */
   readonly fineTunes: ReadonlyMap<number, JournalFineTune>;
+  /** Each embedded text's vector and the record of its batch, by `<embedder>:<text hash>` (a `nearest` folder's). */
+  readonly embeddings: ReadonlyMap<string, { readonly vector: readonly number[]; readonly batch: JournalEmbeddings }>;
   readonly end: JournalRunEnd | undefined;
   /** What the reader skipped, e.g. a partial last line left by a crash. Never logged. */
   readonly warnings: readonly string[];
@@ -64,6 +67,7 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   const prompts = new Map<string, readonly Message[]>();
   const iterations = new Map<number, JournalIteration>();
   const fineTunes = new Map<number, JournalFineTune>();
+  const embeddings = new Map<string, { readonly vector: readonly number[]; readonly batch: JournalEmbeddings }>();
   const read = await eachLine(path, (text, line) => {
     if (text.trim() === '') return;
     const stored = parseRecord(path, line, text);
@@ -79,12 +83,19 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     else if (record.type === 'iteration') iterations.set(record.iteration, record);
     else if (record.type === 'fine-tune') fineTunes.set(record.iteration, record);
     else if (record.type === 'run-end') end = record;
+    else if (record.type === 'embeddings') {
+      record.hashes.forEach((hash, index) => {
+        const vector = record.vectors[index];
+        if (vector !== undefined) embeddings.set(`${record.embedder}:${hash}`, { vector, batch: record });
+      });
+    }
   });
   const warnings: string[] = [];
   if (read.partialBytes > 0) {
     warnings.push(`${path}:${read.lines + 1}: skipped a partial last line (${read.partialBytes} bytes), the trace of a crash mid-write.`);
   }
-  return { journal: { records, start, samples, completions, prompts, iterations, fineTunes, end, warnings }, completeBytes: read.completeBytes };
+  const journal = { records, start, samples, completions, prompts, iterations, fineTunes, embeddings, end, warnings };
+  return { journal, completeBytes: read.completeBytes };
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */

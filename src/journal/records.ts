@@ -5,9 +5,10 @@ export const libraryVersion = '0.1.0';
 
 /**
  * The journal schema version, the `v` field of every record written. Version 2 stores a
- * single-shot sample's text once, in its completion record; version 1 journals still read.
+ * single-shot sample's text once, in its completion record; version 3 adds the records of
+ * a `nearest` folder's task embeddings, of fine-tuning jobs and of batches. Version 1 and 2 journals still read.
  */
-export const journalVersion = 2 as const;
+export const journalVersion = 3 as const;
 
 const count = z.number().int().nonnegative();
 const usageSchema = z.object({
@@ -35,7 +36,7 @@ const statsSchema = z.object({
   wallTimeMs: z.number(),
 });
 const stoppedSchema = z.object({ reason: z.string(), iteration: count, message: z.string() });
-const base = { v: z.literal([1, journalVersion]), time: z.string() };
+const base = { v: z.literal([1, 2, journalVersion]), time: z.string() };
 
 const runStartSchema = z.object({
   ...base,
@@ -85,6 +86,8 @@ const sampleSchema = z.object({
   usage: usageSchema,
   costUsd: z.number().nullable(),
   latencyMs: z.number(),
+  /** Which provider made it: the student (`provider`) or the `teacher` (journals since 0.2 have it). */
+  sampledBy: z.object({ role: z.enum(['student', 'teacher']), provider: z.string(), model: z.string() }).optional(),
 });
 /**
  * A sample record as a line holds it. From version 2 a single-shot sample whose text is its
@@ -178,6 +181,17 @@ const batchSchema = z.object({
 });
 /** A batch ended: `failed` ones are submitted again by a resumed run; others are polled and read. */
 const batchEndSchema = z.object({ ...base, type: z.literal('batch-end'), batchId: z.string(), status: z.string(), state: z.enum(['ended', 'failed']) });
+const embeddingsSchema = z.object({
+  ...base,
+  type: z.literal('embeddings'),
+  /** The embedder, `<name>/<model>`: another embedder's vectors are not reused. */
+  embedder: z.string(),
+  /** Content hashes of the texts embedded, in the order of `vectors`. */
+  hashes: z.array(z.string()),
+  vectors: z.array(z.array(z.number())),
+  usage: usageSchema,
+  costUsd: z.number().nullable(),
+});
 /** Any one line of a journal as it is stored, told apart by `type`. */
 export const recordSchema = z.discriminatedUnion('type', [
   runStartSchema,
@@ -191,6 +205,7 @@ export const recordSchema = z.discriminatedUnion('type', [
   batchFileSchema,
   batchSchema,
   batchEndSchema,
+  embeddingsSchema,
 ]);
 
 /** The first record: what the run was started with (no secrets, no functions). */
@@ -209,6 +224,8 @@ export type JournalSample = z.infer<typeof sampleSchema>;
 export type JournalIteration = z.infer<typeof iterationSchema>;
 /** One step of a fine-tuning job between iterations (see `docs/fine-tuning.md`). */
 export type JournalFineTune = z.infer<typeof fineTuneSchema>;
+/** One batch of task embeddings of a `nearest` folder: written as the embedder returns it, read back on resume. */
+export type JournalEmbeddings = z.infer<typeof embeddingsSchema>;
 /** The end of the run, with why it stopped early if it did. */
 export type JournalRunEnd = z.infer<typeof runEndSchema>;
 /** A batch input file uploaded, before its batch is created. */

@@ -97,6 +97,7 @@ function trajectoryOf<Task, Output, Info>(record: JournalSample, task: Task, pro
     costUsd: record.costUsd,
     latencyMs: record.latencyMs,
     seed: record.seed,
+    ...(record.sampledBy === undefined ? {} : { sampledBy: record.sampledBy }),
   };
   if (!record.ok || record.reward === null) {
     const failure = record.failure ?? { stage: 'rollout' as const, message: 'failed' };

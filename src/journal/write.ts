@@ -275,6 +275,7 @@ export function sampleRecord(
     usage: trajectory.usage,
     costUsd: trajectory.costUsd,
     latencyMs: trajectory.latencyMs,
+    ...(trajectory.sampledBy === undefined ? {} : { sampledBy: trajectory.sampledBy }),
   };
   if (!trajectory.ok) {
     return {

@@ -61,6 +61,14 @@ export interface Estimate {
  */
 export function estimate<Task, Output = string, Info = undefined>(options: EstimateOptions<Task, Output, Info>): Estimate {
   const resolved = resolveIterate(options, { name: 'estimate()', options: ['outputTokens', 'examplesPerPrompt', 'turnsPerEpisode'] });
+  if (resolved.teacher !== undefined) {
+    throw new ConfigError(
+      'teacher',
+      options.teacher,
+      "no `teacher` in estimate(), which prices one provider: estimate the teacher's share with `provider: teacher, evalTasks: []` " +
+        'and the held-out share with the student as `provider` and its held-out tasks as `tasks`',
+    );
+  }
   const { settings } = resolved;
   const assumptions: string[] = [];
   const { expected, ceiling } = completionTokens(settings.maxOutputTokens, options.outputTokens, assumptions);

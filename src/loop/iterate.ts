@@ -2,9 +2,10 @@ import { splitStats } from '../blocks/stats.js';
 import { PauperError, TooManyErrorsError } from '../core/errors.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
-import type { FineTuneResult, IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
+import type { FineTuneResult, IterationResult, ProviderSpend, RunResult, SplitStats, StopReason } from '../core/results.js';
 import type { OpenJournal } from '../journal/open.js';
 import type { Provider } from '../providers/spec.js';
+import { embedTasks } from '../stages/embed.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import { addUsage, sumUsage } from '../core/usage.js';
@@ -14,6 +15,8 @@ import { openRun } from '../run/open-run.js';
 import { batchSession, collectBases, taskBases } from '../stages/collect.js';
 import type { BatchSession } from '../stages/batch.js';
 import type { CollectSettings, TaskBase } from '../stages/task.js';
+import { mergeSpend, spendByProvider } from '../blocks/spend.js';
+import { createSamplerState } from '../run/control.js';
 import { byReward, selectionPool } from '../stages/select.js';
 import { fineTuneDue, trainAfter } from './fine-tune.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
@@ -111,6 +114,7 @@ async function* loop<Task, Output, Info>(
   const runStarted = performance.now();
   const { control, journal, warnings } = await openRun(resolved);
   const { settings } = resolved;
+  const teaching = teacherRun(resolved, control);
   const state: LoopState<Task, Output, Info> = {
     iterations: [],
     kept: [],
@@ -128,12 +132,15 @@ async function* loop<Task, Output, Info>(
     samples: settings.samples,
   });
   for (const message of warnings) control.emit({ type: 'warning', code: 'journal-partial-line', message });
+  let embedded: ProviderSpend | undefined;
   // Whether every iteration ran (or the run stopped early by a rule): the run-end record is still to write.
   let looped = false;
   try {
     for (let iteration = 0; iteration <= resolved.iterations; iteration++) {
       control.signal.throwIfAborted();
-      const sampled = await runIteration(resolved, control, state, iteration);
+      // A `nearest` folder compares tasks by embedding: every task is embedded once, before the first prompt with examples.
+      if (iteration === 1 && settings.embeddings !== undefined) embedded = await embedTasks(settings.embeddings, [...resolved.tasks, ...resolved.evalTasks], control);
+      const sampled = await runIteration(resolved, control, state, iteration, teaching);
       // The budget admitted nothing this iteration: it did not happen.
       if (sampled === undefined) break;
       state.iterations.push(sampled);
@@ -165,8 +172,9 @@ async function* loop<Task, Output, Info>(
     best: state.best,
     examples: state.kept,
     trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
-    usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
-    costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
+    usage: sumUsage([...state.iterations.map((iteration) => iteration.usage), ...(embedded === undefined ? [] : [embedded.usage])]),
+    costUsd: sumCost([...state.iterations.map((iteration) => iteration.costUsd), ...(embedded === undefined ? [] : [embedded.costUsd])]),
+    byProvider: mergeSpend(...state.iterations.map((iteration) => iteration.byProvider), embedded === undefined ? [] : [embedded]),
     ...(resolved.fineTune === undefined ? {} : { trainingCostUsd: sumCost(state.tuned.jobs.map((job) => job.costUsd)), fineTunes: state.tuned.jobs }),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
@@ -192,6 +200,7 @@ async function runIteration<Task, Output, Info>(
   control: RunControl<Task, Output, Info>,
   state: LoopState<Task, Output, Info>,
   iteration: number,
+  teaching: Sampler<Task, Output, Info> | undefined,
 ): Promise<IterationResult<Task, Output, Info> | undefined> {
   // With fine-tuning, the weights hold the kept set; the prompts hold it too only with `foldExamples`.
   const examples = resolved.fineTune?.foldExamples === false ? [] : state.kept;
@@ -201,13 +210,17 @@ async function runIteration<Task, Output, Info>(
   const staleBefore = control.resumed.stale;
   // Both splits' prompts are built (and checked) before either samples: a prompt builder that
   // throws for a held-out task rejects the run before the training tasks are paid for.
-  const trainBases = taskBases(settings, resolved.tasks, examples, { split: 'train', iteration });
+  // The teacher samples the training tasks of its iterations; the student (fine-tuned or not) everything else.
+  const student = { settings, control };
+  const trainer = teaching !== undefined && resolved.teacher?.samples(iteration) === true ? teaching : student;
+  const trainBases = taskBases(trainer.settings, resolved.tasks, examples, { split: 'train', iteration });
   const heldBases = taskBases(settings, resolved.evalTasks, examples, { split: 'eval', iteration });
-  // In batch mode both splits' requests go out in the iteration's batches.
-  const batch = batchSession(settings, control, trainBases.length + heldBases.length);
+  // In batch mode both splits' requests go out in the iteration's batches: one per provider.
+  const trainBatch = batchSession(trainer.settings, trainer.control, trainBases.length + (trainer === student ? heldBases.length : 0));
+  const heldBatch = trainer === student ? trainBatch : heldBases.length === 0 ? undefined : batchSession(settings, control, heldBases.length);
   const [train, held] = await Promise.all([
-    timedCollect(settings, control, trainBases, batch),
-    heldBases.length === 0 ? undefined : timedCollect(settings, control, heldBases, batch),
+    timedCollect(trainer.settings, trainer.control, trainBases, trainBatch),
+    heldBases.length === 0 ? undefined : timedCollect(settings, control, heldBases, heldBatch),
   ]);
   const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
   warnStale(control, control.resumed.stale - staleBefore, iteration);
@@ -233,6 +246,7 @@ async function runIteration<Task, Output, Info>(
     trajectories,
     usage: addUsage(train.stats.usage, ...(held === undefined ? [] : [held.stats.usage])),
     costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
+    byProvider: spendByProvider(trajectories, settings.provider),
     wallTimeMs: performance.now() - started,
     ...(state.tuned.model === undefined ? {} : { fineTunedModel: state.tuned.model }),
   };
@@ -270,6 +284,28 @@ async function fineTuneAfter<Task, Output, Info>(
   const withJob = { ...result, fineTune: job };
   state.iterations[state.iterations.length - 1] = withJob;
   return withJob;
+}
+
+/** What one provider samples with: the run's settings and control, the provider's own. */
+interface Sampler<Task, Output, Info> {
+  readonly settings: CollectSettings<Task, Output, Info>;
+  readonly control: RunControl<Task, Output, Info>;
+}
+
+/**
+ * The teacher's settings and control: the run's, with the teacher as provider, its own budget
+ * gate (the run's limits at its prices) and its own memory of whether it ignores `n`.
+ */
+function teacherRun<Task, Output, Info>(
+  resolved: ResolvedIterate<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+): Sampler<Task, Output, Info> | undefined {
+  const { teacher } = resolved;
+  if (teacher === undefined) return undefined;
+  return {
+    settings: { ...resolved.settings, provider: teacher.provider, role: 'teacher' },
+    control: { ...control, gate: teacher.gate, state: createSamplerState() },
+  };
 }
 
 /** Every training sample of an iteration failed: say so, with the first reason, so a broken scorer is not a quiet run. */

@@ -7,6 +7,8 @@ import { ConfigError } from '../core/errors.js';
 import { contentHash } from '../core/fingerprint.js';
 import type { JournalRunConfig } from '../journal/open.js';
 import type { Example } from '../core/trajectory.js';
+import type { Provider } from '../providers/spec.js';
+import type { BudgetGate } from '../run/budget.js';
 import type { PoolPolicy, SelectContext, Selector } from '../stages/select.js';
 import { topK } from '../stages/select.js';
 import type { FineTuneOptions, ResolvedFineTune } from './fine-tune.js';
@@ -48,6 +50,15 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
    * @default none: examples are folded into the prompts only
    */
   readonly fineTune?: FineTuneOptions;
+  /**
+   * A stronger (dearer) model whose samples of the training tasks become the examples folded into
+   * the student's (`provider`'s) prompts: held-out tasks, and the training iterations not in
+   * `teacherIterations`, are sampled by the student. Each sample records which one made it
+   * (`sampledBy`); results split usage and cost by provider; budgets count both. @default none
+   */
+  readonly teacher?: Provider;
+  /** The training iterations the `teacher` samples (0 is the baseline); the others are the student's. @default every iteration */
+  readonly teacherIterations?: readonly number[];
 }
 
 /**
@@ -61,7 +72,7 @@ type SelectOption<Task, Output, Info> = (
 ) => readonly Example<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>[];
 
 /** The options `iterate` takes beside `RunOptions`. */
-const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress', 'fineTune'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
+const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress', 'fineTune', 'teacher', 'teacherIterations'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
 
 /** The defaults of the loop's shape. */
 export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
@@ -80,6 +91,17 @@ export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOpt
   readonly progress: ProgressSettings | undefined;
   /** Fine-tuning between iterations; `undefined` when off. */
   readonly fineTune: ResolvedFineTune | undefined;
+  /** The teacher and the training iterations it samples; `undefined` without one. */
+  readonly teacher: ResolvedTeacher | undefined;
+}
+
+/** The `teacher` option resolved: its provider, the iterations it samples, and its budget gate. */
+export interface ResolvedTeacher {
+  readonly provider: Provider;
+  /** Whether the teacher samples a training iteration. */
+  readonly samples: (iteration: number) => boolean;
+  /** The run's budget gate, bounding the teacher's requests at its own prices. */
+  readonly gate: BudgetGate | undefined;
 }
 
 /** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
@@ -106,12 +128,39 @@ export function resolveIterate<Task, Output, Info>(
   const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
   const progress = resolveProgress(options.progress);
   const fineTune = resolveFineTune(options.fineTune, options.provider, options.budget);
-  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience, progress, fineTune };
+  const teacher = resolveTeacher(options, sampling);
+  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience, progress, fineTune, teacher };
   const { journal } = sampling;
   return {
     ...resolved,
     // Built now, so tasks a journal cannot hold are a ConfigError from iterate() itself.
     journal: journal === undefined ? undefined : { ...journal, config: journalConfig(options, resolved, journal.acceptChanged) },
+  };
+}
+
+/** Checks `teacher` and `teacherIterations`; the teacher's gate shares the run's budget. */
+function resolveTeacher<Task, Output, Info>(
+  options: IterateOptions<Task, Output, Info>,
+  sampling: ResolvedRunOptions<Task, Output, Info>,
+): ResolvedTeacher | undefined {
+  const { teacher, teacherIterations } = options;
+  if (teacher === undefined) {
+    if (teacherIterations !== undefined) throw new ConfigError('teacherIterations', teacherIterations, 'nothing without a `teacher`');
+    return undefined;
+  }
+  if (typeof teacher !== 'object' || teacher === null || typeof (teacher as Provider).sample !== 'function') {
+    throw new ConfigError('teacher', teacher, 'a Provider such as openai({ model }) or fromFunction(fn)');
+  }
+  if (teacherIterations !== undefined && (!Array.isArray(teacherIterations) || !teacherIterations.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new ConfigError('teacherIterations', teacherIterations, 'an array of iteration numbers (integers of at least 0)');
+  }
+  const chosen = teacherIterations === undefined ? undefined : new Set(teacherIterations);
+  const { model, prices, costPerCall } = teacher;
+  const context = { model, completionTokens: sampling.settings.maxOutputTokens, prices, costPerCall };
+  return {
+    provider: teacher,
+    samples: (iteration) => chosen === undefined || chosen.has(iteration),
+    gate: sampling.gate?.pricedFor(context, 'teacher'),
   };
 }
 
@@ -130,6 +179,10 @@ function journalConfig<Task, Output, Info>(
     evalTasks: contentHash(resolved.evalTasks),
     // What shapes the run's jobs (not how often they are polled); absent without fine-tuning, so other journals keep their fingerprint.
     ...(resolved.fineTune === undefined ? {} : { fineTune: fineTuneFingerprint(resolved.fineTune) }),
+    // Only with a teacher: a journal written without one keeps its fingerprint.
+    ...(options.teacher === undefined
+      ? {}
+      : { teacher: `${options.teacher.name}/${options.teacher.model}`, teacherIterations: options.teacherIterations === undefined ? 'all' : [...options.teacherIterations].sort((a, b) => a - b) }),
   };
   const config = {
     iterations: resolved.iterations,

@@ -51,7 +51,7 @@ export function runPage(run: RunSummary): Page {
     facts: runFacts(run),
     notes: runNotes(run),
     charts: runCharts(run),
-    tables: [iterationTable(run)],
+    tables: [iterationTable(run), ...providerTable(run)],
     kept: run.iterations.filter((iteration) => iteration.complete).map((iteration) => ({ iteration: iteration.iteration, ids: iteration.kept })),
     samples: [...run.samples.values()].sort(sampleOrder).map(pageSample),
   };
@@ -60,7 +60,7 @@ export function runPage(run: RunSummary): Page {
 function runFacts(run: RunSummary): string[] {
   const state = run.stopped !== undefined ? `stopped early (${run.stopped.reason})` : run.ended ? 'finished' : 'in progress';
   return [
-    `${run.entry}() with ${run.provider} / ${run.model}`,
+    `${run.entry}() with ${run.provider} / ${run.model}${typeof run.options.teacher === 'string' ? `, taught by ${run.options.teacher}` : ''}`,
     `seed ${run.seed}`,
     `${run.iterations.length} iterations`,
     `${run.samples.size} samples`,
@@ -173,6 +173,28 @@ function iterationTable(run: RunSummary): Table {
       iteration.complete ? 'complete' : 'in progress',
     ]),
   };
+}
+
+/** With more than one provider (a teacher, an embedder): what each made and cost. */
+function providerTable(run: RunSummary): Table[] {
+  if (run.byProvider.length < 2) return [];
+  return [
+    {
+      title: 'Providers',
+      caption: 'The student is the `provider` option (held-out tasks, and training outside the teacher\'s iterations); the teacher samples training tasks; the embedder embedded tasks for `nearest` (its samples are texts).',
+      columns: ['role', 'provider', 'model', 'samples', 'requests', 'input tokens', 'output tokens', 'cost'],
+      rows: run.byProvider.map((spend) => [
+        spend.role,
+        spend.provider,
+        spend.model,
+        String(spend.samples),
+        String(spend.usage.requests),
+        String(spend.usage.inputTokens),
+        String(spend.usage.outputTokens),
+        dollars(spend.costUsd),
+      ]),
+    },
+  ];
 }
 
 function splitCells(split: SplitSummary | undefined): string[] {

@@ -1,6 +1,7 @@
 import { rewardStats } from '../blocks/stats.js';
 import { sumCost } from '../core/pricing.js';
-import type { RewardStats } from '../core/results.js';
+import type { ProviderSpend, RewardStats } from '../core/results.js';
+import { mergeSpend, spendByProvider } from '../blocks/spend.js';
 import type { Split } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { addUsage, sumUsage, zeroUsage } from '../core/usage.js';
@@ -55,6 +56,7 @@ export interface RunSummary {
   readonly ended: boolean;
   /** Why it stopped early, if it ended so. */
   readonly stopped: NonNullable<JournalRunEnd['stopped']> | undefined;
+  /** Every sample's usage and cost, and an embedder's (a `nearest` fold) when the run embedded tasks. */
   readonly usage: Usage;
   /** What sampling cost; `null` when a sample's cost was unknown. */
   readonly costUsd: number | null;
@@ -62,6 +64,8 @@ export interface RunSummary {
   readonly trainingCostUsd: number | null;
   /** Its fine-tuning jobs, latest record of each, by the iteration they trained after. */
   readonly fineTunes: readonly JournalFineTune[];
+  /** `usage` and `costUsd` split by provider: the student, the `teacher`, the embedder. */
+  readonly byProvider: readonly ProviderSpend[];
   /** Every sample, latest record by id. */
   readonly samples: ReadonlyMap<string, JournalSample>;
   /** What reading skipped (a partial last line of a run still being written). */
@@ -104,6 +108,8 @@ export function summariseRun(path: string, journal: Journal, options: BootstrapO
     };
   });
   const resume = start.resume;
+  const student = { name: String(resume.provider ?? 'unknown'), model: String(resume.model ?? 'unknown') };
+  const embedded = embedderSpend(journal);
   return {
     path,
     entry: resume.entry === 'evaluate' || resume.entry === 'bestOfN' ? resume.entry : 'iterate',
@@ -115,8 +121,9 @@ export function summariseRun(path: string, journal: Journal, options: BootstrapO
     iterations,
     ended: journal.end !== undefined,
     stopped: journal.end?.stopped ?? undefined,
-    usage: sumUsage(iterations.map((iteration) => iteration.usage)),
-    costUsd: sumCost(iterations.map((iteration) => iteration.costUsd)),
+    usage: sumUsage([...iterations.map((iteration) => iteration.usage), ...embedded.map((spend) => spend.usage)]),
+    costUsd: sumCost([...iterations.map((iteration) => iteration.costUsd), ...embedded.map((spend) => spend.costUsd)]),
+    byProvider: mergeSpend(spendByProvider(journal.samples.values(), student), embedded),
     trainingCostUsd: sumCost(fineTunes.map((job) => (job.phase === 'succeeded' || job.costUsd !== undefined ? (job.costUsd ?? null) : 0))),
     fineTunes,
     samples: journal.samples,
@@ -129,6 +136,17 @@ function sampledModel(fineTunes: readonly JournalFineTune[], iteration: number):
   let model: string | undefined;
   for (const job of fineTunes) if (job.iteration < iteration && job.model !== undefined) model = job.model;
   return model;
+}
+
+/** What the journal's `embeddings` records cost, per embedder. */
+function embedderSpend(journal: Journal): ProviderSpend[] {
+  const spend: ProviderSpend[] = [];
+  for (const record of journal.records) {
+    if (record.type !== 'embeddings') continue;
+    const [provider = record.embedder, ...model] = record.embedder.split('/');
+    spend.push({ role: 'embedder', provider, model: model.join('/'), samples: record.hashes.length, usage: record.usage, costUsd: record.costUsd });
+  }
+  return mergeSpend(spend);
 }
 
 /** Samples by iteration and split. */

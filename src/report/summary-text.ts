@@ -2,7 +2,7 @@ import { decimalsFor, dollars, fixed, interval, left, right, table, tokens, wrap
 import type { IterationSummary, RunSummary } from './runs.js';
 
 /** What the header says instead of listing them: shown elsewhere (provider, model, seed, entry) or hashes of the tasks. */
-const notListed = new Set(['entry', 'provider', 'model', 'seed', 'tasks', 'evalTasks', 'examples']);
+const notListed = new Set(['entry', 'provider', 'model', 'seed', 'tasks', 'evalTasks', 'examples', 'teacher']);
 
 /**
  * A run as `pauper summary` prints it: what ran (entry, provider, model, options), how it
@@ -17,6 +17,7 @@ export function summaryText(run: RunSummary): string {
     '',
     ...usageTable(run.iterations),
     ...fineTuneLines(run),
+    ...providerTable(run),
   ].join('\n');
 }
 
@@ -32,6 +33,22 @@ function fineTuneLines(run: RunSummary): string[] {
         `${job.model === undefined ? '' : ` → ${job.model}`}${job.costUsd === undefined ? '' : `, ${dollars(job.costUsd)}`}${job.message === undefined ? '' : `: ${job.message}`}`,
     ),
   ];
+}
+
+/** With more than one provider (a teacher, an embedder): what each made and cost. */
+function providerTable(run: RunSummary): string[] {
+  if (run.byProvider.length < 2) return [];
+  const columns = [left('role'), left('provider/model'), ...['samples', 'requests', 'input tok', 'output tok', 'cost'].map(right)];
+  const rows = run.byProvider.map((spend) => [
+    spend.role,
+    `${spend.provider}/${spend.model}`,
+    String(spend.samples),
+    String(spend.usage.requests),
+    tokens(spend.usage.inputTokens),
+    tokens(spend.usage.outputTokens),
+    dollars(spend.costUsd),
+  ]);
+  return ['', ...table(columns, rows)];
 }
 
 /**
@@ -63,7 +80,7 @@ function header(run: RunSummary): string[] {
   const tasks = `${run.tasks.train.length} train task${run.tasks.train.length === 1 ? '' : 's'}, ${run.tasks.eval.length} held-out`;
   return [
     run.path,
-    `${run.entry} with ${run.provider}/${run.model}, seed ${run.seed}, ${tasks}`,
+    `${run.entry} with ${run.provider}/${run.model}${typeof run.options.teacher === 'string' ? ` taught by ${run.options.teacher}` : ''}, seed ${run.seed}, ${tasks}`,
     ...wrap(['options:', ...optionWords(run.options)]),
     runStatus(run),
     ...run.warnings.map((warning) => `note: ${warning}`),

@@ -59,6 +59,12 @@ export interface Budget {
 export interface RunBudgetGate extends BudgetGate {
   /** Set once a request was refused: which budget, and why in words (for `maxCostUsd`, with what the run spent in all when read). */
   readonly exhausted: { readonly budget: BudgetName; readonly message: string } | undefined;
+  /**
+   * A gate for another provider of the same run (a `teacher`): its requests are bounded and priced
+   * with its own model and prices, under the same limits and the same amounts spent. A `ConfigError`
+   * naming `option` when the budget needs a price it lacks.
+   */
+  pricedFor(context: BudgetContext, option: string): BudgetGate;
 }
 
 /** What a budget gate needs to bound a request. */
@@ -93,6 +99,17 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
     limits[name] = value;
   }
   if (Object.keys(limits).length === 0) return undefined;
+  return budgetGate(limits, context.completionTokens ?? 0, (other, option) => pricing(limits, other, option), pricing(limits, context, 'provider'));
+}
+
+/** How a gate bounds and prices one provider's requests, by the model each samples (its own, or a fine-tuned one). */
+interface Pricing {
+  readonly worstCost: (model: string | undefined) => (inputTokens: number, completions: number) => number;
+  readonly priceUsage: (usage: Usage, model: string | undefined) => number | null;
+}
+
+/** One provider's pricing under the limits; a `ConfigError` names what the budget needs and is missing. */
+function pricing(limits: Partial<Record<BudgetName, number>>, context: BudgetContext, option: string): Pricing {
   const { completionTokens, costPerCall } = context;
   // A cost per call bounds a request's cost without counting its tokens.
   const tokensBoundCost = limits.maxCostUsd !== undefined && costPerCall === undefined;
@@ -104,10 +121,10 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
   const price = findPrice(context.model, prices);
   if (tokensBoundCost && price === undefined) {
     throw new ConfigError(
-      'provider.prices',
+      `${option}.prices`,
       context.model,
       `a price for model "${context.model}": \`budget.maxCostUsd\` needs one to bound what a request can cost; ` +
-        `give the provider ${priceShape(context.model)}`,
+        `give the ${option === 'provider' ? 'provider' : `\`${option}\``} ${priceShape(context.model)}`,
     );
   }
   // A fine-tuned model sampled later has its own price (checked when `fineTune` is resolved).
@@ -121,7 +138,7 @@ export function createBudgetGate(budget: Budget | undefined, context: BudgetCont
     }
     return bound;
   };
-  return budgetGate(limits, completionTokens ?? 0, worstCost, (usage, model) => costIn(prices, model ?? context.model, usage));
+  return { worstCost, priceUsage: (usage, model) => costIn(prices, model ?? context.model, usage) };
 }
 
 /** The most a request can cost, from its prompt tokens (a bound) and completions: per call, or by price. */
@@ -145,8 +162,8 @@ interface Amounts {
 function budgetGate(
   limits: Partial<Record<BudgetName, number>>,
   completionTokens: number,
-  worstCost: (model: string | undefined) => (inputTokens: number, completions: number) => number,
-  priceUsage: (usage: Usage, model: string | undefined) => number | null,
+  pricingFor: (context: BudgetContext, option: string) => Pricing,
+  main: Pricing,
 ): RunBudgetGate {
   const spent: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
   const reserved: Amounts = { costUsd: 0, samples: 0, tokens: 0 };
@@ -159,67 +176,74 @@ function budgetGate(
     target.samples += sign * amounts.samples;
     target.tokens += sign * amounts.tokens;
   };
-  const spend = (usage: Usage, costUsd: number | null, samples: number, model?: string): void => {
-    add(spent, { costUsd: costUsd ?? priceUsage(usage, model) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
-  };
   const fields: Record<BudgetName, keyof Amounts> = { maxCostUsd: 'costUsd', maxSamples: 'samples', maxTokens: 'tokens' };
-
+  const admitTraining = (worstCostUsd: number): { settle(costUsd: number | null): void } | undefined => {
+    if (refused !== undefined) return undefined;
+    const limit = limits.maxCostUsd;
+    const worst: Amounts = { costUsd: worstCostUsd, samples: 0, tokens: 0 };
+    if (limit !== undefined && spent.costUsd + reserved.costUsd + worstCostUsd > limit) {
+      refused = {
+        budget: 'maxCostUsd',
+        message:
+          `budget.maxCostUsd ($${limit.toFixed(4)}) could be exceeded by the next fine-tuning job: $${(spent.costUsd + reserved.costUsd).toFixed(4)} ` +
+          `spent or in flight, up to $${worstCostUsd.toFixed(4)} more; no job was created.`,
+      };
+      return undefined;
+    }
+    add(reserved, worst, 1);
+    return {
+      settle(costUsd) {
+        add(reserved, worst, -1);
+        // An unknown price counts the reservation: never undercount.
+        add(spent, { costUsd: costUsd ?? worstCostUsd, samples: 0, tokens: 0 }, 1);
+      },
+    };
+  };
+  // Every provider's gate shares the amounts above: the limits bound the run, whoever spends.
+  const priced = ({ worstCost, priceUsage }: Pricing): BudgetGate => {
+    const spend = (usage: Usage, costUsd: number | null, samples: number, model?: string): void => {
+      add(spent, { costUsd: costUsd ?? priceUsage(usage, model) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
+    };
+    return {
+      admitTraining,
+      charge: (usage, costUsd, samples) => spend(usage, costUsd, samples),
+      admit(request: SampleRequest, completions: number, pricing: RequestPricing = {}): GateTicket | undefined {
+        if (refused !== undefined) return undefined;
+        const bytes = promptBytes(request);
+        const inputTokens = Math.ceil(bytes * tokensPerByte);
+        const outputTokens = completions * completionTokens;
+        const worst: Amounts = {
+          samples: completions,
+          tokens: inputTokens + outputTokens,
+          costUsd: worstCost(pricing.model)(inputTokens, completions) * (pricing.batch === true ? batchPriceMultiplier : 1),
+        };
+        for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
+          const field = fields[name];
+          if (spent[field] + reserved[field] + worst[field] > limit) {
+            refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
+            return undefined;
+          }
+        }
+        add(reserved, worst, 1);
+        return {
+          settle(usage, costUsd, samples) {
+            add(reserved, worst, -1);
+            spend(usage, costUsd, samples, pricing.model);
+            // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
+            if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
+          },
+        };
+      },
+    };
+  };
   return {
+    ...priced(main),
     // Read once the requests in flight have settled: the cost stated is what the run spent in all.
     get exhausted() {
       if (refused?.budget !== 'maxCostUsd') return refused;
       return { budget: refused.budget, message: `${refused.message} The run spent $${spent.costUsd.toFixed(12).replace(/\.?0+$/, '')} in all.` };
     },
-    charge: (usage, costUsd, samples) => spend(usage, costUsd, samples),
-    admitTraining(worstCostUsd) {
-      if (refused !== undefined) return undefined;
-      const limit = limits.maxCostUsd;
-      const worst: Amounts = { costUsd: worstCostUsd, samples: 0, tokens: 0 };
-      if (limit !== undefined && spent.costUsd + reserved.costUsd + worstCostUsd > limit) {
-        refused = {
-          budget: 'maxCostUsd',
-          message:
-            `budget.maxCostUsd ($${limit.toFixed(4)}) could be exceeded by the next fine-tuning job: $${(spent.costUsd + reserved.costUsd).toFixed(4)} ` +
-            `spent or in flight, up to $${worstCostUsd.toFixed(4)} more; no job was created.`,
-        };
-        return undefined;
-      }
-      add(reserved, worst, 1);
-      return {
-        settle(costUsd) {
-          add(reserved, worst, -1);
-          // An unknown price counts the reservation: never undercount.
-          add(spent, { costUsd: costUsd ?? worstCostUsd, samples: 0, tokens: 0 }, 1);
-        },
-      };
-    },
-    admit(request: SampleRequest, completions: number, pricing: RequestPricing = {}): GateTicket | undefined {
-      if (refused !== undefined) return undefined;
-      const bytes = promptBytes(request);
-      const inputTokens = Math.ceil(bytes * tokensPerByte);
-      const outputTokens = completions * completionTokens;
-      const worst: Amounts = {
-        samples: completions,
-        tokens: inputTokens + outputTokens,
-        costUsd: worstCost(pricing.model)(inputTokens, completions) * (pricing.batch === true ? batchPriceMultiplier : 1),
-      };
-      for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
-        const field = fields[name];
-        if (spent[field] + reserved[field] + worst[field] > limit) {
-          refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
-          return undefined;
-        }
-      }
-      add(reserved, worst, 1);
-      return {
-        settle(usage, costUsd, samples) {
-          add(reserved, worst, -1);
-          spend(usage, costUsd, samples, pricing.model);
-          // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
-          if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
-        },
-      };
-    },
+    pricedFor: (context, option) => priced(pricingFor(context, option)),
   };
 }
 

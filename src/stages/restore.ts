@@ -57,7 +57,8 @@ export async function fromJournal<Task, Output, Info>(
     control.resumed.rescored++;
     return record(await scoreCompletion(settings, control, base, journaled.completion, journaled.index));
   }
-  const { trajectory } = journaled;
+  // A journal from before `sampledBy` was recorded had one provider: the run's.
+  const trajectory = journaled.trajectory.sampledBy === undefined ? { ...journaled.trajectory, sampledBy: base.sampledBy } : journaled.trajectory;
   if (!trajectory.ok) control.fail(trajectory.failure);
   control.emit({ type: 'sample', trajectory, restored: true });
   return trajectory;

@@ -126,6 +126,7 @@ function sampleFields<Task>(base: TaskBase<Task>, index: number, sampled: Sample
     costUsd: sampled.costUsd,
     latencyMs: sampled.latencyMs,
     seed: sampled.seed,
+    sampledBy: base.sampledBy,
   };
 }
 
@@ -147,6 +148,7 @@ function scored<Task, Output, Info>(fields: SampleFields<Task>, output: Output, 
     costUsd: fields.costUsd,
     latencyMs: fields.latencyMs,
     seed: fields.seed,
+    sampledBy: fields.sampledBy,
     ok: true,
     output,
     reward: result.reward,

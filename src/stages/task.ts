@@ -1,16 +1,19 @@
 import { ConfigError, messageOf } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import { deriveSeed } from '../core/random.js';
-import type { Example, Failure, Split, Trajectory } from '../core/trajectory.js';
+import type { Example, Failure, SampledBy, Split, Trajectory } from '../core/trajectory.js';
 import type { Provider, SampleRequest } from '../providers/spec.js';
 import type { PromptBuilder } from './prompt.js';
 import type { RewardContext, RewardFunction, RolloutFunction } from '../core/reward.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { excludeTask } from './select.js';
+import type { TaskEmbeddings } from './nearest.js';
 
 /** How samples are produced and scored; resolved from the user's options. */
 export interface CollectSettings<Task, Output, Info> {
   readonly provider: Provider;
+  /** Whether `provider` is the run's student (its `provider` option) or its `teacher`: recorded on every sample. */
+  readonly role: SampledBy['role'];
   readonly reward: RewardFunction<Task, Output, Info> | undefined;
   readonly rollout: RolloutFunction<Task, Info> | undefined;
   readonly schema: StandardSchemaV1<unknown, Output> | undefined;
@@ -22,6 +25,8 @@ export interface CollectSettings<Task, Output, Info> {
   readonly maxOutputTokens: number | undefined;
   readonly taskId: (task: Task, index: number, split: Split) => string;
   readonly excludeOwnTask: boolean;
+  /** The task embeddings of a `nearest` folder, filled by the run before prompts with examples are built; `undefined` without one. */
+  readonly embeddings: TaskEmbeddings | undefined;
   /** Milliseconds a reward call or a rollout may take; `undefined`: no limit. */
   readonly rewardTimeout: number | undefined;
   readonly seed: number;
@@ -44,6 +49,8 @@ export interface TaskBase<Task> {
   readonly seed: number;
   readonly request: SampleRequest;
   readonly taskTurns: readonly Message[];
+  /** The provider that samples this task. */
+  readonly sampledBy: SampledBy;
 }
 
 /** Builds a task's prompt (its own examples left out with `excludeOwnTask`), request and seed. */
@@ -76,6 +83,7 @@ export function taskBase<Task, Output, Info>(
     seed: deriveSeed(settings.seed, position.split, position.iteration, taskIndex),
     request,
     taskTurns,
+    sampledBy: { role: settings.role, provider: settings.provider.name, model: settings.provider.model },
   };
 }
 
@@ -95,6 +103,7 @@ export function identity<Task>(base: TaskBase<Task>, index: number) {
     index,
     task: base.task,
     prompt: base.prompt,
+    sampledBy: base.sampledBy,
   };
 }
 

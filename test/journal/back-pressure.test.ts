@@ -116,7 +116,7 @@ describe('journal: a failed write', () => {
     expect((error as Error).message).toMatch(/could not write the journal \(ENOSPC.*resume: true/);
     // What was queued is let go, and what comes after is not kept.
     expect(journal?.unwritten()).toBe(0);
-    const runEnd = { iterations: [], best: undefined, examples: [], trajectories: [], usage: zeroUsage, costUsd: 0, wallTimeMs: 0, seed: 0, stopped: undefined, resumed: undefined };
+    const runEnd = { iterations: [], best: undefined, examples: [], trajectories: [], usage: zeroUsage, costUsd: 0, byProvider: [], wallTimeMs: 0, seed: 0, stopped: undefined, resumed: undefined };
     for (let record = 0; record < 100; record++) journal?.end(runEnd);
     expect(journal?.unwritten()).toBe(0);
     await expect(journal?.flush()).rejects.toBe(error);
