@@ -12,6 +12,7 @@
  * - `budget-reached`: the next request could cross a budget; the run ends early.
  * - `price-unknown`: the model has no price, so costs are `null`; give the provider `prices`.
  * - `nothing-scored`: an iteration's training samples all failed; the loop has nothing to select from.
+ * - `rate-limited`: the provider's rate limits (its headers, or 429s) are holding requests back; at most once a minute.
  */
 export type WarningCode =
   | 'parameter-ignored'
@@ -24,7 +25,8 @@ export type WarningCode =
   | 'resume-diverged'
   | 'budget-reached'
   | 'nothing-scored'
-  | 'price-unknown';
+  | 'price-unknown'
+  | 'rate-limited';
 
 /** Something a run or a provider did differently from what was asked, and why. */
 export interface Warning {

@@ -94,6 +94,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
             provider: name,
             ...(signal === undefined ? {} : { signal }),
             estimatedTokens: rateLimitTokens(request.messages, request.maxOutputTokens, n),
+            estimatedOutputTokens: (request.maxOutputTokens ?? 0) * n,
             secrets: tag === undefined ? secrets : () => [...secrets(), ...tag.values],
           },
         );
@@ -112,6 +113,8 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
           { provider: name, isRetryable: false, paid: { usage, costUsd } },
         );
       }
+      const paced = transport.pacing?.warning(name);
+      if (paced !== undefined) warnings.push(paced);
       const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
       const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
       return response(completions, usage, costUsd, warnings);
