@@ -24,6 +24,8 @@ export interface RateLimitStats {
   readonly limited: number;
   /** `performance.now()` of each admitted request. */
   readonly admittedAt: readonly number[];
+  /** Input plus output tokens of the admitted requests, as the limits count them. */
+  readonly admittedTokens: number;
 }
 
 type Family = 'requests' | 'tokens' | 'input-tokens' | 'output-tokens';
@@ -46,7 +48,7 @@ export function enforceRateLimits(rules: RateLimitRules): { readonly admit: (bod
   let windowStart: number | undefined;
   const used: Record<Family, number> = { requests: 0, tokens: 0, 'input-tokens': 0, 'output-tokens': 0 };
   const admittedAt: number[] = [];
-  const stats = { admitted: 0, limited: 0, admittedAt };
+  const stats = { admitted: 0, limited: 0, admittedAt, admittedTokens: 0 };
 
   const admit = (body: Readonly<Record<string, unknown>>): Admission => {
     const now = Date.now();
@@ -65,6 +67,7 @@ export function enforceRateLimits(rules: RateLimitRules): { readonly admit: (bod
     if (!over) {
       for (const family of Object.keys(used) as Family[]) used[family] += cost[family];
       stats.admitted += 1;
+      stats.admittedTokens += cost.tokens;
       admittedAt.push(performance.now());
     } else stats.limited += 1;
     const headers: Record<string, string> = rules.sendHeaders === false ? {} : limitHeaders(rules.wire, limits, used, resetAt, now);

@@ -114,6 +114,12 @@ export function createPacing(options: PacingOptions): Pacing {
   let window = Math.min(ceiling, options.startConcurrency);
   let inFlight = 0;
   let headersSeen = false;
+  // Until a response shows whether the server sends rate-limit headers, the window is the probe.
+  let probing = window < ceiling;
+  const endProbe = (): void => {
+    probing = false;
+    window = ceiling;
+  };
   let roundTripMs: number | undefined;
   let lastDecrease = 0;
   let rateLimited = 0;
@@ -173,7 +179,7 @@ export function createPacing(options: PacingOptions): Pacing {
         ended = true;
         inFlight -= 1;
         // A provider that cannot hand over headers (a client pauper cannot wrap) ends the probe here.
-        if (!headersSeen && window < ceiling) window = ceiling;
+        if (probing && !limited) endProbe();
         if (limited) {
           rateLimited += 1;
           limitedSinceWarning += 1;
@@ -217,8 +223,14 @@ export function createPacing(options: PacingOptions): Pacing {
       target = Math.min(target, ((budget.remaining / unit) * roundTripMs) / Math.max(1, budget.resetAt - t));
     }
     if (!Number.isFinite(window)) window = Math.max(1, inFlight);
-    if (target < window / 2) {
-      if (mark.started.requests > lastDecrease) decrease();
+    // Halved, but not below what the budgets sustain with room for uneven round trips: the
+    // spacing of starts, not a starved window, is what keeps the budget lasting until its reset.
+    const floor = Math.ceil(2 * target) + 1;
+    if (target < window / 4 && window > floor) {
+      if (mark.started.requests > lastDecrease) {
+        decrease();
+        window = Math.max(window, floor);
+      }
     } else if (target > window && inFlight >= slots()) {
       window = Math.min(ceiling, window + 1);
     }
@@ -258,13 +270,14 @@ export function createPacing(options: PacingOptions): Pacing {
       const readings = readRateLimitHeaders(headers, t);
       if (readings.length === 0) {
         // No headers at all: nothing to pace by, so the probe ends and the ceiling applies.
-        if (!headersSeen && window < ceiling) {
-          window = ceiling;
+        if (probing) {
+          endProbe();
           pump();
         }
         return;
       }
       headersSeen = true;
+      probing = false;
       for (const reading of readings) {
         if (reading.resetAt <= t) continue;
         const budget = budgets.get(reading.kind);
