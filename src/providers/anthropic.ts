@@ -212,7 +212,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
         warnings.push({ code: 'parameter-ignored', message: 'the Messages API of @anthropic-ai/sdk 1.x has no `temperature`; it was ignored.' });
       }
       if (result.usageMissing) warnings.push(missingUsageWarning);
-      const paced = transport.pacing?.warning(name);
+      const paced = transport.pacing?.warning();
       if (paced !== undefined) warnings.push(paced);
       const costUsd = result.usageMissing
         ? null

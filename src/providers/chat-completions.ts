@@ -113,7 +113,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
           { provider: name, isRetryable: false, paid: { usage, costUsd } },
         );
       }
-      const paced = transport.pacing?.warning(name);
+      const paced = transport.pacing?.warning();
       if (paced !== undefined) warnings.push(paced);
       const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
       const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));

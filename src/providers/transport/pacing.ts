@@ -67,8 +67,11 @@ export interface Pacing {
   sent(): SentMark;
   /** Reads a response's rate-limit headers; `mark` is what `sent` gave for its request. */
   received(headers: HeaderSource, mark: SentMark): void;
-  /** A `rate-limited` warning when the run is being throttled hard, at most once a minute. */
-  warning(provider: string): Warning | undefined;
+  /**
+   * A `rate-limited` warning when the run is being throttled hard (a request waited 5 s or more,
+   * or got a 429), at most once a minute; the caller prefixes the provider's name.
+   */
+  warning(): Warning | undefined;
   /** The current state. */
   state(): PacingState;
 }
@@ -94,7 +97,7 @@ interface Waiter {
 }
 
 /** A wait in the queue this long (ms) counts as being throttled hard. */
-const HARD_WAIT_MS = 1000;
+const HARD_WAIT_MS = 5000;
 /** At most one `rate-limited` warning per this many ms. */
 const WARNING_EVERY_MS = 60_000;
 
@@ -150,7 +153,8 @@ export function createPacing(options: PacingOptions): Pacing {
       // Spent, and the next reset unknown: wait for a response to tell it, unless none is coming.
       else if (inFlight > 0) delay = Number.POSITIVE_INFINITY;
     }
-    return delay;
+    // Under a millisecond is no wait: a plentiful budget spaces starts by less, and timers cannot do better.
+    return delay < 1 ? 0 : delay;
   };
 
   const decrease = (): void => {
@@ -184,7 +188,8 @@ export function createPacing(options: PacingOptions): Pacing {
           rateLimited += 1;
           limitedSinceWarning += 1;
           // Once per round trip: the 429s of attempts started before the last decrease say nothing new.
-          if (mark > lastDecrease) decrease();
+          // A server that sends no rate-limit headers is driven as before pacing existed: no decrease.
+          if (headersSeen && mark > lastDecrease) decrease();
         }
         pump();
       },
@@ -303,12 +308,12 @@ export function createPacing(options: PacingOptions): Pacing {
       adjustWindow(t, mark);
       pump();
     },
-    warning(provider) {
+    warning() {
       const t = now();
       if (longestWait < HARD_WAIT_MS && limitedSinceWarning === 0) return undefined;
       if (t - lastWarningAt < WARNING_EVERY_MS) return undefined;
       lastWarningAt = t;
-      const message = throttledMessage(provider, [...budgets.values()], t, longestWait, limitedSinceWarning, slots(), ceiling);
+      const message = throttledMessage([...budgets.values()], t, longestWait, limitedSinceWarning, slots(), ceiling);
       longestWait = 0;
       limitedSinceWarning = 0;
       return { code: 'rate-limited', message };
@@ -325,7 +330,6 @@ export function createPacing(options: PacingOptions): Pacing {
 }
 
 function throttledMessage(
-  provider: string,
   budgets: readonly Budget[],
   t: number,
   longestWait: number,
@@ -344,7 +348,7 @@ function throttledMessage(
   const retries = limited > 0 ? `${limited} answered 429` : '';
   const inFlight = Number.isFinite(ceiling) ? `${window} of ${ceiling}` : `${window}`;
   return (
-    `${provider}: the provider's rate limits are pacing this run${budget}; ${[waits, retries].filter(Boolean).join(', ')}; ` +
+    `the provider's rate limits are pacing this run${budget}; ${[waits, retries].filter(Boolean).join(', ')}; ` +
     `${inFlight} requests allowed in flight. A higher \`concurrency\` will not make it faster; a higher rate-limit tier, fewer tokens per request or the Batch API would.`
   );
 }

@@ -132,6 +132,7 @@ describe('pacing', () => {
 
   test('a 429 halves the window once per round trip, never below 1', async () => {
     const pacing = createPacing({ enabled: true, ceiling: 64, startConcurrency: 16 });
+    pacing.received(openaiHeaders([10_000, 9_000, '1s']), pacing.sent());
     const many = startMany(pacing, 16);
     await vi.advanceTimersByTimeAsync(0);
     // Three 429s of attempts that were all in flight together: one decrease.
@@ -142,6 +143,15 @@ describe('pacing', () => {
     for (let round = 0; round < 6; round++) (await pacing.start(cost, undefined)).end(true);
     expect(pacing.state().window).toBe(1);
     expect(pacing.state().rateLimited).toBe(9);
+  });
+
+  test('without rate-limit headers a 429 changes nothing: such a server is driven as before pacing', async () => {
+    const pacing = createPacing({ enabled: true, ceiling: 64, startConcurrency: 8 });
+    pacing.received(new Headers(), pacing.sent());
+    const many = startMany(pacing, 64);
+    await vi.advanceTimersByTimeAsync(0);
+    for (const ticket of many.tickets) ticket.end(true);
+    expect(pacing.state()).toMatchObject({ window: 64, rateLimited: 64 });
   });
 
   test('the window halves when the remaining budget would last far less than until the reset', async () => {
@@ -189,22 +199,25 @@ describe('pacing', () => {
     expect(() => pacing.start(cost, controller.signal)).toThrow('stop');
   });
 
-  test('warns when requests wait a second or more, naming the tightest budget, at most once a minute', async () => {
+  test('warns when requests wait five seconds or more, naming the tightest budget, at most once a minute', async () => {
     const pacing = createPacing({ enabled: true, ceiling: 64, startConcurrency: 64 });
-    expect(pacing.warning('openai')).toBeUndefined();
-    await exchange(pacing, openaiHeaders([60, 3, '3s']));
+    expect(pacing.warning()).toBeUndefined();
+    await exchange(pacing, openaiHeaders([60, 3, '15s']));
     const many = startMany(pacing, 4);
-    await vi.advanceTimersByTimeAsync(2500);
-    expect(many.startedAt).toEqual([0, 1000, 2000]);
-    const warning = pacing.warning('openai');
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(many.startedAt).toEqual([0]);
+    expect(pacing.warning()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(7501);
+    expect(many.startedAt).toEqual([0, 5000, 10_000]);
+    const warning = pacing.warning();
     expect(warning?.code).toBe('rate-limited');
     expect(warning?.message).toMatch(
-      /^openai: the provider's rate limits are pacing this run \(0 of 60 requests left, full again in 0\.5 s\); requests waited up to 2\.0 s/,
+      /^the provider's rate limits are pacing this run \(0 of 60 requests left, full again in 2\.5 s\); requests waited up to 10\.0 s/,
     );
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(2500);
     for (const ticket of many.tickets) ticket.end(true);
-    expect(pacing.warning('openai')).toBeUndefined();
+    expect(pacing.warning()).toBeUndefined();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(pacing.warning('openai')?.message).toMatch(/4 answered 429/);
+    expect(pacing.warning()?.message).toMatch(/4 answered 429/);
   });
 });
