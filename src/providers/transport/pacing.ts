@@ -98,6 +98,8 @@ interface Waiter {
 
 /** A wait in the queue this long (ms) counts as being throttled hard. */
 const HARD_WAIT_MS = 5000;
+/** How far (in intervals, less one) the spacing schedule may run behind and catch up after a late timer. */
+const CATCH_UP = 4;
 /** At most one `rate-limited` warning per this many ms. */
 const WARNING_EVERY_MS = 60_000;
 
@@ -168,9 +170,12 @@ export function createPacing(options: PacingOptions): Pacing {
     for (const budget of budgets.values()) {
       const units = costOf(budget.kind, cost);
       if (!(units > 0)) continue;
-      // The rest of the budget spread evenly until its reset: the next start waits its share.
+      // The rest of the budget spread evenly until its reset: the next start waits its share. The
+      // schedule runs from where it was, not from now, so starts a late timer held back catch up
+      // (up to CATCH_UP - 1 intervals' worth at once) instead of being lost.
       if (budget.resetAt !== undefined && budget.remaining > 0) {
-        budget.nextAt = t + (units * (budget.resetAt - t)) / budget.remaining;
+        const interval = (units * (budget.resetAt - t)) / budget.remaining;
+        budget.nextAt = Math.max(budget.nextAt, t - (CATCH_UP - 1) * interval) + interval;
       }
       budget.remaining = Math.max(0, budget.remaining - units);
     }
@@ -295,10 +300,12 @@ export function createPacing(options: PacingOptions): Pacing {
             limit: reading.limit,
             remaining,
             resetAt: reading.resetAt,
-            nextAt: 0,
+            // The schedule starts now: no catch-up for time before the budget was known.
+            nextAt: t,
             appliedMark: mark.started.requests,
           });
         } else {
+          if (budget.resetAt === undefined) budget.nextAt = Math.max(budget.nextAt, t);
           budget.limit = reading.limit ?? budget.limit;
           budget.remaining = remaining;
           budget.resetAt = reading.resetAt;

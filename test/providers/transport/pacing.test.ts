@@ -71,6 +71,19 @@ describe('pacing', () => {
     expect(pacing.state().budgets).toEqual([]);
   });
 
+  test('a late timer does not lose starts: those it held back catch up, a few at once', async () => {
+    const pacing = createPacing({ enabled: true, ceiling: 64, startConcurrency: 64 });
+    pacing.received(openaiHeaders([100, 10, '1s']), pacing.sent());
+    (await pacing.start(cost, undefined)).end(false);
+    // The event loop was busy for 450 ms: the schedule let several more start by then; three go together.
+    vi.setSystemTime(Date.now() + 450);
+    const many = startMany(pacing, 6);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(many.startedAt).toEqual([0, 0, 0]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(many.startedAt).toHaveLength(6);
+  });
+
   test('spreads the remaining requests evenly until the reset', async () => {
     const pacing = createPacing({ enabled: true, ceiling: 64, startConcurrency: 64 });
     // 10 requests left, full again in 1 s (this response's own request is counted in the 10).
@@ -134,13 +147,17 @@ describe('pacing', () => {
     const pacing = createPacing({ enabled: true, ceiling: 64, startConcurrency: 16 });
     pacing.received(openaiHeaders([10_000, 9_000, '1s']), pacing.sent());
     const many = startMany(pacing, 16);
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(100);
     // Three 429s of attempts that were all in flight together: one decrease.
     for (const ticket of many.tickets.slice(0, 3)) ticket.end(true);
     expect(pacing.state().window).toBe(8);
     // An attempt started after the decrease is news: halved again.
     for (const ticket of many.tickets.slice(3)) ticket.end(false);
-    for (let round = 0; round < 6; round++) (await pacing.start(cost, undefined)).end(true);
+    for (let round = 0; round < 6; round++) {
+      const starting = pacing.start(cost, undefined);
+      await vi.advanceTimersByTimeAsync(10);
+      (await starting).end(true);
+    }
     expect(pacing.state().window).toBe(1);
     expect(pacing.state().rateLimited).toBe(9);
   });
