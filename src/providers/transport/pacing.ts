@@ -26,8 +26,9 @@ export interface PacingOptions {
 
 /** Taken when a request is sent, handed back with its response's headers. */
 export interface SentMark {
-  readonly at: number;
-  /** Counts started through the pacing when the request was sent, by budget kind. */
+  /** When the request was sent. */
+  at: number;
+  /** Counts started through the pacing up to and with this request's start, by budget kind. */
   readonly started: Readonly<Record<BudgetKind, number>>;
 }
 
@@ -131,6 +132,7 @@ export function createPacing(options: PacingOptions): Pacing {
   const started: Record<BudgetKind, number> = { requests: 0, tokens: 0, 'input-tokens': 0, 'output-tokens': 0 };
   const budgets = new Map<BudgetKind, Budget>();
   const queue: Waiter[] = [];
+  const unsent: SentMark[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   // What the next warning reports: the longest wait and the 429s since the last one.
   let longestWait = 0;
@@ -181,12 +183,19 @@ export function createPacing(options: PacingOptions): Pacing {
     }
     longestWait = Math.max(longestWait, waitedMs);
     const mark = started.requests;
+    // What a response to this attempt is measured against: the counts as it started, handed to
+    // the first `sent` after it (attempts reach the wire in the order they start).
+    const counts: SentMark = { at: t, started: { ...started } };
+    unsent.push(counts);
     let ended = false;
     return {
       end(limited) {
         if (ended) return;
         ended = true;
         inFlight -= 1;
+        // An attempt that ended before it was sent (a missing key, an abort) leaves no mark behind.
+        const index = unsent.indexOf(counts);
+        if (index >= 0) unsent.splice(index, 1);
         // A provider that cannot hand over headers (a client pauper cannot wrap) ends the probe here.
         if (probing && !limited) endProbe();
         if (limited) {
@@ -271,7 +280,11 @@ export function createPacing(options: PacingOptions): Pacing {
         pump();
       });
     },
-    sent: () => ({ at: now(), started: { ...started } }),
+    sent() {
+      const mark = unsent.shift() ?? { at: 0, started: { ...started } };
+      mark.at = now();
+      return mark;
+    },
     received(headers, mark) {
       if (!enabled) return;
       const t = now();

@@ -124,6 +124,20 @@ describe('pacing', () => {
     expect(later.startedAt).toHaveLength(4);
   });
 
+  test('a response is measured against what had started when its request started, though others started before it was sent', async () => {
+    const pacing = createPacing({ enabled: true, ceiling: 64, startConcurrency: 64 });
+    const first = await pacing.start(cost, undefined);
+    const second = await pacing.start(cost, undefined);
+    // Both started before either reached the wire; they are sent in the order they started.
+    const firstSent = pacing.sent();
+    pacing.sent();
+    pacing.received(openaiHeaders([100, 10, '10s']), firstSent);
+    // The server's 10 counts the first request; only the second is taken off.
+    expect(pacing.state().budgets[0]?.remaining).toBe(9);
+    first.end(false);
+    second.end(false);
+  });
+
   test('the window grows by one per comfortable response while it is full, and never above the ceiling', async () => {
     const pacing = createPacing({ enabled: true, ceiling: 10, startConcurrency: 2 });
     const many = startMany(pacing, 40);
