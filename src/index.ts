@@ -95,7 +95,7 @@ export { openaiCompatible } from './providers/openai-compatible.js';
 export type { OpenAICompatibleOptions } from './providers/openai-compatible.js';
 export type { ProviderTransportOptions } from './providers/shared.js';
 export { createTransport } from './providers/transport/transport.js';
-export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
+export type { BudgetState, Pacing, PacingState, RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
 export { costOf, defaultPrices } from './core/pricing.js';
 export type { CostOptions, CustomPrice, CustomPrices, ModelPrice, PriceTable } from './core/pricing.js';
 export { fromFunction } from './providers/function.js';
