@@ -117,7 +117,7 @@ function costOf(kind: BudgetKind, cost: AttemptCost): number {
 export function createPacing(options: PacingOptions): Pacing {
   const now = options.now ?? Date.now;
   const { ceiling, enabled } = options;
-  let window = Math.min(ceiling, options.startConcurrency);
+  let window = enabled ? Math.min(ceiling, options.startConcurrency) : ceiling;
   let inFlight = 0;
   let headersSeen = false;
   // Until a response shows whether the server sends rate-limit headers, the window is the probe.
