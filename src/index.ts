@@ -121,7 +121,7 @@ export type { BatchOptions } from './providers/batch-options.js';
 export { batchOutputPath } from './providers/batch-files.js';
 export type { BatchFilesOptions } from './providers/batch-files.js';
 export { createTransport } from './providers/transport/transport.js';
-export type { RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
+export type { BudgetState, Pacing, PacingState, RetryEvent, SendOptions, Transport, TransportOptions } from './providers/transport/transport.js';
 export { costOf, defaultPrices, fineTunedBase } from './core/pricing.js';
 export type { CostOptions, CustomPrice, CustomPrices, ModelPrice, PriceTable } from './core/pricing.js';
 export { fromFunction } from './providers/function.js';

@@ -59,7 +59,12 @@ export interface RunOptions<Task, Output = string, Info = undefined> {
   /** Keep a task's own trajectories out of its prompt (learn to generalise rather than to solve a fixed set). @default false */
   readonly excludeOwnTask?: boolean;
 
-  /** Most requests in flight at once, across all tasks, samples and held-out evaluation. @default 8 */
+  /**
+   * Most requests in flight at once, across all tasks, samples and held-out evaluation: a ceiling.
+   * `openai` and `anthropic` pace below it by the rate-limit headers of each response, so it can be
+   * left high without sitting in 429 back-off; a server without such headers gets all of it.
+   * @default 32
+   */
   readonly concurrency?: number;
   /** Seed for every random choice: request seeds, stochastic selection, rollout RNGs. An integer from 0 to 2^32 - 1. @default 0 */
   readonly seed?: number;
@@ -137,7 +142,8 @@ void complete;
 /** The defaults, filled in one place. */
 export const runDefaults = {
   samples: 4,
-  concurrency: 8,
+  // 32, not 8: pacing by the rate-limit headers keeps a high ceiling out of 429 back-off (see docs/options.md).
+  concurrency: 32,
   seed: 0,
   maxErrors: 25,
   excludeOwnTask: false,

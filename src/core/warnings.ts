@@ -15,6 +15,7 @@
  * - `fine-tune-skipped`: a fine-tuning job was due but the kept set had too few examples; the model stays as it was.
  * - `batch-entries-failed`: entries of a batch errored, expired or were cancelled; they were requested live or recorded as failed samples.
  * - `batch-live`: batch mode does not carry episodes (each turn waits on the last); they were sampled live.
+ * - `rate-limited`: the provider's rate limits (its headers, or 429s) are holding requests back; at most once a minute.
  */
 export type WarningCode =
   | 'parameter-ignored'
@@ -30,7 +31,8 @@ export type WarningCode =
   | 'price-unknown'
   | 'fine-tune-skipped'
   | 'batch-entries-failed'
-  | 'batch-live';
+  | 'batch-live'
+  | 'rate-limited';
 
 /** Something a run or a provider did differently from what was asked, and why. */
 export interface Warning {

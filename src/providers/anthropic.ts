@@ -1,4 +1,4 @@
-import type { Anthropic } from '@anthropic-ai/sdk';
+import type { Anthropic, Middleware } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ZodType } from 'zod';
 import { ConfigError } from '../core/errors.js';
@@ -13,6 +13,7 @@ import { resolveBatchOptions, type BatchOptions } from './batch-options.js';
 import { createCacheWarmer } from './cache-warmer.js';
 import type { Transport } from './transport/transport.js';
 import { createSecrets, missingKey, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
+import { pacingMiddleware } from './transport/response-headers.js';
 import {
   compileSchema,
   missingUsageWarning,
@@ -102,6 +103,8 @@ interface MessagesWire {
   readonly client: () => Promise<Anthropic>;
   readonly secrets: Secrets;
   readonly transport: Transport;
+  /** Hands each response's headers to the transport's pacing. */
+  readonly paced: Middleware | undefined;
 }
 
 /** Sends one Messages request through the transport and reads its completion and usage. */
@@ -124,13 +127,14 @@ async function createMessage<Output>(
           timeout: sdkTimeout(transport),
           // Records the credentials the request really carried (an `apiKey` function's result
           // lives nowhere else), so an error echoing them can be scrubbed.
-          middleware: [recordCredentials(sent.observe)],
+          middleware: wire.paced === undefined ? [recordCredentials(sent.observe)] : [recordCredentials(sent.observe), wire.paced],
         })
         .then((response) => validateMessage(name, response)),
     {
       provider: name,
       ...(signal === undefined ? {} : { signal }),
       estimatedTokens,
+      estimatedOutputTokens: body.max_tokens,
       secrets: () => [...wire.secrets(), ...sent.values],
     },
   );
@@ -186,7 +190,14 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   const warmer = createCacheWarmer();
   let temperatureWarned = false;
   const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
-  const wire: MessagesWire = { name, model, client, secrets, transport };
+  const wire: MessagesWire = {
+    name,
+    model,
+    client,
+    secrets,
+    transport,
+    paced: transport.pacing === undefined ? undefined : pacingMiddleware(transport.pacing),
+  };
 
   const capabilities = Object.freeze({ nativeN: false, temperature: false, seed: false, promptCaching: true, batch: true });
   const schemaOf = (request: SampleRequest) => schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
@@ -235,6 +246,8 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
         warnings.push({ code: 'parameter-ignored', message: 'the Messages API of @anthropic-ai/sdk 1.x has no `temperature`; it was ignored.' });
       }
       if (result.usageMissing) warnings.push(missingUsageWarning);
+      const paced = transport.pacing?.warning();
+      if (paced !== undefined) warnings.push(paced);
       const costUsd = result.usageMissing
         ? null
         : (costIn(prices, model, result.usage) ?? costIn(prices, result.model, result.usage));

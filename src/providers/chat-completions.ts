@@ -95,6 +95,9 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
         { provider: name, isRetryable: false, paid: { usage, costUsd } },
       );
     }
+    // A live response says when the provider's rate limits hold requests back; a batch's has no say.
+    const paced = batch ? undefined : transport.pacing?.warning();
+    if (paced !== undefined) warnings.push(paced);
     const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
     const completions = await Promise.all(choices.map((choice) => toCompletion(schema, choice)));
     return response(completions, usage, costUsd, warnings);
@@ -148,6 +151,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
             provider: name,
             ...(signal === undefined ? {} : { signal }),
             estimatedTokens: rateLimitTokens(request.messages, request.maxOutputTokens, n),
+            estimatedOutputTokens: (request.maxOutputTokens ?? 0) * n,
             secrets: tag === undefined ? secrets : () => [...secrets(), ...tag.values],
           },
         );

@@ -88,15 +88,18 @@ export function openaiCompatible<Output = unknown>(options: OpenAICompatibleOpti
   }
   const nativeN = validateBoolean('nativeN', options.nativeN, true);
   const files = resolveBatchFiles(options.batch);
+  // Many servers send no rate-limit headers: no probe, so such a server is driven as hard as before.
+  const transport = resolveTransport(options, { startConcurrency: Number.POSITIVE_INFINITY });
   const clientSetup = resolveOpenAIClient(
     { baseURL, ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }) },
     { envKey: undefined, requireKey: false, defaultKey: 'not-needed' },
+    transport.pacing,
   );
   const provider = createChatCompletionsProvider<Output>({
     name,
     model,
     ...clientSetup,
-    transport: resolveTransport(options),
+    transport,
     logprobs: validateBoolean('logprobs', options.logprobs, false),
     schema: compileSchema('schema', options.schema),
     schemaName: optionalString('schemaName', options.schemaName) ?? 'output',

@@ -35,8 +35,8 @@ export function openaiEmbeddings(options: OpenAIEmbeddingsOptions = {}): Embedde
   const { dimensions, batchSize = 256 } = options;
   if (dimensions !== undefined && (!Number.isInteger(dimensions) || dimensions < 1)) throw new ConfigError('dimensions', dimensions, 'an integer of at least 1');
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2048) throw new ConfigError('batchSize', batchSize, 'an integer from 1 to 2048');
-  const { client, secrets } = resolveOpenAIClient(options, { envKey: 'OPENAI_API_KEY', requireKey: true, defaultKey: undefined });
   const transport = resolveTransport(options);
+  const { client, secrets } = resolveOpenAIClient(options, { envKey: 'OPENAI_API_KEY', requireKey: true, defaultKey: undefined }, transport.pacing);
   const prices = resolvePrices(options.prices);
   return {
     name: 'openai',

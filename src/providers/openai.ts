@@ -17,6 +17,8 @@ import {
 } from './shared.js';
 import type { Provider } from './spec.js';
 import { createSecrets, missingKey, recordingCopy, type RequestTag, type Secrets } from './transport/credentials.js';
+import type { Pacing } from './transport/pacing.js';
+import { pacedFetch } from './transport/response-headers.js';
 
 /**
  * The part of an `openai` SDK client the provider uses: `new OpenAI(...)` and
@@ -93,12 +95,12 @@ export function openai<Output = unknown>(options: OpenAIOptions<Output>): Provid
   if (batchSettings !== undefined && given !== undefined && (typeof given.files?.create !== 'function' || typeof given.batches?.create !== 'function')) {
     throw new ConfigError('batch', options.batch, 'no batch mode with a `client` that has no `files.create` and `batches.create` (an OpenAI SDK client has both)');
   }
-  const clientSetup = resolveOpenAIClient(options, {
-    envKey: 'OPENAI_API_KEY',
-    requireKey: true,
-    defaultKey: undefined,
-  });
   const transport = resolveTransport(options);
+  const clientSetup = resolveOpenAIClient(
+    options,
+    { envKey: 'OPENAI_API_KEY', requireKey: true, defaultKey: undefined },
+    transport.pacing,
+  );
   return createChatCompletionsProvider<Output>({
     name: 'openai',
     model,
@@ -125,13 +127,15 @@ export interface OpenAIClientSettings {
 }
 
 /**
- * The client factory and the secrets to scrub. Options are validated at creation; a missing
+ * The client factory and the secrets to scrub; the client hands response headers to `pacing`
+ * (the transport's) when given. Options are validated at creation; a missing
  * key is a `ConfigError` at the first request, before anything is sent, so a provider built
  * without one still serves `estimate()` and a run fails with that error, not a network error.
  */
 export function resolveOpenAIClient(
   options: Pick<OpenAIOptions, 'client' | 'apiKey' | 'baseURL' | 'timeout'>,
   settings: OpenAIClientSettings,
+  pacing: Pacing | undefined,
 ): { client: () => Promise<OpenAI>; secrets: Secrets; tagRequest?: () => RequestTag } {
   const { client } = options;
   if (client !== undefined) {
@@ -143,7 +147,7 @@ export function resolveOpenAIClient(
     if (options.baseURL !== undefined) throw new ConfigError('baseURL', options.baseURL, 'nothing when `client` is given');
     // The key is read when an error is built: an `apiKey` function or Azure token provider sets it per request.
     const secrets = createSecrets([], client);
-    const recording = recordingCopy(client);
+    const recording = recordingCopy(client, pacing);
     if (recording !== undefined) return { client: () => Promise.resolve(recording.sdk), secrets, tagRequest: recording.tag };
     // Checked above to have chat.completions.create; responses are validated per request.
     const sdk = client as unknown as OpenAI;
@@ -169,6 +173,8 @@ export function resolveOpenAIClient(
       ...(baseURL === undefined ? {} : { baseURL }),
       // Our transport retries; SDK retries would multiply the attempts.
       maxRetries: 0,
+      // The transport paces by the rate-limit headers of every response.
+      ...(pacing === undefined ? {} : { fetch: pacedFetch(pacing) }),
     });
   };
   return {

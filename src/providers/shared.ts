@@ -31,8 +31,14 @@ export interface ProviderTransportOptions {
    */
   readonly tokensPerMinute?: number;
   /**
-   * A transport to share with other providers (one quota, one 429 pause).
-   * Exclusive with `maxRetries`, `timeout`, `requestsPerMinute` and `tokensPerMinute`.
+   * Pace by the provider's own rate-limit headers (see `TransportOptions.pacing`): leave
+   * `concurrency` high and the requests in flight follow what the account allows.
+   * @default true
+   */
+  readonly pacing?: boolean;
+  /**
+   * A transport to share with other providers (one quota, one 429 pause, one pacing).
+   * Exclusive with `maxRetries`, `timeout`, `requestsPerMinute`, `tokensPerMinute` and `pacing`.
    * @default a transport built from those options
    */
   readonly transport?: Transport;
@@ -45,9 +51,9 @@ export interface ProviderTransportOptions {
   readonly prices?: CustomPrices;
 }
 
-/** The transport a provider uses: the given one, or one built from its options. */
-export function resolveTransport(options: ProviderTransportOptions): Transport {
-  const transportFields = ['maxRetries', 'timeout', 'requestsPerMinute', 'tokensPerMinute'] as const;
+/** The transport a provider uses: the given one, or one built from its options over the provider's `defaults`. */
+export function resolveTransport(options: ProviderTransportOptions, defaults: TransportOptions = {}): Transport {
+  const transportFields = ['maxRetries', 'timeout', 'requestsPerMinute', 'tokensPerMinute', 'pacing'] as const;
   if (options.transport !== undefined) {
     if (typeof options.transport !== 'object' || options.transport === null || typeof options.transport.send !== 'function') {
       throw new ConfigError('transport', options.transport, 'a Transport from createTransport()');
@@ -58,12 +64,8 @@ export function resolveTransport(options: ProviderTransportOptions): Transport {
     }
     return options.transport;
   }
-  const transportOptions: { -readonly [K in keyof TransportOptions]: TransportOptions[K] } = {};
-  for (const field of transportFields) {
-    const value = options[field];
-    if (value !== undefined) transportOptions[field] = value;
-  }
-  return createTransport(transportOptions);
+  const given = Object.fromEntries(transportFields.filter((field) => options[field] !== undefined).map((field) => [field, options[field]]));
+  return createTransport({ ...defaults, ...given });
 }
 
 /** Prices validated once at creation, missing cache rates filled by the provider family's `cacheRates`. */

@@ -97,6 +97,19 @@ export interface ServerOptions {
   readonly latencyMs?: number;
   /** Endpoints besides the completion endpoint (files, batches, fine-tuning jobs), tried first. @default none */
   readonly routes?: readonly Route[];
+  /**
+   * Decides, as a completion request arrives (before `latencyMs`), whether it is served: headers to
+   * add to its response, or a 429 with them (see `rate-limits.ts`). @default every request served
+   */
+  readonly admit?: (body: Readonly<Record<string, unknown>>) => Admission;
+}
+
+/** What `ServerOptions.admit` decides for one request. */
+export interface Admission {
+  /** Answer 429 now instead of serving the request. */
+  readonly limited: boolean;
+  /** Headers for the response (or the 429). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** A request to a `Route`. */
@@ -259,6 +272,11 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
       send(response, 400, wire.errorBody(400, 'The body must be a JSON object.'));
       return;
     }
+    const admission = options.admit?.(body as Record<string, unknown>);
+    if (admission?.limited === true) {
+      send(response, 429, wire.errorBody(429, 'Rate limit reached. Please try again later.'), { ...admission.headers });
+      return;
+    }
     if (options.latencyMs !== undefined && options.latencyMs > 0) await delay(options.latencyMs, stalls);
 
     switch (fault?.kind) {
@@ -293,7 +311,7 @@ export async function startServer(options: ServerOptions, wire: WireFormat, base
         break;
     }
     const result = await wire.respond(body as Record<string, unknown>, number, fault, receivedAt);
-    if (!response.destroyed) send(response, result.status, result.body, { ...result.headers });
+    if (!response.destroyed) send(response, result.status, result.body, { ...result.headers, ...admission?.headers });
   };
 
   const server = createServer((request, response) => {

@@ -1,6 +1,8 @@
 import type { Middleware } from '@anthropic-ai/sdk';
 import type { OpenAI } from 'openai';
 import { ConfigError } from '../../core/errors.js';
+import type { Pacing } from './pacing.js';
+import { pacedFetch } from './response-headers.js';
 
 // Every provider's credential handling: which secrets its errors must never show, and how
 // the credentials each request really carried are recorded (they may exist nowhere else).
@@ -89,14 +91,16 @@ const requestTagHeader = 'x-pauper-request';
  * A copy of a user's OpenAI SDK client (`withOptions`) whose fetch records the credentials
  * each request really carries: an `apiKey` function or an Azure AD token provider may
  * mint one per request, and the client holds only the latest, so a request still in
- * flight could echo one no longer there. `undefined` for an object that cannot be copied.
+ * flight could echo one no longer there; with `pacing`, it also hands each response's headers
+ * to it. `undefined` for an object that cannot be copied.
  */
-export function recordingCopy(client: object): { sdk: OpenAI; tag: () => RequestTag } | undefined {
+export function recordingCopy(client: object, pacing?: Pacing): { sdk: OpenAI; tag: () => RequestTag } | undefined {
   const source = client as { withOptions?: unknown; fetch?: unknown };
   if (typeof source.withOptions !== 'function' || typeof source.fetch !== 'function') return undefined;
   // Only the plain OpenAI class copies faithfully: an AzureOpenAI copy loses its deployment.
   if (Object.getPrototypeOf(client)?.constructor?.name !== 'OpenAI') return undefined;
-  const inner = source.fetch as typeof fetch;
+  // The copy's fetch also hands the response headers to the transport's pacing.
+  const inner = pacing === undefined ? (source.fetch as typeof fetch) : pacedFetch(pacing, source.fetch as typeof fetch);
   const open = new Map<string, string[]>();
   const recordingFetch: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);

@@ -45,6 +45,21 @@ export interface TransportOptions {
    */
   readonly concurrency?: number;
   /**
+   * Pace by the provider's own rate-limit headers (OpenAI's `x-ratelimit-*`, Anthropic's
+   * `anthropic-ratelimit-*`): the attempts in flight grow by one while the remaining budgets are
+   * comfortable and halve on a 429 or when they run low, and starts are spread so the remaining
+   * budget lasts until its reset. A server that sends no such headers is not paced.
+   * @default true
+   */
+  readonly pacing?: boolean;
+  /**
+   * With `pacing`, the attempts in flight before the first response's headers are read (a probe,
+   * so a high `concurrency` does not open with a burst of 429s); a response without rate-limit
+   * headers lifts it.
+   * @default 8
+   */
+  readonly startConcurrency?: number;
+  /**
    * Source of the backoff jitter. Pass a seeded generator for reproducible waits.
    * @default createRng(0)
    */
@@ -77,6 +92,8 @@ export interface ResolvedTransportOptions {
   readonly requestsPerMinute: number | undefined;
   readonly tokensPerMinute: number | undefined;
   readonly concurrency: number;
+  readonly pacing: boolean;
+  readonly startConcurrency: number;
   readonly random: Rng;
   readonly onRetry: ((event: RetryEvent) => void) | undefined;
 }
@@ -93,6 +110,12 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
   if (!(concurrency === Number.POSITIVE_INFINITY || (Number.isInteger(concurrency) && concurrency >= 1))) {
     throw new ConfigError('concurrency', options.concurrency, 'an integer >= 1 or Infinity');
   }
+  const pacing = options.pacing ?? true;
+  if (typeof pacing !== 'boolean') throw new ConfigError('pacing', options.pacing, 'true or false');
+  const startConcurrency = options.startConcurrency ?? 8;
+  if (!(startConcurrency === Number.POSITIVE_INFINITY || (Number.isInteger(startConcurrency) && startConcurrency >= 1))) {
+    throw new ConfigError('startConcurrency', options.startConcurrency, 'an integer >= 1 or Infinity');
+  }
   if (options.random !== undefined && typeof options.random !== 'function') {
     throw new ConfigError('random', options.random, 'a function returning numbers in [0, 1)');
   }
@@ -100,7 +123,19 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
     throw new ConfigError('onRetry', options.onRetry, 'a function');
   }
   const random = options.random ?? createRng(0);
-  return { maxRetries, timeout, retryDelay, maxRetryDelay, requestsPerMinute, tokensPerMinute, concurrency, random, onRetry: options.onRetry };
+  return {
+    maxRetries,
+    timeout,
+    retryDelay,
+    maxRetryDelay,
+    requestsPerMinute,
+    tokensPerMinute,
+    concurrency,
+    pacing,
+    startConcurrency,
+    random,
+    onRetry: options.onRetry,
+  };
 }
 
 function validateCount(option: string, value: number | undefined, fallback: number): number {

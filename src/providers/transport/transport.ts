@@ -1,12 +1,14 @@
 import { ConfigError, ProviderError } from '../../core/errors.js';
 import { createConcurrencyLimit } from './concurrency.js';
 import { resolveTransportOptions, type TransportOptions } from './options.js';
+import { createPacing, type AttemptCost, type Pacing, type PacingTicket } from './pacing.js';
 import { toProviderError } from './provider-error.js';
 import { createRateLimit } from './rate-limit.js';
 import { retry } from './retry.js';
 import { raceAbort } from '../../core/wait.js';
 
 export type { RetryEvent, TransportOptions } from './options.js';
+export type { Pacing, PacingState, BudgetState, SentMark } from './pacing.js';
 
 /** Per-request options of `Transport.send`. */
 export interface SendOptions {
@@ -19,6 +21,11 @@ export interface SendOptions {
    * @default 0
    */
   readonly estimatedTokens?: number;
+  /**
+   * Of `estimatedTokens`, the part expected as output, for the output-token budgets a provider reports.
+   * @default 0
+   */
+  readonly estimatedOutputTokens?: number;
   /**
    * Strings (API keys) that must never appear in an error message; they and
    * masked fragments of them are replaced with `[redacted]`. A function is
@@ -38,6 +45,12 @@ export interface Transport {
    * Every failure is a `ProviderError`, except an abort, which rejects with `signal.reason`.
    */
   send<T>(attempt: (signal: AbortSignal) => Promise<T>, options: SendOptions): Promise<T>;
+  /**
+   * The pacing by the provider's rate-limit headers: providers hand it each response's headers
+   * (`sent` as a request goes out, `received` with its headers) and take its `warning`.
+   * Absent on a transport not made by `createTransport`.
+   */
+  readonly pacing?: Pacing;
 }
 
 /**
@@ -51,10 +64,21 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const { timeout, onRetry } = resolved;
   const rateLimit = createRateLimit({ requestsPerMinute: resolved.requestsPerMinute, tokensPerMinute: resolved.tokensPerMinute });
   const slots = createConcurrencyLimit(resolved.concurrency);
+  const pacing = createPacing({ enabled: resolved.pacing, ceiling: resolved.concurrency, startConcurrency: resolved.startConcurrency });
 
   async function runAttempt<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
     await rateLimit.admit(sendOptions.estimatedTokens ?? 0, sendOptions.signal);
-    return slots(() => runInSlot(attempt, sendOptions, timeout), sendOptions.signal);
+    const starting = pacing.start(attemptCost(sendOptions), sendOptions.signal);
+    const ticket: PacingTicket = starting instanceof Promise ? await starting : starting;
+    let limited = false;
+    try {
+      return await slots(() => runInSlot(attempt, sendOptions, timeout), sendOptions.signal);
+    } catch (error) {
+      limited = error instanceof ProviderError && error.status === 429;
+      throw error;
+    } finally {
+      ticket.end(limited);
+    }
   }
 
   async function send<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
@@ -78,7 +102,13 @@ export function createTransport(options: TransportOptions = {}): Transport {
     });
   }
 
-  return { timeout, send };
+  return { timeout, send, pacing };
+}
+
+function attemptCost(sendOptions: SendOptions): AttemptCost {
+  const total = sendOptions.estimatedTokens ?? 0;
+  const outputTokens = Math.min(total, sendOptions.estimatedOutputTokens ?? 0);
+  return { inputTokens: total - outputTokens, outputTokens };
 }
 
 /**

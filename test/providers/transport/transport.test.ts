@@ -60,8 +60,18 @@ describe('options', () => {
     ['requestsPerMinute', { requestsPerMinute: -5 }],
     ['tokensPerMinute', { tokensPerMinute: Number.POSITIVE_INFINITY }],
     ['concurrency', { concurrency: 0 }],
+    ['pacing', { pacing: 'yes' as unknown as boolean }],
+    ['startConcurrency', { startConcurrency: 0 }],
+    ['startConcurrency', { startConcurrency: 2.5 }],
   ])('invalid %s is a ConfigError naming it', (option, options) => {
     expect(() => createTransport(options)).toThrow(ConfigError);
     expect(() => createTransport(options)).toThrow(new RegExp(`\`${option}\``));
+  });
+
+  test('pacing is a transport option: a provider given a transport refuses its own', async () => {
+    const { openai } = await import('../../../src/providers/openai.js');
+    const transport = createTransport({ pacing: false });
+    expect(transport.pacing?.state().window).toBe(Number.POSITIVE_INFINITY);
+    expect(() => openai({ model: 'gpt-4o-mini', apiKey: 'sk-test', transport, pacing: true })).toThrow(/`pacing`.*set `pacing` on the transport/);
   });
 });
