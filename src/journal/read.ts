@@ -83,7 +83,7 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */
-function parseRecord(path: string, line: number, text: string): StoredRecord {
+export function parseRecord(path: string, line: number, text: string): StoredRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -104,7 +104,12 @@ function parseRecord(path: string, line: number, text: string): StoredRecord {
  * back from the latest completion record of its id before it, and its turns end with it as the
  * assistant's answer: the string is the completion's own, so a journal read back holds it once.
  */
-function wholeSample(path: string, line: number, record: StoredSample, completions: ReadonlyMap<string, JournalCompletion>): JournalSample {
+export function wholeSample(
+  path: string,
+  line: number,
+  record: StoredSample,
+  completions: ReadonlyMap<string, Pick<JournalCompletion, 'text'>>,
+): JournalSample {
   const { text, ...rest } = record;
   if (text !== undefined) return { ...rest, text };
   const completion = completions.get(record.id);

@@ -1,17 +1,16 @@
-import { splitStats } from '../blocks/stats.js';
-import { PauperError, TooManyErrorsError } from '../core/errors.js';
+import { PauperError, TooManyErrorsError, TrajectoriesNotKeptError } from '../core/errors.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
-import type { IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
+import type { IterationResult, RunResult, StopReason } from '../core/results.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
-import { scoredOnly } from '../core/trajectory.js';
 import { addUsage, sumUsage } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
 import type { EventListener } from '../run/events.js';
 import { openRun } from '../run/open-run.js';
-import { collectBases, taskBases } from '../stages/collect.js';
-import type { TaskBase } from '../stages/task.js';
-import { byReward, selectionPool } from '../stages/select.js';
+import { taskBases } from '../stages/collect.js';
+import { byReward, poolBound, selectionPool } from '../stages/select.js';
+import type { CollectedSplit } from './collected.js';
+import { collectSplit } from './collected.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
 import type { ProgressReporter } from './progress.js';
@@ -145,18 +144,17 @@ async function* loop<Task, Output, Info>(
     // A run that failed or was broken out of lets another run open its journal now.
     if (!looped) await journal?.close();
   }
-  const result: RunResult<Task, Output, Info> = {
+  const result: RunResult<Task, Output, Info> = withTrajectories(resolved, {
     iterations: state.iterations,
     best: state.best,
     examples: state.kept,
-    trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
     usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
     costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
     wallTimeMs: performance.now() - runStarted,
     seed: settings.seed,
     stopped: state.stopped,
     resumed: journal?.resuming === true ? { ...control.resumed } : undefined,
-  };
+  }, () => state.iterations.flatMap((iteration) => iteration.trajectories));
   try {
     journal?.end(result);
     control.emit({ type: 'run-end', result });
@@ -185,51 +183,75 @@ async function runIteration<Task, Output, Info>(
   // throws for a held-out task rejects the run before the training tasks are paid for.
   const trainBases = taskBases(resolved.settings, resolved.tasks, examples, { split: 'train', iteration });
   const heldBases = taskBases(resolved.settings, resolved.evalTasks, examples, { split: 'eval', iteration });
+  const hold = resolved.trajectories === 'memory';
   const [train, held] = await Promise.all([
-    timedCollect(resolved, control, trainBases),
-    heldBases.length === 0 ? undefined : timedCollect(resolved, control, heldBases),
+    collectSplit(resolved.settings, control, trainBases, { hold, pool: hold ? 'all' : (poolBound(resolved.select) ?? 'all') }),
+    heldBases.length === 0 ? undefined : collectSplit(resolved.settings, control, heldBases, { hold, pool: 'none' }),
   ]);
-  const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
   warnStale(control, control.resumed.stale - staleBefore, iteration);
   const exhausted = resolved.gate?.exhausted;
   if (exhausted !== undefined) {
     state.stopped = { reason: exhausted.budget, iteration, message: exhausted.message };
     control.emit({ type: 'warning', code: 'budget-reached', message: `The run ends early: ${exhausted.message}` });
-    if (trajectories.length === 0) return undefined;
+    if (train.count + (held?.count ?? 0) === 0) return undefined;
   }
-  const fresh = scoredOnly(train.trajectories);
-  warnNothingScored(control, train.trajectories, iteration);
-  state.kept = resolved.select(selectionPool(resolved.pool, state.kept, fresh), {
+  warnNothingScored(control, train, iteration);
+  state.kept = resolved.select(selectionPool(resolved.pool, state.kept, train.candidates), {
     iteration,
     rng: createRng(deriveSeed(resolved.settings.seed, 'select', iteration)),
   });
-  for (const candidate of fresh) if (state.best === undefined || byReward(candidate, state.best) < 0) state.best = candidate;
-  return {
+  if (train.best !== undefined && (state.best === undefined || byReward(train.best, state.best) < 0)) state.best = train.best;
+  return withTrajectories(
+    resolved,
+    {
+      iteration,
+      examples,
+      kept: state.kept,
+      train: train.stats,
+      eval: held?.stats,
+      usage: addUsage(train.stats.usage, ...(held === undefined ? [] : [held.stats.usage])),
+      costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
+      wallTimeMs: performance.now() - started,
+    },
+    () => [...(train.trajectories ?? []), ...(held?.trajectories ?? [])],
     iteration,
-    examples,
-    kept: state.kept,
-    train: train.stats,
-    eval: held?.stats,
-    trajectories,
-    usage: addUsage(train.stats.usage, ...(held === undefined ? [] : [held.stats.usage])),
-    costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
-    wallTimeMs: performance.now() - started,
-  };
+  );
+}
+
+/**
+ * A result with its `trajectories`: the array itself with `trajectories: 'memory'`; with
+ * `'journal'`, a property that throws `TrajectoriesNotKeptError` naming the journal. It is not
+ * enumerable, so logging, copying or comparing such a result does not throw.
+ */
+function withTrajectories<Result extends object, Task, Output, Info>(
+  resolved: ResolvedIterate<Task, Output, Info>,
+  result: Result,
+  trajectories: () => Trajectory<Task, Output, Info>[],
+  iteration?: number,
+): Result & { readonly trajectories: readonly Trajectory<Task, Output, Info>[] } {
+  const path = resolved.journal?.path;
+  if (resolved.trajectories === 'memory' || path === undefined) return { ...result, trajectories: trajectories() };
+  return Object.defineProperty(result, 'trajectories', {
+    get: () => {
+      throw new TrajectoriesNotKeptError(path, iteration);
+    },
+    enumerable: false,
+  }) as Result & { readonly trajectories: readonly Trajectory<Task, Output, Info>[] };
 }
 
 /** Every training sample of an iteration failed: say so, with the first reason, so a broken scorer is not a quiet run. */
 function warnNothingScored<Task, Output, Info>(
   control: RunControl<Task, Output, Info>,
-  trajectories: readonly Trajectory<Task, Output, Info>[],
+  train: CollectedSplit<Task, Output, Info>,
   iteration: number,
 ): void {
-  const first = trajectories[0];
-  if (first === undefined || trajectories.some((trajectory) => trajectory.ok)) return;
+  const { first } = train;
+  if (first === undefined || train.best !== undefined) return;
   const reason = first.ok ? '' : ` First failure (${first.failure.stage}): ${first.failure.message}`;
   control.emit({
     type: 'warning',
     code: 'nothing-scored',
-    message: `No training sample of iteration ${iteration} was scored: all ${trajectories.length} failed.${reason}`,
+    message: `No training sample of iteration ${iteration} was scored: all ${train.count} failed.${reason}`,
   });
 }
 
@@ -269,14 +291,4 @@ function earlyStop<Task, Output, Info>(
     };
   }
   return undefined;
-}
-
-async function timedCollect<Task, Output, Info>(
-  resolved: ResolvedIterate<Task, Output, Info>,
-  control: RunControl<Task, Output, Info>,
-  bases: readonly TaskBase<Task>[],
-): Promise<{ trajectories: Trajectory<Task, Output, Info>[]; stats: SplitStats }> {
-  const started = performance.now();
-  const trajectories = await collectBases(resolved.settings, control, bases);
-  return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
 }

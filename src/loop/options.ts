@@ -40,7 +40,20 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
    * @default on when standard error is a terminal or `CI` is set; off under a test runner (`VITEST`, `JEST_WORKER_ID`, `NODE_TEST_CONTEXT`, `NODE_ENV=test`)
    */
   readonly progress?: boolean | ProgressOptions;
+  /**
+   * Where the run's trajectories live. `'memory'`: in the result (`result.trajectories` and each
+   * iteration's). `'journal'`: only in the `journal`, for runs too large to hold. The result then
+   * holds statistics, the kept set and the best trajectory, and reading its `trajectories` throws
+   * `TrajectoriesNotKeptError`; read them back with `readSamples(journal)`. Selection holds only
+   * the best `k` under `topK(k)`, `perTask(k)` or a `pipe` starting with one; another selector
+   * gets every scored training trajectory of the iteration.
+   * @default 'memory'
+   */
+  readonly trajectories?: TrajectoryStore;
 }
+
+/** Where a run's trajectories live: in its result, or only in its journal (see `IterateOptions.trajectories`). */
+export type TrajectoryStore = 'memory' | 'journal';
 
 /**
  * A `Selector` as `iterate` takes it. Its pool, not its result, is where TypeScript may infer the
@@ -53,10 +66,10 @@ type SelectOption<Task, Output, Info> = (
 ) => readonly Example<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>[];
 
 /** The options `iterate` takes beside `RunOptions`. */
-const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
+const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress', 'trajectories'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
 
 /** The defaults of the loop's shape. */
-export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
+export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist', trajectories: 'memory' } as const;
 
 /** `IterateOptions` validated, defaults filled in. */
 export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOptions<Task, Output, Info>, 'journal'> {
@@ -70,6 +83,7 @@ export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOpt
   readonly patience: number | undefined;
   /** Where to report progress; `undefined` when off. */
   readonly progress: ProgressSettings | undefined;
+  readonly trajectories: TrajectoryStore;
 }
 
 /** Validates `iterate` options (a `ConfigError` names the bad one) and fills in defaults. */
@@ -95,7 +109,13 @@ export function resolveIterate<Task, Output, Info>(
   }
   const patience = options.patience === undefined ? undefined : integer('patience', options.patience, 1);
   const progress = resolveProgress(options.progress);
-  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience, progress };
+  const trajectories = options.trajectories ?? iterateDefaults.trajectories;
+  if (trajectories !== 'memory' && trajectories !== 'journal') throw new ConfigError('trajectories', trajectories, "'memory' or 'journal'");
+  if (trajectories === 'journal' && sampling.journal === undefined) {
+    throw new ConfigError('trajectories', trajectories, "a `journal` path to leave them in, or 'memory' to keep them in the result");
+  }
+  const select = options.select ?? topK(keep);
+  const resolved = { ...sampling, tasks, evalTasks, iterations, select, pool, targetReward, patience, progress, trajectories };
   const { journal } = sampling;
   return {
     ...resolved,

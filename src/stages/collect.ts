@@ -185,7 +185,10 @@ async function sampleTask<Task, Output, Info>(
     if (control.cache !== undefined) {
       stores.push(storeCached(control, control.cache, keyOf(settings, base, base.request.messages, index), completion.completion, completion.seed));
     }
-    scoring.set(index, scored(completion, index));
+    const started = scored(completion, index);
+    // Observed at once: when sampling rejects (an abort), nobody awaits it, and its outcome is the run's error.
+    started.catch(() => {});
+    scoring.set(index, started);
     return journaled;
   };
   const sampling = sampleInRun(settings.provider, base.request, {
@@ -201,13 +204,7 @@ async function sampleTask<Task, Output, Info>(
     gate: control.gate,
   });
   planned();
-  let completions: SampledCompletion[];
-  try {
-    completions = await sampling;
-  } finally {
-    // Scores already started are awaited by nobody once sampling rejects: their outcome is the run's error.
-    for (const started of scoring.values()) started.catch(() => {});
-  }
+  const completions = await sampling;
   // Completions the budget refused were never requested: they are not samples.
   const fresh = completions.map((completion, position) => {
     const index = missing[position] ?? position;
