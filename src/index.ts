@@ -1,12 +1,14 @@
 // The public surface of pauper, listed by name.
 
 export { iterate } from './loop/iterate.js';
-export type { IterateOptions } from './loop/options.js';
+export type { IterateOptions, TrajectoryStore } from './loop/options.js';
 export type { ProgressOptions, ProgressStream } from './loop/progress.js';
 export { Run } from './loop/run.js';
 export type { BudgetName, IterationResult, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
 export { readJournal } from './journal/read.js';
+export { readSamples } from './journal/samples.js';
+export type { ReadSamplesOptions } from './journal/samples.js';
 export { journalVersion } from './journal/records.js';
 export { JournalError, JournalMismatchError } from './journal/errors.js';
 export type { Journal } from './journal/read.js';
@@ -124,4 +126,5 @@ export {
   RewardError,
   TooManyErrorsError,
   BudgetExceededError,
+  TrajectoriesNotKeptError,
 } from './core/errors.js';

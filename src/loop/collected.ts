@@ -140,7 +140,7 @@ function candidatePool<Task, Output, Info>(pool: CollectSplitOptions['pool']) {
         groups.set(key, group);
       }
       group.push(example);
-      if (bound !== undefined && group.length >= 2 * bound.count + 64) trim(group, bound.count);
+      if (bound !== undefined && group.length >= 2 * bound.count) trim(group, bound.count);
     },
     result(): Example<Task, Output, Info>[] {
       const all: Example<Task, Output, Info>[] = [];
