@@ -46,13 +46,26 @@ export async function readJournal(path: string): Promise<Journal> {
 
 /** A journal read back, and where its complete lines end. */
 export interface LoadedJournal {
-  readonly journal: Journal;
+  /** Its maps are the reader's own: a resumed run lets go of each sample's records once it has restored it. */
+  readonly journal: Journal & { readonly samples: Map<string, JournalSample>; readonly completions: Map<string, JournalCompletion> };
   /** Bytes of the complete lines; anything after is a partial line. */
   readonly completeBytes: number;
 }
 
+/** How `loadJournal` keeps what it reads. */
+export interface LoadOptions {
+  /**
+   * For a run that resumes the journal: `records` leaves out sample and completion records (the
+   * maps hold the latest of each), and the strings and usages that repeat from record to record
+   * (prompt hashes, task ids, identical usages) are shared, not one copy per record. @default false
+   */
+  readonly lean?: boolean;
+}
+
 /** Reads a journal as `readJournal` does, and says how many of its bytes are complete lines. */
-export async function loadJournal(path: string): Promise<LoadedJournal> {
+export async function loadJournal(path: string, options: LoadOptions = {}): Promise<LoadedJournal> {
+  const lean = options.lean ?? false;
+  const share = sharing();
   const records: JournalRecord[] = [];
   let start: JournalRunStart | undefined;
   let end: JournalRunEnd | undefined;
@@ -64,10 +77,11 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     if (text.trim() === '') return;
     const stored = parseRecord(path, line, text);
     const record = stored.type === 'sample' ? wholeSample(path, line, stored, completions) : stored;
-    if ((records.length === 0) !== (record.type === 'run-start')) {
-      throw new JournalError(path, line, records.length === 0 ? 'the first record must be `run-start`.' : 'a second `run-start`: a journal holds one run.');
+    if ((start === undefined) !== (record.type === 'run-start')) {
+      throw new JournalError(path, line, start === undefined ? 'the first record must be `run-start`.' : 'a second `run-start`: a journal holds one run.');
     }
-    records.push(record);
+    if (!lean || (record.type !== 'sample' && record.type !== 'completion')) records.push(record);
+    if (lean && (record.type === 'sample' || record.type === 'completion')) share(record);
     if (record.type === 'run-start') start = record;
     else if (record.type === 'prompt') prompts.set(record.hash, record.messages);
     else if (record.type === 'sample') samples.set(record.id, record);
@@ -80,6 +94,31 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     warnings.push(`${path}:${read.lines + 1}: skipped a partial last line (${read.partialBytes} bytes), the trace of a crash mid-write.`);
   }
   return { journal: { records, start, samples, completions, prompts, iterations, end, warnings }, completeBytes: read.completeBytes };
+}
+
+/**
+ * Makes a record share the values that repeat across records: the prompt hash and task id
+ * strings, and a usage equal to one seen before (records are read back, never changed).
+ */
+function sharing(): (record: { promptHash: string; taskId?: string; usage: JournalSample['usage'] }) => void {
+  const strings = new Map<string, string>();
+  const usages = new Map<string, JournalSample['usage']>();
+  const shared = (value: string): string => {
+    const known = strings.get(value);
+    if (known !== undefined) return known;
+    strings.set(value, value);
+    return value;
+  };
+  return (record) => {
+    record.promptHash = shared(record.promptHash);
+    if (record.taskId !== undefined) record.taskId = shared(record.taskId);
+    const { usage } = record;
+    const key = `${usage.requests},${usage.inputTokens},${usage.cachedInputTokens},${usage.cacheWriteTokens},${usage.outputTokens},${usage.reasoningTokens}`;
+    const known = usages.get(key);
+    // Bounded: a run whose usages all differ shares none, and keeps no map of them either.
+    if (known === undefined && usages.size < 4096) usages.set(key, usage);
+    else if (known !== undefined) record.usage = known;
+  };
 }
 
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */
