@@ -121,44 +121,50 @@ async function main(): Promise<void> {
   const directory = await mkdtemp(join(tmpdir(), 'pauper-bench-scale-'));
   const load = loadavg().map((value) => Number(value.toFixed(2)));
   const started = performance.now();
-  const sizesMeasured = [];
+  const sizesMeasured: { samples: number; memory: Measured; memoryJournal: Measured; journal: Measured; resume: Measured }[] = [];
+  const file = fileURLToPath(new URL(`./${quick ? 'scale-quick-results.json' : 'scale-results.json'}`, import.meta.url));
+  // Written after each size, so a run stopped early keeps what it measured (`complete: false`).
+  const write = async (complete: boolean): Promise<void> => {
+    const largest = sizesMeasured.at(-1);
+    const report = {
+      benchmark: 'scale',
+      rerun: quick ? 'npm run bench:scale -- --quick' : 'npm run bench:scale',
+      machine: { platform: `${process.platform} ${process.arch}`, node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: load, loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))) },
+      shape: { provider: 'fromFunction, zero latency', samplesPerTask, concurrency: 64, iterations: 1, select: 'topK(4)' },
+      quick,
+      complete,
+      totalSeconds: Math.round((performance.now() - started) / 1000),
+      sizes: sizesMeasured,
+      targets:
+        largest === undefined
+          ? {}
+          : {
+              samples: largest.samples,
+              peakRssMbWithJournal: Math.max(largest.memoryJournal.peakRssMb, largest.journal.peakRssMb),
+              peakRssUnder2Gb: Math.max(largest.memoryJournal.peakRssMb, largest.journal.peakRssMb) < 2048,
+              rssPerSampleBytesWithoutJournal: largest.memory.rssPerSampleBytes,
+              rssPerSampleUnder1Kb: largest.memory.rssPerSampleBytes < 1024,
+            },
+    };
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    if (complete) console.log(JSON.stringify(report.targets));
+  };
   try {
     for (const samples of sizes) {
       const memory = child('memory', samples, '-');
       const withJournal = child('memory+journal', samples, join(directory, `kept-${samples}.jsonl`));
+      await rm(join(directory, `kept-${samples}.jsonl`), { force: true });
       const streamedPath = join(directory, `streamed-${samples}.jsonl`);
       const streamed = child('journal', samples, streamedPath);
       const resume = child('resume', samples, streamedPath);
       if (resume.requests !== 0 || resume.restored !== samples) throw new Error(`the resume at ${samples} samples requested ${resume.requests} and restored ${resume.restored}`);
-      await rm(join(directory, `kept-${samples}.jsonl`), { force: true });
       await rm(streamedPath, { force: true });
       sizesMeasured.push({ samples, memory, memoryJournal: withJournal, journal: streamed, resume });
+      await write(samples === sizes.at(-1));
     }
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
-  const largest = sizesMeasured.at(-1);
-  const report = {
-    benchmark: 'scale',
-    rerun: quick ? 'npm run bench:scale -- --quick' : 'npm run bench:scale',
-    machine: { platform: `${process.platform} ${process.arch}`, node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: load },
-    shape: { provider: 'fromFunction, zero latency', samplesPerTask, concurrency: 64, iterations: 1, select: 'topK(4)' },
-    quick,
-    totalSeconds: Math.round((performance.now() - started) / 1000),
-    sizes: sizesMeasured,
-    targets: largest === undefined
-      ? {}
-      : {
-          samples: largest.samples,
-          peakRssMbWithJournal: Math.max(largest.memoryJournal.peakRssMb, largest.journal.peakRssMb),
-          peakRssUnder2Gb: Math.max(largest.memoryJournal.peakRssMb, largest.journal.peakRssMb) < 2048,
-          rssPerSampleBytesWithoutJournal: largest.memory.rssPerSampleBytes,
-          rssPerSampleUnder1Kb: largest.memory.rssPerSampleBytes < 1024,
-        },
-  };
-  console.log(JSON.stringify(report.targets));
-  const file = quick ? 'scale-quick-results.json' : 'scale-results.json';
-  await writeFile(fileURLToPath(new URL(`./${file}`, import.meta.url)), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 const [flag, mode, samples, journal] = process.argv.slice(2);
