@@ -1,13 +1,15 @@
 // The public surface of pauper, listed by name.
 
 export { iterate } from './loop/iterate.js';
-export type { IterateOptions } from './loop/options.js';
+export type { IterateOptions, TrajectoryStore } from './loop/options.js';
 export type { FineTuneOptions } from './loop/fine-tune.js';
 export type { ProgressOptions, ProgressStream } from './loop/progress.js';
 export { Run } from './loop/run.js';
 export type { BudgetName, FineTuneResult, IterationResult, ProviderSpend, ResumeCounts, RewardStats, RunResult, SplitStats, StopReason } from './core/results.js';
 
 export { readJournal } from './journal/read.js';
+export { readSamples } from './journal/samples.js';
+export type { ReadSamplesOptions } from './journal/samples.js';
 export { journalVersion } from './journal/records.js';
 export { JournalError, JournalMismatchError } from './journal/errors.js';
 export type { Journal } from './journal/read.js';
@@ -152,4 +154,5 @@ export {
   BudgetExceededError,
   FineTuneError,
   BatchPendingError,
+  TrajectoriesNotKeptError,
 } from './core/errors.js';

@@ -3,16 +3,23 @@ import type { RewardStats, SplitStats } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
 import { sumUsage } from '../core/usage.js';
 
-
-
 /** Summarises the rewards of some trajectories (or journaled samples); failed ones count only in `failed`. */
 export function rewardStats(trajectories: readonly { readonly ok: boolean; readonly reward: number | null }[]): RewardStats {
-  const rewards = trajectories.flatMap((trajectory) => (trajectory.ok && trajectory.reward !== null ? [trajectory.reward] : [])).sort((a, b) => a - b);
+  const rewards = trajectories.flatMap((trajectory) => (trajectory.ok && trajectory.reward !== null ? [trajectory.reward] : []));
+  return rewardStatsOf(rewards, trajectories.length);
+}
+
+/**
+ * `rewardStats` from the scored rewards alone, in trajectory order (sorted here, in place), and
+ * the number of samples: what a run that does not hold its trajectories computes them from.
+ */
+export function rewardStatsOf(scoredRewards: number[], samples: number): RewardStats {
+  const rewards = scoredRewards.sort((a, b) => a - b);
   const empty = rewards.length === 0;
   return {
-    samples: trajectories.length,
+    samples,
     scored: rewards.length,
-    failed: trajectories.length - rewards.length,
+    failed: samples - rewards.length,
     mean: empty ? null : rewards.reduce((sum, reward) => sum + reward, 0) / rewards.length,
     median: empty ? null : quantile(rewards, 0.5),
     min: empty ? null : (rewards[0] ?? null),
@@ -34,7 +41,6 @@ export function splitStats(
     wallTimeMs,
   };
 }
-
 
 /** Quantile of sorted values with linear interpolation (the R-7 / numpy default). */
 export function quantile(sorted: ArrayLike<number>, q: number): number {

@@ -185,6 +185,30 @@ export class BatchPendingError extends PauperError {
   }
 }
 
+/**
+ * A run with `trajectories: 'journal'` left its trajectories in its journal instead of its
+ * result: reading `result.trajectories` (of the run or of an iteration) throws this, naming
+ * the journal and how to read them from it.
+ */
+export class TrajectoriesNotKeptError extends PauperError {
+  override name = 'TrajectoriesNotKeptError';
+  /** The journal that holds them. */
+  readonly journal: string;
+  /** The iteration asked for; `undefined` for the whole run. */
+  readonly iteration: number | undefined;
+
+  constructor(journal: string, iteration?: number) {
+    const filter = iteration === undefined ? '' : `, { iteration: ${iteration} }`;
+    super(
+      `This run left its trajectories in its journal (\`trajectories: 'journal'\`), not in its result. ` +
+        `Read them from there: \`for await (const sample of readSamples(${JSON.stringify(journal)}${filter}))\`, or loadRun() for ` +
+        "statistics; or run with `trajectories: 'memory'` to keep them in the result.",
+    );
+    this.journal = journal;
+    this.iteration = iteration;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

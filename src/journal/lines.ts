@@ -23,16 +23,30 @@ const maxLineBytes = 3 * constants.MAX_STRING_LENGTH;
  * A line too long for a string is a `JournalError` naming it.
  */
 export async function eachLine(path: string, onLine: (text: string, line: number) => void): Promise<LinesRead> {
+  const batches = lineBatches(path);
+  for (let next = await batches.next(); ; next = await batches.next()) {
+    if (next.done === true) return next.value;
+    for (const [text, line] of next.value) onLine(text, line);
+  }
+}
+
+/**
+ * The complete lines of a file as `eachLine` reads them, one batch per chunk read (about 1 MiB
+ * of lines): for a reader that pauses between lines, such as an async generator, so the file
+ * is read only as fast as the lines are taken. Returns what `eachLine` returns.
+ */
+export async function* lineBatches(path: string): AsyncGenerator<readonly (readonly [text: string, line: number])[], LinesRead, undefined> {
   let pending: Buffer[] = [];
   let partialBytes = 0;
   let lines = 0;
   let completeBytes = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    const batch: [string, number][] = [];
     let from = 0;
     for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, from)) {
       const tail = chunk.subarray(from, newline);
       lines++;
-      onLine(decode(path, lines, pending.length === 0 ? tail : Buffer.concat([...pending, tail])), lines);
+      batch.push([decode(path, lines, pending.length === 0 ? tail : Buffer.concat([...pending, tail])), lines]);
       completeBytes += partialBytes + tail.length + 1;
       pending = [];
       partialBytes = 0;
@@ -43,6 +57,7 @@ export async function eachLine(path: string, onLine: (text: string, line: number
       partialBytes += chunk.length - from;
       if (partialBytes > maxLineBytes) throw tooLong(path, lines + 1, `over ${maxLineBytes} bytes`);
     }
+    if (batch.length > 0) yield batch;
   }
   return { lines, completeBytes, partialBytes };
 }

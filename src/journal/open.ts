@@ -111,7 +111,7 @@ export async function openJournal(
 ): Promise<OpenJournal> {
   const lock = await lockJournal(path, (error) => unusable(path, error));
   try {
-    const loaded = await loadJournal(path).catch((error: unknown) => {
+    const loaded = await loadJournal(path, { lean: true }).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error instanceof JournalError ? error : unusable(path, error);
     });
@@ -251,15 +251,27 @@ function* journaledRecords(journal: Journal): Generator<JournalCompletion | Jour
 }
 
 /** The record-writing methods of a journal open for a run; `held` is what it already held when resuming. */
-function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: readonly string[], lock: JournalLock): OpenJournal {
+function journalFor(writer: JournalWriter, held: LoadedJournal['journal'] | undefined, warnings: readonly string[], lock: JournalLock): OpenJournal {
   const promptHash = promptWriter(writer, new Set(held?.prompts.keys()));
   // Iterations already journaled: a resumed run recomputes them, and writes them again only if they changed.
   const journaledIterations = new Map<number, string>();
   for (const [iteration, record] of held?.iterations ?? []) journaledIterations.set(iteration, iterationSummary(record));
   // The text of each completion journaled by this run and not yet followed by its sample: the sample record then leaves it out.
   const completionTexts = new Map<string, string>();
+  const journaled = held?.samples.size ?? 0;
   return {
-    restore: (id, task, prompt, singleShot) => (held === undefined ? undefined : restore(held, id, task, prompt, singleShot)),
+    restore<Task, Output, Info>(id: string, task: Task, prompt: readonly Message[], singleShot: boolean) {
+      if (held === undefined) return undefined;
+      const found = restore<Task, Output, Info>(held, id, task, prompt, singleShot);
+      // Each sample is restored once: its records are let go, so a resumed run does not hold the
+      // journal beside the trajectories rebuilt from it. A completion to score again leaves its
+      // text, so its sample record can still leave the text to the completion record.
+      const text = held.completions.get(id)?.text;
+      if (found !== undefined && found !== 'stale' && 'completion' in found && text !== undefined) completionTexts.set(id, text);
+      held.samples.delete(id);
+      held.completions.delete(id);
+      return found;
+    },
     completion(id, prompt, sampled) {
       // A journal that cannot be written stops the run here, before more is paid for and lost.
       writer.check();
@@ -271,7 +283,7 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
     sample(trajectory) {
       writer.check();
       const time = new Date().toISOString();
-      const completionText = completionTexts.get(trajectory.id) ?? held?.completions.get(trajectory.id)?.text;
+      const completionText = completionTexts.get(trajectory.id);
       completionTexts.delete(trajectory.id);
       writer.write(sampleRecord(trajectory, promptHash(trajectory.prompt, time), time, completionText));
     },
@@ -308,7 +320,7 @@ function journalFor(writer: JournalWriter, held: Journal | undefined, warnings: 
       await lock.release();
     },
     resuming: held !== undefined,
-    journaled: held?.samples.size ?? 0,
+    journaled,
     warnings,
   };
 }

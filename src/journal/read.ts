@@ -52,13 +52,26 @@ export async function readJournal(path: string): Promise<Journal> {
 
 /** A journal read back, and where its complete lines end. */
 export interface LoadedJournal {
-  readonly journal: Journal;
+  /** Its maps are the reader's own: a resumed run lets go of each sample's records once it has restored it. */
+  readonly journal: Journal & { readonly samples: Map<string, JournalSample>; readonly completions: Map<string, JournalCompletion> };
   /** Bytes of the complete lines; anything after is a partial line. */
   readonly completeBytes: number;
 }
 
+/** How `loadJournal` keeps what it reads. */
+export interface LoadOptions {
+  /**
+   * For a run that resumes the journal: `records` leaves out sample and completion records (the
+   * maps hold the latest of each), and the strings and usages that repeat from record to record
+   * (prompt hashes, task ids, identical usages) are shared, not one copy per record. @default false
+   */
+  readonly lean?: boolean;
+}
+
 /** Reads a journal as `readJournal` does, and says how many of its bytes are complete lines. */
-export async function loadJournal(path: string): Promise<LoadedJournal> {
+export async function loadJournal(path: string, options: LoadOptions = {}): Promise<LoadedJournal> {
+  const lean = options.lean ?? false;
+  const share = sharing();
   const records: JournalRecord[] = [];
   let start: JournalRunStart | undefined;
   let end: JournalRunEnd | undefined;
@@ -72,14 +85,18 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     if (text.trim() === '') return;
     const stored = parseRecord(path, line, text);
     const record = stored.type === 'sample' ? wholeSample(path, line, stored, completions) : stored;
-    if ((records.length === 0) !== (record.type === 'run-start')) {
-      throw new JournalError(path, line, records.length === 0 ? 'the first record must be `run-start`.' : 'a second `run-start`: a journal holds one run.');
+    if ((start === undefined) !== (record.type === 'run-start')) {
+      throw new JournalError(path, line, start === undefined ? 'the first record must be `run-start`.' : 'a second `run-start`: a journal holds one run.');
     }
-    records.push(record);
+    if (!lean || (record.type !== 'sample' && record.type !== 'completion')) records.push(record);
+    if (lean && (record.type === 'sample' || record.type === 'completion')) share(record);
+    if (record.type === 'completion') {
+      completions.set(record.id, lean ? completionOf(record) : record);
+      return;
+    }
     if (record.type === 'run-start') start = record;
     else if (record.type === 'prompt') prompts.set(record.hash, record.messages);
     else if (record.type === 'sample') samples.set(record.id, record);
-    else if (record.type === 'completion') completions.set(record.id, record);
     else if (record.type === 'iteration') iterations.set(record.iteration, record);
     else if (record.type === 'fine-tune') fineTunes.set(record.iteration, record);
     else if (record.type === 'run-end') end = record;
@@ -98,8 +115,33 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   return { journal, completeBytes: read.completeBytes };
 }
 
+/**
+ * Makes a record share the values that repeat across records: the prompt hash and task id
+ * strings, and a usage equal to one seen before (records are read back, never changed).
+ */
+function sharing(): (record: { promptHash: string; taskId?: string; usage: JournalSample['usage'] }) => void {
+  const strings = new Map<string, string>();
+  const usages = new Map<string, JournalSample['usage']>();
+  const shared = (value: string): string => {
+    const known = strings.get(value);
+    if (known !== undefined) return known;
+    strings.set(value, value);
+    return value;
+  };
+  return (record) => {
+    record.promptHash = shared(record.promptHash);
+    if (record.taskId !== undefined) record.taskId = shared(record.taskId);
+    const { usage } = record;
+    const key = `${usage.requests},${usage.inputTokens},${usage.cachedInputTokens},${usage.cacheWriteTokens},${usage.outputTokens},${usage.reasoningTokens}`;
+    const known = usages.get(key);
+    // Bounded: a run whose usages all differ shares none, and keeps no map of them either.
+    if (known === undefined && usages.size < 4096) usages.set(key, usage);
+    else if (known !== undefined) record.usage = known;
+  };
+}
+
 /** One line of a journal as a valid record; a `JournalError` naming the line otherwise. */
-function parseRecord(path: string, line: number, text: string): StoredRecord {
+export function parseRecord(path: string, line: number, text: string): StoredRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -120,9 +162,13 @@ function parseRecord(path: string, line: number, text: string): StoredRecord {
  * back from the latest completion record of its id before it, and its turns end with it as the
  * assistant's answer: the string is the completion's own, so a journal read back holds it once.
  */
-function wholeSample(path: string, line: number, record: StoredSample, completions: ReadonlyMap<string, JournalCompletion>): JournalSample {
-  const { text, ...rest } = record;
-  if (text !== undefined) return { ...rest, text };
+export function wholeSample(
+  path: string,
+  line: number,
+  record: StoredSample,
+  completions: ReadonlyMap<string, Pick<JournalCompletion, 'text'>>,
+): JournalSample {
+  if (record.text !== undefined) return sampleOf(record, record.text, record.turns);
   const completion = completions.get(record.id);
   if (completion === undefined) {
     throw new JournalError(
@@ -132,5 +178,66 @@ function wholeSample(path: string, line: number, record: StoredSample, completio
         'The journal was edited or damaged: remove this line (a resumed run samples it again), or start a new journal.',
     );
   }
-  return { ...rest, text: completion.text, turns: [...record.turns, { role: 'assistant', content: completion.text }] };
+  // `concat`, not a spread: a spread leaves 19 slots of room behind two turns.
+  return sampleOf(record, completion.text, record.turns.concat({ role: 'assistant', content: completion.text }));
+}
+
+/**
+ * A completion record as a literal of one shape: the validator builds it by assignment, past the
+ * room an object has for its own fields (about 110 bytes more a record).
+ */
+function completionOf(record: JournalCompletion): JournalCompletion {
+  return {
+    v: record.v,
+    type: record.type,
+    time: record.time,
+    id: record.id,
+    split: record.split,
+    iteration: record.iteration,
+    taskIndex: record.taskIndex,
+    index: record.index,
+    seed: record.seed,
+    promptHash: record.promptHash,
+    text: record.text,
+    ...('parsed' in record ? { parsed: record.parsed } : {}),
+    ...(record.error === undefined ? {} : { error: record.error }),
+    usage: record.usage,
+    costUsd: record.costUsd,
+    latencyMs: record.latencyMs,
+    ...(record.requestCompletions === undefined ? {} : { requestCompletions: record.requestCompletions }),
+    ...(record.requestAsked === undefined ? {} : { requestAsked: record.requestAsked }),
+  };
+}
+
+/**
+ * A sample record with its text and turns, built field by field in the schema's order: copying
+ * it with an object rest and spread gave every record a hidden class of its own (about 500
+ * bytes each, beside the record), which a journal of a million samples cannot afford.
+ */
+function sampleOf(record: StoredSample, text: string, turns: JournalSample['turns']): JournalSample {
+  return {
+    v: record.v,
+    type: record.type,
+    time: record.time,
+    id: record.id,
+    split: record.split,
+    iteration: record.iteration,
+    taskIndex: record.taskIndex,
+    taskId: record.taskId,
+    index: record.index,
+    seed: record.seed,
+    promptHash: record.promptHash,
+    turns,
+    text,
+    steps: record.steps,
+    ok: record.ok,
+    reward: record.reward,
+    ...('output' in record ? { output: record.output } : {}),
+    ...('info' in record ? { info: record.info } : {}),
+    ...(record.failure === undefined ? {} : { failure: record.failure }),
+    usage: record.usage,
+    costUsd: record.costUsd,
+    latencyMs: record.latencyMs,
+    ...(record.sampledBy === undefined ? {} : { sampledBy: record.sampledBy }),
+  };
 }

@@ -1,24 +1,23 @@
-import { splitStats } from '../blocks/stats.js';
-import { PauperError, TooManyErrorsError } from '../core/errors.js';
+import { PauperError, TooManyErrorsError, TrajectoriesNotKeptError } from '../core/errors.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
-import type { FineTuneResult, IterationResult, ProviderSpend, RunResult, SplitStats, StopReason } from '../core/results.js';
+import type { FineTuneResult, IterationResult, ProviderSpend, RunResult, StopReason } from '../core/results.js';
 import type { OpenJournal } from '../journal/open.js';
 import type { Provider } from '../providers/spec.js';
 import { embedTasks } from '../stages/embed.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
-import { scoredOnly } from '../core/trajectory.js';
 import { addUsage, sumUsage } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
 import type { EventListener } from '../run/events.js';
 import { openRun } from '../run/open-run.js';
-import { batchSession, collectBases, taskBases } from '../stages/collect.js';
-import type { BatchSession } from '../stages/batch.js';
-import type { CollectSettings, TaskBase } from '../stages/task.js';
-import { mergeSpend, spendByProvider } from '../blocks/spend.js';
+import { batchSession, taskBases } from '../stages/collect.js';
+import type { CollectSettings } from '../stages/task.js';
+import { mergeSpend } from '../blocks/spend.js';
 import { createSamplerState } from '../run/control.js';
-import { byReward, selectionPool } from '../stages/select.js';
+import { byReward, poolBound, selectionPool } from '../stages/select.js';
 import { fineTuneDue, trainAfter } from './fine-tune.js';
+import type { CollectedSplit } from './collected.js';
+import { collectSplit } from './collected.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { resolveIterate } from './options.js';
 import type { ProgressReporter } from './progress.js';
@@ -167,11 +166,10 @@ async function* loop<Task, Output, Info>(
     // A run that failed or was broken out of lets another run open its journal now.
     if (!looped) await journal?.close();
   }
-  const result: RunResult<Task, Output, Info> = {
+  const result: RunResult<Task, Output, Info> = withTrajectories(resolved, {
     iterations: state.iterations,
     best: state.best,
     examples: state.kept,
-    trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
     usage: sumUsage([...state.iterations.map((iteration) => iteration.usage), ...(embedded === undefined ? [] : [embedded.usage])]),
     costUsd: sumCost([...state.iterations.map((iteration) => iteration.costUsd), ...(embedded === undefined ? [] : [embedded.costUsd])]),
     byProvider: mergeSpend(...state.iterations.map((iteration) => iteration.byProvider), embedded === undefined ? [] : [embedded]),
@@ -180,7 +178,7 @@ async function* loop<Task, Output, Info>(
     seed: settings.seed,
     stopped: state.stopped,
     resumed: journal?.resuming === true ? { ...control.resumed } : undefined,
-  };
+  }, () => state.iterations.flatMap((iteration) => iteration.trajectories));
   try {
     journal?.end(result);
     control.emit({ type: 'run-end', result });
@@ -218,38 +216,41 @@ async function runIteration<Task, Output, Info>(
   // In batch mode both splits' requests go out in the iteration's batches: one per provider.
   const trainBatch = batchSession(trainer.settings, trainer.control, trainBases.length + (trainer === student ? heldBases.length : 0));
   const heldBatch = trainer === student ? trainBatch : heldBases.length === 0 ? undefined : batchSession(settings, control, heldBases.length);
+  const hold = resolved.trajectories === 'memory';
   const [train, held] = await Promise.all([
-    timedCollect(trainer.settings, trainer.control, trainBases, trainBatch),
-    heldBases.length === 0 ? undefined : timedCollect(settings, control, heldBases, heldBatch),
+    collectSplit(trainer.settings, trainer.control, trainBases, { hold, pool: hold ? 'all' : (poolBound(resolved.select) ?? 'all'), batch: trainBatch }),
+    heldBases.length === 0 ? undefined : collectSplit(settings, control, heldBases, { hold, pool: 'none', batch: heldBatch }),
   ]);
-  const trajectories = [...train.trajectories, ...(held?.trajectories ?? [])];
   warnStale(control, control.resumed.stale - staleBefore, iteration);
   const exhausted = resolved.gate?.exhausted;
   if (exhausted !== undefined) {
     state.stopped = { reason: exhausted.budget, iteration, message: exhausted.message };
     control.emit({ type: 'warning', code: 'budget-reached', message: `The run ends early: ${exhausted.message}` });
-    if (trajectories.length === 0) return undefined;
+    if (train.count + (held?.count ?? 0) === 0) return undefined;
   }
-  const fresh = scoredOnly(train.trajectories);
-  warnNothingScored(control, train.trajectories, iteration);
-  state.kept = resolved.select(selectionPool(resolved.pool, state.kept, fresh), {
+  warnNothingScored(control, train, iteration);
+  state.kept = resolved.select(selectionPool(resolved.pool, state.kept, train.candidates), {
     iteration,
     rng: createRng(deriveSeed(resolved.settings.seed, 'select', iteration)),
   });
-  for (const candidate of fresh) if (state.best === undefined || byReward(candidate, state.best) < 0) state.best = candidate;
-  return {
+  if (train.best !== undefined && (state.best === undefined || byReward(train.best, state.best) < 0)) state.best = train.best;
+  return withTrajectories(
+    resolved,
+    {
+      iteration,
+      examples,
+      kept: state.kept,
+      train: train.stats,
+      eval: held?.stats,
+      usage: addUsage(train.stats.usage, ...(held === undefined ? [] : [held.stats.usage])),
+      costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
+      byProvider: mergeSpend(train.byProvider, held?.byProvider ?? []),
+      wallTimeMs: performance.now() - started,
+      ...(state.tuned.model === undefined ? {} : { fineTunedModel: state.tuned.model }),
+    },
+    () => [...(train.trajectories ?? []), ...(held?.trajectories ?? [])],
     iteration,
-    examples,
-    kept: state.kept,
-    train: train.stats,
-    eval: held?.stats,
-    trajectories,
-    usage: addUsage(train.stats.usage, ...(held === undefined ? [] : [held.stats.usage])),
-    costUsd: sumCost([train.stats.costUsd, ...(held === undefined ? [] : [held.stats.costUsd])]),
-    byProvider: spendByProvider(trajectories, settings.provider),
-    wallTimeMs: performance.now() - started,
-    ...(state.tuned.model === undefined ? {} : { fineTunedModel: state.tuned.model }),
-  };
+  );
 }
 
 /**
@@ -281,7 +282,8 @@ async function fineTuneAfter<Task, Output, Info>(
   tuned.jobs.push(job);
   tuned.model = job.model;
   tuned.provider = fineTune.switchTo(job.model);
-  const withJob = { ...result, fineTune: job };
+  // Copied with its property descriptors: a `trajectories: 'journal'` result's `trajectories` stays the getter that says where they are.
+  const withJob = Object.defineProperties({ fineTune: job }, Object.getOwnPropertyDescriptors(result)) as IterationResult<Task, Output, Info>;
   state.iterations[state.iterations.length - 1] = withJob;
   return withJob;
 }
@@ -308,19 +310,40 @@ function teacherRun<Task, Output, Info>(
   };
 }
 
+/**
+ * A result with its `trajectories`: the array itself with `trajectories: 'memory'`; with
+ * `'journal'`, a property that throws `TrajectoriesNotKeptError` naming the journal. It is not
+ * enumerable, so logging, copying or comparing such a result does not throw.
+ */
+function withTrajectories<Result extends object, Task, Output, Info>(
+  resolved: ResolvedIterate<Task, Output, Info>,
+  result: Result,
+  trajectories: () => Trajectory<Task, Output, Info>[],
+  iteration?: number,
+): Result & { readonly trajectories: readonly Trajectory<Task, Output, Info>[] } {
+  const path = resolved.journal?.path;
+  if (resolved.trajectories === 'memory' || path === undefined) return { ...result, trajectories: trajectories() };
+  return Object.defineProperty(result, 'trajectories', {
+    get: () => {
+      throw new TrajectoriesNotKeptError(path, iteration);
+    },
+    enumerable: false,
+  }) as Result & { readonly trajectories: readonly Trajectory<Task, Output, Info>[] };
+}
+
 /** Every training sample of an iteration failed: say so, with the first reason, so a broken scorer is not a quiet run. */
 function warnNothingScored<Task, Output, Info>(
   control: RunControl<Task, Output, Info>,
-  trajectories: readonly Trajectory<Task, Output, Info>[],
+  train: CollectedSplit<Task, Output, Info>,
   iteration: number,
 ): void {
-  const first = trajectories[0];
-  if (first === undefined || trajectories.some((trajectory) => trajectory.ok)) return;
+  const { first } = train;
+  if (first === undefined || train.best !== undefined) return;
   const reason = first.ok ? '' : ` First failure (${first.failure.stage}): ${first.failure.message}`;
   control.emit({
     type: 'warning',
     code: 'nothing-scored',
-    message: `No training sample of iteration ${iteration} was scored: all ${trajectories.length} failed.${reason}`,
+    message: `No training sample of iteration ${iteration} was scored: all ${train.count} failed.${reason}`,
   });
 }
 
@@ -360,15 +383,4 @@ function earlyStop<Task, Output, Info>(
     };
   }
   return undefined;
-}
-
-async function timedCollect<Task, Output, Info>(
-  settings: CollectSettings<Task, Output, Info>,
-  control: RunControl<Task, Output, Info>,
-  bases: readonly TaskBase<Task>[],
-  batch: BatchSession | undefined,
-): Promise<{ trajectories: Trajectory<Task, Output, Info>[]; stats: SplitStats }> {
-  const started = performance.now();
-  const trajectories = await collectBases(settings, control, bases, batch);
-  return { trajectories, stats: splitStats(trajectories, performance.now() - started) };
 }

@@ -59,7 +59,20 @@ export interface IterateOptions<Task, Output = string, Info = undefined> extends
   readonly teacher?: Provider;
   /** The training iterations the `teacher` samples (0 is the baseline); the others are the student's. @default every iteration */
   readonly teacherIterations?: readonly number[];
+  /**
+   * Where the run's trajectories live. `'memory'`: in the result (`result.trajectories` and each
+   * iteration's). `'journal'`: only in the `journal`, for runs too large to hold. The result then
+   * holds statistics, the kept set and the best trajectory, and reading its `trajectories` throws
+   * `TrajectoriesNotKeptError`; read them back with `readSamples(journal)`. Selection holds only
+   * the best `k` under `topK(k)`, `perTask(k)` or a `pipe` starting with one; another selector
+   * gets every scored training trajectory of the iteration.
+   * @default 'memory'
+   */
+  readonly trajectories?: TrajectoryStore;
 }
+
+/** Where a run's trajectories live: in its result, or only in its journal (see `IterateOptions.trajectories`). */
+export type TrajectoryStore = 'memory' | 'journal';
 
 /**
  * A `Selector` as `iterate` takes it. Its pool, not its result, is where TypeScript may infer the
@@ -72,10 +85,10 @@ type SelectOption<Task, Output, Info> = (
 ) => readonly Example<NoInfer<Task>, NoInfer<Output>, NoInfer<Info>>[];
 
 /** The options `iterate` takes beside `RunOptions`. */
-const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress', 'fineTune', 'teacher', 'teacherIterations'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
+const iterateOptionNames = ['tasks', 'evalTasks', 'iterations', 'keep', 'select', 'pool', 'targetReward', 'patience', 'progress', 'fineTune', 'teacher', 'teacherIterations', 'trajectories'] as const satisfies readonly (keyof IterateOptions<unknown>)[];
 
 /** The defaults of the loop's shape. */
-export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist' } as const;
+export const iterateDefaults = { iterations: 3, keep: 4, pool: 'elitist', trajectories: 'memory' } as const;
 
 /** `IterateOptions` validated, defaults filled in. */
 export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOptions<Task, Output, Info>, 'journal'> {
@@ -91,6 +104,8 @@ export interface ResolvedIterate<Task, Output, Info> extends Omit<ResolvedRunOpt
   readonly progress: ProgressSettings | undefined;
   /** Fine-tuning between iterations; `undefined` when off. */
   readonly fineTune: ResolvedFineTune | undefined;
+  /** Where the run's trajectories live. */
+  readonly trajectories: TrajectoryStore;
   /** The teacher and the training iterations it samples; `undefined` without one. */
   readonly teacher: ResolvedTeacher | undefined;
 }
@@ -129,7 +144,13 @@ export function resolveIterate<Task, Output, Info>(
   const progress = resolveProgress(options.progress);
   const fineTune = resolveFineTune(options.fineTune, options.provider, options.budget);
   const teacher = resolveTeacher(options, sampling);
-  const resolved = { ...sampling, tasks, evalTasks, iterations, select: options.select ?? topK(keep), pool, targetReward, patience, progress, fineTune, teacher };
+  const trajectories = options.trajectories ?? iterateDefaults.trajectories;
+  if (trajectories !== 'memory' && trajectories !== 'journal') throw new ConfigError('trajectories', trajectories, "'memory' or 'journal'");
+  if (trajectories === 'journal' && sampling.journal === undefined) {
+    throw new ConfigError('trajectories', trajectories, "a `journal` path to leave them in, or 'memory' to keep them in the result");
+  }
+  const select = options.select ?? topK(keep);
+  const resolved = { ...sampling, tasks, evalTasks, iterations, select, pool, targetReward, patience, progress, fineTune, teacher, trajectories };
   const { journal } = sampling;
   return {
     ...resolved,

@@ -253,12 +253,18 @@ function batchLine(tally: Tally, event: Extract<RunEvent<unknown, unknown, unkno
 
 /** `done 5 iterations 320 samples 7 failed best 0.95 61.2k tok $0.0456 12s`, or `stopped (patience) ...`. */
 function finalLine(result: RunResult<unknown, unknown, unknown>): string {
-  const failed = result.trajectories.filter((trajectory) => !trajectory.ok).length;
+  // From the statistics, not `result.trajectories`: a run may have left those in its journal.
+  let samples = 0;
+  let failed = 0;
+  for (const { train, eval: held } of result.iterations) {
+    samples += train.samples + (held?.samples ?? 0);
+    failed += train.failed + (held?.failed ?? 0);
+  }
   const count = result.iterations.length;
   return [
     result.stopped === undefined ? 'done' : `stopped (${result.stopped.reason})`,
     `${count} ${count === 1 ? 'iteration' : 'iterations'}`,
-    `${result.trajectories.length} samples`,
+    `${samples} samples`,
     `${failed} failed`,
     `best ${reward(result.best?.reward)}`,
     `${compact(result.usage.inputTokens + result.usage.outputTokens)} tok`,

@@ -149,7 +149,11 @@ function embedderSpend(journal: Journal): ProviderSpend[] {
   return mergeSpend(spend);
 }
 
-/** Samples by iteration and split. */
+/**
+ * Samples by iteration and split, each ordered by task then sample index as a run orders its
+ * trajectories: a journal holds them in the order they arrived, and sums in another order can
+ * differ in the last bit from the run's own.
+ */
 function groupSamples(samples: Iterable<JournalSample>): Map<number, Record<Split, JournalSample[]>> {
   const groups = new Map<number, Record<Split, JournalSample[]>>();
   for (const sample of samples) {
@@ -159,6 +163,11 @@ function groupSamples(samples: Iterable<JournalSample>): Map<number, Record<Spli
       groups.set(sample.iteration, group);
     }
     group[sample.split].push(sample);
+  }
+  const inRunOrder = (a: JournalSample, b: JournalSample): number => a.taskIndex - b.taskIndex || a.index - b.index;
+  for (const group of groups.values()) {
+    group.train.sort(inRunOrder);
+    group.eval.sort(inRunOrder);
   }
   return groups;
 }

@@ -6,7 +6,7 @@ import type { EventListener } from './events.js';
 import type { RunCache } from './response-cache.js';
 import type { RunJournal } from '../journal/open.js';
 import type { BudgetGate } from './budget.js';
-import type { Limiter } from './limit.js';
+import type { Limiter, QueueLimiter } from './limit.js';
 import { createLimiter } from './limit.js';
 import type { ResumeCounts } from '../core/results.js';
 import type { Failure } from '../core/trajectory.js';
@@ -29,7 +29,8 @@ export function createSamplerState(): SamplerState {
 export interface RunControl<Task, Output, Info> {
   /** Aborts on the user's signal or when `maxErrors` is exceeded. */
   readonly signal: AbortSignal;
-  readonly limit: Limiter;
+  /** Bounds requests in flight; says how many wait, so tasks start only as slots need them. */
+  readonly limit: QueueLimiter;
   /** Races reward calls and rollouts against `signal`, with one listener for all of them. */
   readonly race: AbortRacer;
   /** Bounds reward function calls in flight (`rewardConcurrency`). */
@@ -94,14 +95,15 @@ export function createRunControl<Task, Output, Info>(options: {
  * high-water mark waits to be written (a disk slower than the model), no new request starts
  * until it drains, so memory stays bounded; a write error rejects the request's work.
  */
-function pacedByJournal(limit: Limiter, journal: RunJournal | undefined): Limiter {
+function pacedByJournal(limit: QueueLimiter, journal: RunJournal | undefined): QueueLimiter {
   if (journal === undefined) return limit;
-  return (work) =>
+  const paced: Limiter = (work) =>
     limit(async () => {
       const draining = journal.belowHighWaterMark();
       if (draining !== undefined) await draining;
       return work();
     });
+  return Object.assign(paced, { waiting: limit.waiting, room: limit.room });
 }
 
 /** Bounds reward calls in flight; a call not yet started when the run stops never starts. */

@@ -55,8 +55,16 @@ export async function collectBases<Task, Output, Info>(
   bases: readonly TaskBase<Task>[],
   batch: BatchSession | undefined = batchSession(settings, control, bases.length),
 ): Promise<Trajectory<Task, Output, Info>[]> {
-  const perTask = await Promise.all(bases.map((base) => collectTask(settings, control, base, batch)));
-  control.signal.throwIfAborted();
+  const perTask: Trajectory<Task, Output, Info>[][] = [];
+  await collectEachTask(
+    settings,
+    control,
+    bases,
+    (position, trajectories) => {
+      perTask[position] = trajectories;
+    },
+    batch,
+  );
   return perTask.flat();
 }
 
@@ -79,19 +87,86 @@ export function batchSession<Task, Output, Info>(
   return undefined;
 }
 
+/**
+ * Collects every task, handing each task's trajectories (ordered by sample index) to `take` as
+ * the task finishes, with its position in `bases`; nothing is held here. A task starts only
+ * when fewer requests wait for a slot than the run's concurrency: requests are planned as
+ * slots need them, not all at once, so an iteration of a million samples never holds a
+ * million queued requests (in batch mode, see `batch`, all start at once). Rejects with the first task's error.
+ */
+export async function collectEachTask<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  bases: readonly TaskBase<Task>[],
+  take: (position: number, trajectories: Trajectory<Task, Output, Info>[]) => void,
+  batch?: BatchSession,
+): Promise<void> {
+  // A batch carries every task's requests at once: each task says what it needs before the batch
+  // is submitted, so all start together; its size, not the limiter, bounds what is planned.
+  if (batch !== undefined) {
+    await Promise.all(bases.map((base, position) => collectTask(settings, control, base, batch, () => {}).then((trajectories) => take(position, trajectories))));
+    control.signal.throwIfAborted();
+    return;
+  }
+  let failed: ((error: unknown) => void) | undefined;
+  const failure = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  // Observed here whether or not the feeding below still waits on it.
+  failure.catch(() => {});
+  const stopped = aborted(control.signal);
+  const running: Promise<void>[] = [];
+  try {
+    for (const [position, base] of bases.entries()) {
+      const room = control.limit.room();
+      if (room !== undefined) await Promise.race([room, failure, stopped.promise]);
+      control.signal.throwIfAborted();
+      let queued: (() => void) | undefined;
+      const planned = new Promise<void>((resolve) => {
+        queued = resolve;
+      });
+      const task = collectTask(settings, control, base, undefined, () => queued?.()).then((trajectories) => take(position, trajectories));
+      task.catch((error: unknown) => failed?.(error));
+      running.push(task);
+      // The next task waits until this one's requests are in the limiter's queue (or it ended).
+      await Promise.race([planned, task.catch(() => {}), failure]);
+    }
+    await Promise.all(running);
+  } finally {
+    stopped.release();
+  }
+  control.signal.throwIfAborted();
+}
+
+/** A promise that rejects with the signal's reason once it aborts, and a way to stop listening. */
+function aborted(signal: AbortSignal): { readonly promise: Promise<never>; readonly release: () => void } {
+  let onAbort = (): void => {};
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => {});
+  return { promise, release: () => signal.removeEventListener('abort', onAbort) };
+}
+
 /** One task: what the journal holds, then the rest sampled (or played, for episodes) and scored. */
 async function collectTask<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   base: TaskBase<Task>,
   batch: BatchSession | undefined,
+  planned: () => void,
 ): Promise<Trajectory<Task, Output, Info>[]> {
   const record = recorder(settings, control);
   const restored = restoreTask(settings, control, base);
-  const fresh =
-    settings.rollout === undefined
-      ? await sampleTask(settings, control, base, restored, record, batch)
-      : playTask(settings, control, base, settings.rollout, restored, record);
+  let fresh: Promise<Trajectory<Task, Output, Info> | undefined>[];
+  if (settings.rollout === undefined) {
+    fresh = await sampleTask(settings, control, base, restored, record, batch, planned);
+  } else {
+    fresh = playTask(settings, control, base, settings.rollout, restored, record);
+    planned();
+  }
   const fromTheJournal = [...restored.values()].map((journaled) => fromJournal(settings, control, base, journaled, record));
   const all = await Promise.all([...fromTheJournal, ...fresh]);
   return all
@@ -126,6 +201,7 @@ async function sampleTask<Task, Output, Info>(
   restored: ReadonlyMap<number, unknown>,
   record: RecordTrajectory<Task, Output, Info>,
   batch: BatchSession | undefined,
+  planned: () => void,
 ): Promise<Promise<Trajectory<Task, Output, Info> | undefined>[]> {
   let cached: Map<number, SampledCompletion>;
   try {
@@ -142,9 +218,14 @@ async function sampleTask<Task, Output, Info>(
   for (let index = 0; index < settings.samples; index++) if (!restored.has(index) && !cached.has(index)) missing.push(index);
   if (missing.length === 0) {
     batch?.none();
+    planned();
     return hits();
   }
   const stores: Promise<void>[] = [];
+  // Each completion is scored (and its sample journaled) as it arrives, not once the task's last
+  // request returns: a task's records reach the journal's queue as its requests do, within the
+  // writer's high-water mark, and a task never holds its paid completions unscored.
+  const scoring = new Map<number, Promise<Trajectory<Task, Output, Info>>>();
   // Journaled (and cached) as each request returns, not when the task's last one does: a crash
   // or an abort while one request of the task is in flight loses none of the others. The request
   // holds its slot until the record is on disk (the promise returned).
@@ -153,10 +234,14 @@ async function sampleTask<Task, Output, Info>(
     if (control.cache !== undefined) {
       stores.push(storeCached(control, control.cache, keyOf(settings, base, base.request.messages, index), completion.completion, completion.seed));
     }
+    const started = scored(completion, index);
+    // Observed at once: when sampling rejects (an abort), nobody awaits it, and its outcome is the run's error.
+    started.catch(() => {});
+    scoring.set(index, started);
     return journaled;
   };
   const carry = batch === undefined ? (options: RunSampleOptions) => sampleInRun(settings.provider, base.request, options) : (options: RunSampleOptions) => batch.sample(base, options);
-  const completions = await carry({
+  const sampling = carry({
     n: settings.samples,
     seed: base.seed,
     signal: control.signal,
@@ -168,10 +253,14 @@ async function sampleTask<Task, Output, Info>(
     skip: new Set([...restored.keys(), ...cached.keys()]),
     gate: control.gate,
   });
+  planned();
+  const completions = await sampling;
   // Completions the budget refused were never requested: they are not samples.
-  const fresh = completions.map((completion, position) =>
-    !completion.ok && completion.error instanceof BudgetExceededError ? undefined : scored(completion, missing[position] ?? position),
-  );
+  const fresh = completions.map((completion, position) => {
+    const index = missing[position] ?? position;
+    if (!completion.ok && completion.error instanceof BudgetExceededError) return undefined;
+    return (completion.ok ? scoring.get(index) : undefined) ?? scored(completion, index);
+  });
   const stored = stores.map((store) => store.then(() => undefined));
   return [...hits(), ...fresh.map((trajectory) => trajectory ?? Promise.resolve(undefined)), ...stored];
 }

@@ -33,6 +33,26 @@ export type TaskSelector<Task> = <Output, Info>(
   context: SelectContext,
 ) => Example<Task, Output, Info>[];
 
+/**
+ * What a selector may promise about its pool: it returns the same kept set from only the `count`
+ * best trajectories by `byReward` (the `count` best of each task id with `perTask`). A run that
+ * leaves its trajectories in its journal then holds that many for selection, not every one.
+ */
+export interface PoolBound {
+  readonly count: number;
+  readonly perTask: boolean;
+}
+
+/** The bound a selector declares (`topK`, `perTask`, a `pipe` starting with one); `undefined` when it needs the whole pool. */
+export function poolBound(selector: object): PoolBound | undefined {
+  return 'poolBound' in selector ? (selector.poolBound as PoolBound) : undefined;
+}
+
+/** A selector with the bound it declares (see `PoolBound`). */
+function bounded<Selected extends object>(selector: Selected, bound: PoolBound | undefined): Selected {
+  return bound === undefined ? selector : Object.assign(selector, { poolBound: bound });
+}
+
 /** Which trajectories a selector sees: the kept set plus this iteration's (`elitist`), or this iteration's only (`fresh`). */
 export type PoolPolicy = 'elitist' | 'fresh';
 
@@ -47,7 +67,7 @@ export function byReward<Task, Output, Info>(a: Example<Task, Output, Info>, b: 
 /** Keeps the `k` highest-reward trajectories. */
 export function topK(k: number): AnySelector {
   assertCount('topK(k)', k);
-  return (pool) => [...pool].sort(byReward).slice(0, k);
+  return bounded<AnySelector>((pool) => [...pool].sort(byReward).slice(0, k), { count: k, perTask: false });
 }
 
 /** Keeps the trajectories whose reward is at least `minimum`. */
@@ -97,7 +117,7 @@ export function dedupe<Task>(
 /** Keeps the `k` highest-reward trajectories of every task. */
 export function perTask(k: number): AnySelector {
   assertCount('perTask(k)', k);
-  return (pool) => {
+  const selector: AnySelector = (pool) => {
     const taken = new Map<string, number>();
     return [...pool].sort(byReward).filter((example) => {
       const count = taken.get(example.taskId) ?? 0;
@@ -105,15 +125,19 @@ export function perTask(k: number): AnySelector {
       return count < k;
     });
   };
+  return bounded(selector, { count: k, perTask: true });
 }
 
 /** Applies selectors in order, each to the previous one's result: `pipe(dedupe(), positiveOnly(), topK(4))`. */
 export function pipe(...selectors: readonly AnySelector[]): AnySelector;
 export function pipe<Task, Output, Info>(...selectors: readonly Selector<Task, Output, Info>[]): Selector<Task, Output, Info>;
 export function pipe<Task, Output, Info>(...selectors: readonly Selector<Task, Output, Info>[]): Selector<Task, Output, Info> {
-  return (pool, context) => [
+  const piped: Selector<Task, Output, Info> = (pool, context) => [
     ...selectors.reduce<readonly Example<Task, Output, Info>[]>((kept, selector) => selector(kept, context), pool),
   ];
+  // The rest only see what the first returns: the first one's bound is the pipe's.
+  const first = selectors[0];
+  return bounded(piped, first === undefined ? undefined : poolBound(first));
 }
 
 /** The pool a selector sees under a policy. */
