@@ -32,8 +32,8 @@ export interface RunControl<Task, Output, Info> {
   readonly limit: Limiter;
   /** Races reward calls and rollouts against `signal`, with one listener for all of them. */
   readonly race: AbortRacer;
-  /** Bounds reward function calls in flight (`rewardConcurrency`). */
-  readonly rewardLimit: Limiter;
+  /** Bounds reward function calls in flight (`rewardConcurrency`); `undefined` when unbounded, so a reward that returns a value settles at once. */
+  readonly rewardLimit: Limiter | undefined;
   readonly state: SamplerState;
   readonly emit: EventListener<Task, Output, Info>;
   /** Counts a failure; stops the run once more than `maxErrors` have occurred. */
@@ -69,7 +69,7 @@ export function createRunControl<Task, Output, Info>(options: {
   return {
     signal,
     limit: pacedByJournal(createLimiter(options.concurrency), options.journal),
-    rewardLimit: rewardLimiter(options.rewardConcurrency, signal),
+    rewardLimit: options.rewardConcurrency === undefined || options.rewardConcurrency === Number.POSITIVE_INFINITY ? undefined : createLimiter(options.rewardConcurrency),
     race: createAbortRacer(signal),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
@@ -102,17 +102,6 @@ function pacedByJournal(limit: Limiter, journal: RunJournal | undefined): Limite
       if (draining !== undefined) await draining;
       return work();
     });
-}
-
-/** Bounds reward calls in flight; a call not yet started when the run stops never starts. */
-function rewardLimiter(concurrency: number | undefined, signal: AbortSignal): Limiter {
-  const checked: Limiter = (work) => {
-    signal.throwIfAborted();
-    return work();
-  };
-  if (concurrency === undefined || concurrency === Number.POSITIVE_INFINITY) return checked;
-  const limit = createLimiter(concurrency);
-  return (work) => limit(() => checked(work));
 }
 
 /**

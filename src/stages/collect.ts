@@ -92,6 +92,9 @@ function recorder<Task, Output, Info>(settings: CollectSettings<Task, Output, In
 
 type RecordTrajectory<Task, Output, Info> = (trajectory: Trajectory<Task, Output, Info>) => Trajectory<Task, Output, Info>;
 
+/** A sample scored and recorded, about to be (a promise), or none (a completion the budget refused, a cache store). */
+type Scored<Task, Output, Info> = Trajectory<Task, Output, Info> | undefined | Promise<Trajectory<Task, Output, Info> | undefined>;
+
 /** The single-shot samples not restored: cache hits, then the rest through the request planner, each scored. */
 async function sampleTask<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
@@ -99,10 +102,13 @@ async function sampleTask<Task, Output, Info>(
   base: TaskBase<Task>,
   restored: ReadonlyMap<number, unknown>,
   record: RecordTrajectory<Task, Output, Info>,
-): Promise<Promise<Trajectory<Task, Output, Info> | undefined>[]> {
+): Promise<Scored<Task, Output, Info>[]> {
   const cached = await cachedCompletions(settings, control, base, restored);
-  const scored = (completion: SampledCompletion, index: number) =>
-    scoreCompletion(settings, control, base, completion, index).then(record);
+  // Recorded at once when scoring settled at once: no promise per sample.
+  const scored = (completion: SampledCompletion, index: number): Scored<Task, Output, Info> => {
+    const trajectory = scoreCompletion(settings, control, base, completion, index);
+    return trajectory instanceof Promise ? trajectory.then(record) : record(trajectory);
+  };
   const hits = () => [...cached].map(([index, completion]) => scored(completion, index));
   const missing: number[] = [];
   for (let index = 0; index < settings.samples; index++) if (!restored.has(index) && !cached.has(index)) missing.push(index);
@@ -135,7 +141,7 @@ async function sampleTask<Task, Output, Info>(
     !completion.ok && completion.error instanceof BudgetExceededError ? undefined : scored(completion, missing[position] ?? position),
   );
   const stored = stores.map((store) => store.then(() => undefined));
-  return [...hits(), ...fresh.map((trajectory) => trajectory ?? Promise.resolve(undefined)), ...stored];
+  return [...hits(), ...fresh, ...stored];
 }
 
 /** The episodes not restored, played at once. */

@@ -3,11 +3,20 @@ import type { Message } from '../core/messages.js';
 import { raceAbort, within, type AbortRacer } from '../core/wait.js';
 import { parseOutput } from '../core/schema.js';
 import type { RewardContext, RewardFunction, RewardValue, Sample, Score } from '../core/reward.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
 import type { RunControl } from '../run/control.js';
 import type { CollectSettings, TaskBase } from './task.js';
 import { failed, rewardContext, sampleId } from './task.js';
+
+/** Options of `score`. */
+export interface ScoreOptions {
+  /** Milliseconds the call may take. @default no limit */
+  readonly timeout?: number | undefined;
+  /** Races the call against the run's signal (one listener per run). @default a race of its own against `context.signal` */
+  readonly race?: AbortRacer | undefined;
+}
 
 /**
  * Runs a reward function on one sample and validates what it returns.
@@ -18,28 +27,66 @@ export async function score<Task, Output, Info>(
   reward: RewardFunction<Task, Output, Info>,
   sample: Sample<Task, Output>,
   context: RewardContext<Task>,
-  options: {
-    /** Milliseconds the call may take. @default no limit */
-    readonly timeout?: number | undefined;
-    /** Races the call against the run's signal (one listener per run). @default a race of its own against `context.signal` */
-    readonly race?: AbortRacer | undefined;
-  } = {},
+  options: ScoreOptions = {},
+): Promise<Score<Info>> {
+  return scoreNow(reward, sample, context, options);
+}
+
+/**
+ * `score`, settled at once when the reward function returns a value rather than a promise:
+ * nothing is left to race or time, and a run scores thousands of samples without a promise each.
+ * A promise is raced against the signal and the timeout. Throws (or rejects) as `score` does.
+ */
+function scoreNow<Task, Output, Info>(
+  reward: RewardFunction<Task, Output, Info>,
+  sample: Sample<Task, Output>,
+  context: RewardContext<Task>,
+  options: ScoreOptions,
+): Score<Info> | Promise<Score<Info>> {
+  if (context.signal.aborted) throw context.signal.reason;
+  let value: RewardValue<Info> | PromiseLike<RewardValue<Info>>;
+  try {
+    value = reward(sample, context);
+  } catch (error) {
+    throw rewardFailure(error, context, sample);
+  }
+  // A reward that aborted the run while it ran ends the run as one still running would.
+  if (context.signal.aborted) throw context.signal.reason;
+  if (!isThenable(value)) return checkRewardValue(value, sample.text);
+  return settled(value, sample, context, options);
+}
+
+/** A reward's promise, raced against the run's signal and the timeout, then checked. */
+async function settled<Task, Output, Info>(
+  pending: PromiseLike<RewardValue<Info>>,
+  sample: Sample<Task, Output>,
+  context: RewardContext<Task>,
+  options: ScoreOptions,
 ): Promise<Score<Info>> {
   let value: RewardValue<Info>;
   let timedOut: RewardError | undefined;
   try {
     // Raced against the signal: a reward that never settles cannot hold up an aborted run.
     const race = options.race ?? ((run) => raceAbort(run, context.signal));
-    value = await within(() => Promise.resolve(reward(sample, context)), race, options.timeout, () => {
+    value = await within(() => pending, race, options.timeout, () => {
       timedOut = new RewardError(`The reward function did not settle within ${options.timeout} ms (\`rewardTimeout\`); it was abandoned.`, sample.text);
       return timedOut;
     });
   } catch (error) {
-    if (context.signal.aborted) throw context.signal.reason;
     if (error === timedOut) throw error;
-    throw new RewardError(`The reward function threw: ${messageOf(error)}`, sample.text, { cause: error });
+    throw rewardFailure(error, context, sample);
   }
   return checkRewardValue(value, sample.text);
+}
+
+/** What a reward function's throw or rejection becomes: the run's abort reason when it stopped, else a `RewardError`. */
+function rewardFailure(error: unknown, context: RewardContext<unknown>, sample: Sample<unknown, unknown>): unknown {
+  if (context.signal.aborted) return context.signal.reason;
+  return new RewardError(`The reward function threw: ${messageOf(error)}`, sample.text, { cause: error });
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** Validates a reward value returned by user code. */
@@ -67,39 +114,70 @@ function describeReward(value: unknown): string {
 /**
  * One single-shot sample from its completion: parsed with the run's schema and scored by
  * its reward function, or failed at the stage that went wrong (request, parse, reward).
+ * Settled at once, without a promise, when there is no schema to parse with, no
+ * `rewardConcurrency` to wait for and the reward function returns a value.
  */
-export async function scoreCompletion<Task, Output, Info>(
+export function scoreCompletion<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   base: TaskBase<Task>,
   sampled: SampledCompletion,
   index: number,
-): Promise<Trajectory<Task, Output, Info>> {
+): Trajectory<Task, Output, Info> | Promise<Trajectory<Task, Output, Info>> {
   const text = sampled.ok ? sampled.completion.text : '';
   const turns = sampled.ok ? [...base.taskTurns, { role: 'assistant' as const, content: text }] : [...base.taskTurns];
   const common = sampleFields(base, index, sampled, text, turns);
   if (!sampled.ok) return failed(common, 'request', sampled.error);
   if (sampled.completion.error !== undefined) return failed(common, 'parse', new Error(sampled.completion.error));
+  if (settings.schema === undefined) return rewarded(settings, control, base, common, text as Output);
+  return parsedThenRewarded(settings, control, base, common, settings.schema, sampled.completion.parsed);
+}
 
+async function parsedThenRewarded<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  common: SampleFields<Task>,
+  schema: StandardSchemaV1<unknown, Output>,
+  parsed: unknown,
+): Promise<Trajectory<Task, Output, Info>> {
   let output: Output;
   try {
-    output = settings.schema === undefined ? (text as Output) : await parseOutput(settings.schema, text, sampled.completion.parsed);
+    output = await parseOutput(schema, common.text, parsed);
   } catch (error) {
     return failed(common, 'parse', error);
   }
+  return rewarded(settings, control, base, common, output);
+}
+
+/** The sample scored by the run's reward function, or failed at the reward stage. */
+function rewarded<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  common: SampleFields<Task>,
+  output: Output,
+): Trajectory<Task, Output, Info> | Promise<Trajectory<Task, Output, Info>> {
   const reward = settings.reward;
   if (reward === undefined) throw new TypeError('collect needs `reward` or `rollout`');
-  let result: Score<Info>;
-  try {
-    const sampleValue: Sample<Task, Output> = { task: base.task, text, output, turns };
-    result = await control.rewardLimit(() =>
-      score(reward, sampleValue, rewardContext(control.signal, base, index), { timeout: settings.rewardTimeout, race: control.race }),
-    );
-  } catch (error) {
+  const sampleValue: Sample<Task, Output> = { task: base.task, text: common.text, output, turns: common.turns };
+  const run = (): Score<Info> | Promise<Score<Info>> => {
+    // A call not yet started when the run stopped never starts.
+    control.signal.throwIfAborted();
+    return scoreNow(reward, sampleValue, rewardContext(control.signal, base, common.index), { timeout: settings.rewardTimeout, race: control.race });
+  };
+  const failedReward = (error: unknown): Trajectory<Task, Output, Info> => {
     control.signal.throwIfAborted();
     return failed(common, 'reward', error);
+  };
+  let result: Score<Info> | Promise<Score<Info>>;
+  try {
+    result = control.rewardLimit === undefined ? run() : control.rewardLimit(async () => run());
+  } catch (error) {
+    return failedReward(error);
   }
-  return scored(common, output, result);
+  if (!(result instanceof Promise)) return scored(common, output, result);
+  return result.then((value) => scored(common, output, value), failedReward);
 }
 
 type SampleFields<Task> = ReturnType<typeof sampleFields<Task>>;
