@@ -29,7 +29,7 @@ export async function score<Task, Output, Info>(
   context: RewardContext<Task>,
   options: ScoreOptions = {},
 ): Promise<Score<Info>> {
-  return scoreNow(reward, sample, context, options);
+  return scoreNow(reward, sample, context, options.timeout, options.race);
 }
 
 /**
@@ -41,9 +41,12 @@ function scoreNow<Task, Output, Info>(
   reward: RewardFunction<Task, Output, Info>,
   sample: Sample<Task, Output>,
   context: RewardContext<Task>,
-  options: ScoreOptions,
+  timeout: number | undefined,
+  race: AbortRacer | undefined,
 ): Score<Info> | Promise<Score<Info>> {
   if (context.signal.aborted) throw context.signal.reason;
+  // The timeout counts from the call, its synchronous part included.
+  const started = timeout === undefined ? 0 : performance.now();
   let value: RewardValue<Info> | PromiseLike<RewardValue<Info>>;
   try {
     value = reward(sample, context);
@@ -53,7 +56,7 @@ function scoreNow<Task, Output, Info>(
   // A reward that aborted the run while it ran ends the run as one still running would.
   if (context.signal.aborted) throw context.signal.reason;
   if (!isThenable(value)) return checkRewardValue(value, sample.text);
-  return settled(value, sample, context, options);
+  return settled(value, sample, context, timeout, timeout === undefined ? undefined : timeout - (performance.now() - started), race);
 }
 
 /** A reward's promise, raced against the run's signal and the timeout, then checked. */
@@ -61,15 +64,17 @@ async function settled<Task, Output, Info>(
   pending: PromiseLike<RewardValue<Info>>,
   sample: Sample<Task, Output>,
   context: RewardContext<Task>,
-  options: ScoreOptions,
+  timeout: number | undefined,
+  remainingMs: number | undefined,
+  race: AbortRacer | undefined,
 ): Promise<Score<Info>> {
   let value: RewardValue<Info>;
   let timedOut: RewardError | undefined;
   try {
     // Raced against the signal: a reward that never settles cannot hold up an aborted run.
-    const race = options.race ?? ((run) => raceAbort(run, context.signal));
-    value = await within(() => pending, race, options.timeout, () => {
-      timedOut = new RewardError(`The reward function did not settle within ${options.timeout} ms (\`rewardTimeout\`); it was abandoned.`, sample.text);
+    const racer = race ?? ((run) => raceAbort(run, context.signal));
+    value = await within(() => pending, racer, remainingMs === undefined ? undefined : Math.max(0, remainingMs), () => {
+      timedOut = new RewardError(`The reward function did not settle within ${timeout} ms (\`rewardTimeout\`); it was abandoned.`, sample.text);
       return timedOut;
     });
   } catch (error) {
@@ -161,23 +166,42 @@ function rewarded<Task, Output, Info>(
   const reward = settings.reward;
   if (reward === undefined) throw new TypeError('collect needs `reward` or `rollout`');
   const sampleValue: Sample<Task, Output> = { task: base.task, text: common.text, output, turns: common.turns };
-  const run = (): Score<Info> | Promise<Score<Info>> => {
-    // A call not yet started when the run stopped never starts.
-    control.signal.throwIfAborted();
-    return scoreNow(reward, sampleValue, rewardContext(control.signal, base, common.index), { timeout: settings.rewardTimeout, race: control.race });
-  };
-  const failedReward = (error: unknown): Trajectory<Task, Output, Info> => {
-    control.signal.throwIfAborted();
-    return failed(common, 'reward', error);
-  };
+  const context = rewardContext(control.signal, base, common.index);
+  if (control.rewardLimit !== undefined) {
+    return control
+      .rewardLimit(async () => {
+        // A call not yet started when the run stopped never starts.
+        control.signal.throwIfAborted();
+        return scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
+      })
+      .then(
+        (result) => scored(common, output, result),
+        (error: unknown) => rewardFailed(control, common, error),
+      );
+  }
+  // No closure on this path: a run makes it for every sample.
   let result: Score<Info> | Promise<Score<Info>>;
   try {
-    result = control.rewardLimit === undefined ? run() : control.rewardLimit(async () => run());
+    control.signal.throwIfAborted();
+    result = scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
   } catch (error) {
-    return failedReward(error);
+    return rewardFailed(control, common, error);
   }
   if (!(result instanceof Promise)) return scored(common, output, result);
-  return result.then((value) => scored(common, output, value), failedReward);
+  return result.then(
+    (value) => scored(common, output, value),
+    (error: unknown) => rewardFailed(control, common, error),
+  );
+}
+
+/** A sample whose reward failed; the run's abort reason instead when the run stopped. */
+function rewardFailed<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  common: SampleFields<Task>,
+  error: unknown,
+): Trajectory<Task, Output, Info> {
+  control.signal.throwIfAborted();
+  return failed(common, 'reward', error);
 }
 
 type SampleFields<Task> = ReturnType<typeof sampleFields<Task>>;
