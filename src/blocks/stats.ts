@@ -7,7 +7,10 @@ import { sumUsage } from '../core/usage.js';
 
 /** Summarises the rewards of some trajectories (or journaled samples); failed ones count only in `failed`. */
 export function rewardStats(trajectories: readonly { readonly ok: boolean; readonly reward: number | null }[]): RewardStats {
-  const rewards = trajectories.flatMap((trajectory) => (trajectory.ok && trajectory.reward !== null ? [trajectory.reward] : [])).sort((a, b) => a - b);
+  const rewards: number[] = [];
+  // A loop, not flatMap: an array per trajectory made this the costliest line of an iteration's end.
+  for (const trajectory of trajectories) if (trajectory.ok && trajectory.reward !== null) rewards.push(trajectory.reward);
+  rewards.sort((a, b) => a - b);
   const empty = rewards.length === 0;
   return {
     samples: trajectories.length,

@@ -227,7 +227,10 @@ export function splitCost(costUsd: number, parts: number): number[] {
   // One share is the whole: a request per sample needs no split.
   if (parts === 1) return [picodollars / 1e12];
   const share = Math.floor(picodollars / parts);
-  return Array.from({ length: parts }, (_, i) => (share + (i < picodollars - share * parts ? 1 : 0)) / 1e12);
+  const remainder = picodollars - share * parts;
+  const shares: number[] = [];
+  for (let i = 0; i < parts; i++) shares.push((share + (i < remainder ? 1 : 0)) / 1e12);
+  return shares;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { splitStats } from '../blocks/stats.js';
 import { PauperError, TooManyErrorsError } from '../core/errors.js';
+import { flatten } from '../core/flatten.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
 import type { IterationResult, RunResult, SplitStats, StopReason } from '../core/results.js';
@@ -149,7 +150,7 @@ async function* loop<Task, Output, Info>(
     iterations: state.iterations,
     best: state.best,
     examples: state.kept,
-    trajectories: state.iterations.flatMap((iteration) => iteration.trajectories),
+    trajectories: flatten(state.iterations.map((iteration) => iteration.trajectories)),
     usage: sumUsage(state.iterations.map((iteration) => iteration.usage)),
     costUsd: sumCost(state.iterations.map((iteration) => iteration.costUsd)),
     wallTimeMs: performance.now() - runStarted,

@@ -113,7 +113,7 @@ export function createChatCompletionsProvider<Output>(config: ChatCompletionsCon
           { provider: name, isRetryable: false, paid: { usage, costUsd } },
         );
       }
-      const choices = [...completion.choices].sort((a, b) => a.index - b.index).slice(0, n);
+      const choices = inIndexOrder(completion.choices).slice(0, n);
       // Without a schema nothing is parsed: no promise per choice.
       const completions =
         schema === undefined
@@ -185,6 +185,16 @@ function buildBody<Output>(
 
 function toWireMessage(message: Message): ChatCompletionMessageParam {
   return { role: message.role, content: message.content };
+}
+
+/** The choices by `index`; servers send them in order, so they are copied and sorted only when they are not. */
+function inIndexOrder(choices: readonly ChatCompletion.Choice[]): readonly ChatCompletion.Choice[] {
+  for (let i = 1; i < choices.length; i++) {
+    if ((choices[i - 1] as ChatCompletion.Choice).index > (choices[i] as ChatCompletion.Choice).index) {
+      return [...choices].sort((a, b) => a.index - b.index);
+    }
+  }
+  return choices;
 }
 
 function validateCompletion(name: string, completion: ChatCompletion): ChatCompletion {

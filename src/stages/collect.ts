@@ -1,4 +1,5 @@
 import { BudgetExceededError } from '../core/errors.js';
+import { flatten } from '../core/flatten.js';
 import type { Example, Failure, Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
 import { cachedCompletions, keyOf, storeCached } from '../run/cache-lookups.js';
@@ -51,7 +52,7 @@ export async function collectBases<Task, Output, Info>(
 ): Promise<Trajectory<Task, Output, Info>[]> {
   const perTask = await Promise.all(bases.map((base) => collectTask(settings, control, base)));
   control.signal.throwIfAborted();
-  return perTask.flat();
+  return flatten(perTask);
 }
 
 /** One task: what the journal holds, then the rest sampled (or played, for episodes) and scored. */
@@ -67,10 +68,20 @@ async function collectTask<Task, Output, Info>(
       ? await sampleTask(settings, control, base, restored, record)
       : playTask(settings, control, base, settings.rollout, restored, record);
   const fromTheJournal = [...restored.values()].map((journaled) => fromJournal(settings, control, base, journaled, record));
-  const all = await Promise.all([...fromTheJournal, ...fresh]);
+  const all = await settledAll<Trajectory<Task, Output, Info> | undefined>([...fromTheJournal, ...fresh]);
   return all
     .filter((trajectory): trajectory is Trajectory<Task, Output, Info> => trajectory !== undefined)
     .sort((a, b) => a.index - b.index);
+}
+
+/** The values, once those that are promises settled: samples scored at once are values, and `Promise.all` would make a promise of each. */
+function settledAll<T>(values: readonly (T | Promise<T>)[]): T[] | Promise<T[]> {
+  const ready: T[] = [];
+  for (const value of values) {
+    if (value instanceof Promise) return Promise.all(values);
+    ready.push(value);
+  }
+  return ready;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { BudgetExceededError, ProviderError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
+import { flatten } from '../core/flatten.js';
 import { nearestName } from '../core/names.js';
 import { priceShape, splitCost, type PriceTable } from '../core/pricing.js';
 import type { Warning } from '../core/warnings.js';
@@ -66,7 +67,7 @@ export async function sampleInRun(provider: Provider, request: SampleRequest, op
   const seed = options.seed ?? 0;
   const sampler = createSampler(provider, request, options);
   const plan = planRequests({ n: options.n, seed, nativeN: sampler.nativeN(), skip: options.skip });
-  return (await Promise.all(plan.map(sampler.carryOut))).flat();
+  return flatten(await Promise.all(plan.map(sampler.carryOut)));
 }
 
 /** Carries out planned requests of one prompt under the run's limit, gate and memory. */
@@ -134,12 +135,12 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
 
   const carryOut = async (planned: PlannedRequest): Promise<SampledCompletion[]> => {
     const result = await send(planned);
-    if (result === 'fan-out') return (await Promise.all(oneEach(planned.indices, seed).map(carryOut))).flat();
+    if (result === 'fan-out') return flatten(await Promise.all(oneEach(planned.indices, seed).map(carryOut)));
     if (Array.isArray(result)) return result;
     const next = topUp(planned, result.short.length, seed, provider.name);
     if (next.ignoresN) state.fanOut = true;
     warn(next.warning);
-    return [...result.short, ...(await Promise.all(next.requests.map(carryOut))).flat()];
+    return flatten([result.short, ...(await Promise.all(next.requests.map(carryOut)))]);
   };
 
   return { nativeN, carryOut };
