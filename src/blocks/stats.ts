@@ -5,7 +5,9 @@ import { sumUsage } from '../core/usage.js';
 
 /** Summarises the rewards of some trajectories (or journaled samples); failed ones count only in `failed`. */
 export function rewardStats(trajectories: readonly { readonly ok: boolean; readonly reward: number | null }[]): RewardStats {
-  const rewards = trajectories.flatMap((trajectory) => (trajectory.ok && trajectory.reward !== null ? [trajectory.reward] : []));
+  const rewards: number[] = [];
+  // A loop, not flatMap: an array per trajectory made this the costliest line of an iteration's end.
+  for (const trajectory of trajectories) if (trajectory.ok && trajectory.reward !== null) rewards.push(trajectory.reward);
   return rewardStatsOf(rewards, trajectories.length);
 }
 

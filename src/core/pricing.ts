@@ -262,8 +262,13 @@ export function sumCost(costs: readonly (number | null)[]): number | null {
 /** `costUsd` split into `parts` shares rounded like `roundUsd` whose sum is the whole (remainders go to the first shares). */
 export function splitCost(costUsd: number, parts: number): number[] {
   const picodollars = Math.round(costUsd * 1e12);
+  // One share is the whole: a request per sample needs no split.
+  if (parts === 1) return [picodollars / 1e12];
   const share = Math.floor(picodollars / parts);
-  return Array.from({ length: parts }, (_, i) => (share + (i < picodollars - share * parts ? 1 : 0)) / 1e12);
+  const remainder = picodollars - share * parts;
+  const shares: number[] = [];
+  for (let i = 0; i < parts; i++) shares.push((share + (i < remainder ? 1 : 0)) / 1e12);
+  return shares;
 }
 
 /**

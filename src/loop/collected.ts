@@ -1,4 +1,5 @@
 import { rewardStatsOf, splitStats } from '../blocks/stats.js';
+import { flatten } from '../core/flatten.js';
 import { sumCost } from '../core/pricing.js';
 import type { ProviderSpend, SplitStats } from '../core/results.js';
 import { mergeSpend, spendByProvider } from '../blocks/spend.js';
@@ -82,7 +83,7 @@ export async function collectSplit<Task, Output, Info>(
   await collectEachTask(settings, control, bases, take, options.batch);
   const wallTimeMs = performance.now() - started;
   if (options.hold) {
-    const trajectories = held.flat();
+    const trajectories = flatten(held);
     const fresh = options.pool === 'none' ? [] : scoredOnly(trajectories);
     return { stats: splitStats(trajectories, wallTimeMs), trajectories, count: trajectories.length, candidates: fresh, best, first: first?.trajectory, byProvider };
   }

@@ -1,4 +1,5 @@
 import { PauperError, TooManyErrorsError, TrajectoriesNotKeptError } from '../core/errors.js';
+import { flatten } from '../core/flatten.js';
 import { sumCost } from '../core/pricing.js';
 import { createRng, deriveSeed } from '../core/random.js';
 import type { FineTuneResult, IterationResult, ProviderSpend, RunResult, StopReason } from '../core/results.js';
@@ -178,7 +179,7 @@ async function* loop<Task, Output, Info>(
     seed: settings.seed,
     stopped: state.stopped,
     resumed: journal?.resuming === true ? { ...control.resumed } : undefined,
-  }, () => state.iterations.flatMap((iteration) => iteration.trajectories));
+  }, () => flatten(state.iterations.map((iteration) => iteration.trajectories)));
   try {
     journal?.end(result);
     control.emit({ type: 'run-end', result });

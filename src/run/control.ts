@@ -33,8 +33,8 @@ export interface RunControl<Task, Output, Info> {
   readonly limit: QueueLimiter;
   /** Races reward calls and rollouts against `signal`, with one listener for all of them. */
   readonly race: AbortRacer;
-  /** Bounds reward function calls in flight (`rewardConcurrency`). */
-  readonly rewardLimit: Limiter;
+  /** Bounds reward function calls in flight (`rewardConcurrency`); `undefined` when unbounded, so a reward that returns a value settles at once. */
+  readonly rewardLimit: Limiter | undefined;
   readonly state: SamplerState;
   readonly emit: EventListener<Task, Output, Info>;
   /** Counts a failure; stops the run once more than `maxErrors` have occurred. */
@@ -70,7 +70,7 @@ export function createRunControl<Task, Output, Info>(options: {
   return {
     signal,
     limit: pacedByJournal(createLimiter(options.concurrency), options.journal),
-    rewardLimit: rewardLimiter(options.rewardConcurrency, signal),
+    rewardLimit: options.rewardConcurrency === undefined || options.rewardConcurrency === Number.POSITIVE_INFINITY ? undefined : createLimiter(options.rewardConcurrency),
     race: createAbortRacer(signal),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
@@ -104,17 +104,6 @@ function pacedByJournal(limit: QueueLimiter, journal: RunJournal | undefined): Q
       return work();
     });
   return Object.assign(paced, { waiting: limit.waiting, room: limit.room });
-}
-
-/** Bounds reward calls in flight; a call not yet started when the run stops never starts. */
-function rewardLimiter(concurrency: number | undefined, signal: AbortSignal): Limiter {
-  const checked: Limiter = (work) => {
-    signal.throwIfAborted();
-    return work();
-  };
-  if (concurrency === undefined || concurrency === Number.POSITIVE_INFINITY) return checked;
-  const limit = createLimiter(concurrency);
-  return (work) => limit(() => checked(work));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { BudgetExceededError } from '../core/errors.js';
+import { flatten } from '../core/flatten.js';
 import type { Example, Failure, Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
 import { cachedCompletions, keyOf, storeCached } from '../run/cache-lookups.js';
@@ -65,7 +66,7 @@ export async function collectBases<Task, Output, Info>(
     },
     batch,
   );
-  return perTask.flat();
+  return flatten(perTask);
 }
 
 /**
@@ -160,7 +161,7 @@ async function collectTask<Task, Output, Info>(
 ): Promise<Trajectory<Task, Output, Info>[]> {
   const record = recorder(settings, control);
   const restored = restoreTask(settings, control, base);
-  let fresh: Promise<Trajectory<Task, Output, Info> | undefined>[];
+  let fresh: Scored<Task, Output, Info>[];
   if (settings.rollout === undefined) {
     fresh = await sampleTask(settings, control, base, restored, record, batch, planned);
   } else {
@@ -168,10 +169,20 @@ async function collectTask<Task, Output, Info>(
     planned();
   }
   const fromTheJournal = [...restored.values()].map((journaled) => fromJournal(settings, control, base, journaled, record));
-  const all = await Promise.all([...fromTheJournal, ...fresh]);
+  const all = await settledAll<Trajectory<Task, Output, Info> | undefined>([...fromTheJournal, ...fresh]);
   return all
     .filter((trajectory): trajectory is Trajectory<Task, Output, Info> => trajectory !== undefined)
     .sort((a, b) => a.index - b.index);
+}
+
+/** The values, once those that are promises settled: samples scored at once are values, and `Promise.all` would make a promise of each. */
+function settledAll<T>(values: readonly (T | Promise<T>)[]): T[] | Promise<T[]> {
+  const ready: T[] = [];
+  for (const value of values) {
+    if (value instanceof Promise) return Promise.all(values);
+    ready.push(value);
+  }
+  return ready;
 }
 
 /**
@@ -193,6 +204,9 @@ function recorder<Task, Output, Info>(settings: CollectSettings<Task, Output, In
 
 type RecordTrajectory<Task, Output, Info> = (trajectory: Trajectory<Task, Output, Info>) => Trajectory<Task, Output, Info>;
 
+/** A sample scored and recorded, about to be (a promise), or none (a completion the budget refused, a cache store). */
+type Scored<Task, Output, Info> = Trajectory<Task, Output, Info> | undefined | Promise<Trajectory<Task, Output, Info> | undefined>;
+
 /** The single-shot samples not restored: cache hits, then the rest through the request planner, each scored. */
 async function sampleTask<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
@@ -202,7 +216,7 @@ async function sampleTask<Task, Output, Info>(
   record: RecordTrajectory<Task, Output, Info>,
   batch: BatchSession | undefined,
   planned: () => void,
-): Promise<Promise<Trajectory<Task, Output, Info> | undefined>[]> {
+): Promise<Scored<Task, Output, Info>[]> {
   let cached: Map<number, SampledCompletion>;
   try {
     cached = await cachedCompletions(settings, control, base, restored);
@@ -211,8 +225,11 @@ async function sampleTask<Task, Output, Info>(
     if (batch !== undefined) control.stop(error);
     throw error;
   }
-  const scored = (completion: SampledCompletion, index: number) =>
-    scoreCompletion(settings, control, base, completion, index).then(record);
+  // Recorded at once when scoring settled at once: no promise per sample.
+  const scored = (completion: SampledCompletion, index: number): Scored<Task, Output, Info> => {
+    const trajectory = scoreCompletion(settings, control, base, completion, index);
+    return trajectory instanceof Promise ? trajectory.then(record) : record(trajectory);
+  };
   const hits = () => [...cached].map(([index, completion]) => scored(completion, index));
   const missing: number[] = [];
   for (let index = 0; index < settings.samples; index++) if (!restored.has(index) && !cached.has(index)) missing.push(index);
@@ -225,7 +242,7 @@ async function sampleTask<Task, Output, Info>(
   // Each completion is scored (and its sample journaled) as it arrives, not once the task's last
   // request returns: a task's records reach the journal's queue as its requests do, within the
   // writer's high-water mark, and a task never holds its paid completions unscored.
-  const scoring = new Map<number, Promise<Trajectory<Task, Output, Info>>>();
+  const scoring = new Map<number, Scored<Task, Output, Info>>();
   // Journaled (and cached) as each request returns, not when the task's last one does: a crash
   // or an abort while one request of the task is in flight loses none of the others. The request
   // holds its slot until the record is on disk (the promise returned).
@@ -236,7 +253,7 @@ async function sampleTask<Task, Output, Info>(
     }
     const started = scored(completion, index);
     // Observed at once: when sampling rejects (an abort), nobody awaits it, and its outcome is the run's error.
-    started.catch(() => {});
+    if (started instanceof Promise) started.catch(() => {});
     scoring.set(index, started);
     return journaled;
   };
@@ -262,7 +279,7 @@ async function sampleTask<Task, Output, Info>(
     return (completion.ok ? scoring.get(index) : undefined) ?? scored(completion, index);
   });
   const stored = stores.map((store) => store.then(() => undefined));
-  return [...hits(), ...fresh.map((trajectory) => trajectory ?? Promise.resolve(undefined)), ...stored];
+  return [...hits(), ...fresh, ...stored];
 }
 
 /** The episodes not restored, played at once. */

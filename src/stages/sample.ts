@@ -1,5 +1,6 @@
 import { BudgetExceededError, ProviderError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
+import { flatten } from '../core/flatten.js';
 import { nearestName } from '../core/names.js';
 import { priceShape, splitCost, type PriceTable } from '../core/pricing.js';
 import type { Warning } from '../core/warnings.js';
@@ -66,7 +67,7 @@ export async function sampleInRun(provider: Provider, request: SampleRequest, op
   const seed = options.seed ?? 0;
   const sampler = createSampler(provider, request, options);
   const plan = planRequests({ n: options.n, seed, nativeN: sampler.nativeN(), skip: options.skip });
-  return (await Promise.all(plan.map(sampler.carryOut))).flat();
+  return flatten(await Promise.all(plan.map(sampler.carryOut)));
 }
 
 /** Carries out planned requests of one prompt under the run's limit, gate and memory. */
@@ -121,7 +122,7 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
       for (const warning of response.warnings ?? []) warn({ code: warning.code, message: `${provider.name}: ${warning.message}` });
       if (response.costUsd === null) warnUnpriced(response);
       const shares = share(response, count, latencyMs, planned.seed);
-      await Promise.all(shares.map((completion, i) => options.onCompletion?.(planned.indices[i] ?? i, completion)));
+      if (options.onCompletion !== undefined) await arrivedAll(shares, planned.indices, options.onCompletion);
       if (shares.length === count) return shares;
       if (count > 1) return { short: shares };
       const missing = new ProviderError(`${provider.name} returned ${response.completions.length} of ${count} completions.`, {
@@ -134,12 +135,12 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
 
   const carryOut = async (planned: PlannedRequest): Promise<SampledCompletion[]> => {
     const result = await send(planned);
-    if (result === 'fan-out') return (await Promise.all(oneEach(planned.indices, seed).map(carryOut))).flat();
+    if (result === 'fan-out') return flatten(await Promise.all(oneEach(planned.indices, seed).map(carryOut)));
     if (Array.isArray(result)) return result;
     const next = topUp(planned, result.short.length, seed, provider.name);
     if (next.ignoresN) state.fanOut = true;
     warn(next.warning);
-    return [...result.short, ...(await Promise.all(next.requests.map(carryOut))).flat()];
+    return flatten([result.short, ...(await Promise.all(next.requests.map(carryOut)))]);
   };
 
   return { nativeN, carryOut };
@@ -188,15 +189,38 @@ export function share(response: SampleResponse, count: number, latencyMs: number
 
 /** Splits usage into `parts` shares whose sum is the whole (remainders go to the first shares). */
 export function splitUsage(usage: Usage, parts: number): Usage[] {
+  // One share is the whole: a request per sample needs no split.
+  if (parts === 1) return [usage];
   const split = (total: number, i: number): number => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
-  return Array.from({ length: parts }, (_, i) => ({
-    requests: split(usage.requests, i),
-    inputTokens: split(usage.inputTokens, i),
-    cachedInputTokens: split(usage.cachedInputTokens, i),
-    cacheWriteTokens: split(usage.cacheWriteTokens, i),
-    outputTokens: split(usage.outputTokens, i),
-    reasoningTokens: split(usage.reasoningTokens, i),
-  }));
+  const shares: Usage[] = [];
+  for (let i = 0; i < parts; i++) {
+    shares.push({
+      requests: split(usage.requests, i),
+      inputTokens: split(usage.inputTokens, i),
+      cachedInputTokens: split(usage.cachedInputTokens, i),
+      cacheWriteTokens: split(usage.cacheWriteTokens, i),
+      outputTokens: split(usage.outputTokens, i),
+      reasoningTokens: split(usage.reasoningTokens, i),
+    });
+  }
+  return shares;
+}
+
+/**
+ * Hands each completion to `onCompletion` and waits for what it returns, if anything: without a
+ * journal or a cache nothing is returned, and no promise is made per completion.
+ */
+async function arrivedAll(
+  shares: readonly (SampledCompletion & { readonly ok: true })[],
+  indices: readonly number[],
+  onCompletion: NonNullable<SampleOptions['onCompletion']>,
+): Promise<void> {
+  let pending: Promise<void>[] | undefined;
+  for (let i = 0; i < shares.length; i++) {
+    const returned = onCompletion(indices[i] ?? i, shares[i]!);
+    if (returned !== undefined) (pending ??= []).push(Promise.resolve(returned));
+  }
+  if (pending !== undefined) await Promise.all(pending);
 }
 
 /** A response priced `null` because the model has no price: said once per run, with the nearest priced model. */

@@ -3,11 +3,20 @@ import type { Message } from '../core/messages.js';
 import { raceAbort, within, type AbortRacer } from '../core/wait.js';
 import { parseOutput } from '../core/schema.js';
 import type { RewardContext, RewardFunction, RewardValue, Sample, Score } from '../core/reward.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Step, Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
 import type { RunControl } from '../run/control.js';
 import type { CollectSettings, TaskBase } from './task.js';
 import { failed, rewardContext, sampleId } from './task.js';
+
+/** Options of `score`. */
+export interface ScoreOptions {
+  /** Milliseconds the call may take. @default no limit */
+  readonly timeout?: number | undefined;
+  /** Races the call against the run's signal (one listener per run). @default a race of its own against `context.signal` */
+  readonly race?: AbortRacer | undefined;
+}
 
 /**
  * Runs a reward function on one sample and validates what it returns.
@@ -18,28 +27,71 @@ export async function score<Task, Output, Info>(
   reward: RewardFunction<Task, Output, Info>,
   sample: Sample<Task, Output>,
   context: RewardContext<Task>,
-  options: {
-    /** Milliseconds the call may take. @default no limit */
-    readonly timeout?: number | undefined;
-    /** Races the call against the run's signal (one listener per run). @default a race of its own against `context.signal` */
-    readonly race?: AbortRacer | undefined;
-  } = {},
+  options: ScoreOptions = {},
+): Promise<Score<Info>> {
+  return scoreNow(reward, sample, context, options.timeout, options.race);
+}
+
+/**
+ * `score`, settled at once when the reward function returns a value rather than a promise:
+ * nothing is left to race or time, and a run scores thousands of samples without a promise each.
+ * A promise is raced against the signal and the timeout. Throws (or rejects) as `score` does.
+ */
+function scoreNow<Task, Output, Info>(
+  reward: RewardFunction<Task, Output, Info>,
+  sample: Sample<Task, Output>,
+  context: RewardContext<Task>,
+  timeout: number | undefined,
+  race: AbortRacer | undefined,
+): Score<Info> | Promise<Score<Info>> {
+  if (context.signal.aborted) throw context.signal.reason;
+  // The timeout counts from the call, its synchronous part included.
+  const started = timeout === undefined ? 0 : performance.now();
+  let value: RewardValue<Info> | PromiseLike<RewardValue<Info>>;
+  try {
+    value = reward(sample, context);
+  } catch (error) {
+    throw rewardFailure(error, context, sample);
+  }
+  // A reward that aborted the run while it ran ends the run as one still running would.
+  if (context.signal.aborted) throw context.signal.reason;
+  if (!isThenable(value)) return checkRewardValue(value, sample.text);
+  return settled(value, sample, context, timeout, timeout === undefined ? undefined : timeout - (performance.now() - started), race);
+}
+
+/** A reward's promise, raced against the run's signal and the timeout, then checked. */
+async function settled<Task, Output, Info>(
+  pending: PromiseLike<RewardValue<Info>>,
+  sample: Sample<Task, Output>,
+  context: RewardContext<Task>,
+  timeout: number | undefined,
+  remainingMs: number | undefined,
+  race: AbortRacer | undefined,
 ): Promise<Score<Info>> {
   let value: RewardValue<Info>;
   let timedOut: RewardError | undefined;
   try {
     // Raced against the signal: a reward that never settles cannot hold up an aborted run.
-    const race = options.race ?? ((run) => raceAbort(run, context.signal));
-    value = await within(() => Promise.resolve(reward(sample, context)), race, options.timeout, () => {
-      timedOut = new RewardError(`The reward function did not settle within ${options.timeout} ms (\`rewardTimeout\`); it was abandoned.`, sample.text);
+    const racer = race ?? ((run) => raceAbort(run, context.signal));
+    value = await within(() => pending, racer, remainingMs === undefined ? undefined : Math.max(0, remainingMs), () => {
+      timedOut = new RewardError(`The reward function did not settle within ${timeout} ms (\`rewardTimeout\`); it was abandoned.`, sample.text);
       return timedOut;
     });
   } catch (error) {
-    if (context.signal.aborted) throw context.signal.reason;
     if (error === timedOut) throw error;
-    throw new RewardError(`The reward function threw: ${messageOf(error)}`, sample.text, { cause: error });
+    throw rewardFailure(error, context, sample);
   }
   return checkRewardValue(value, sample.text);
+}
+
+/** What a reward function's throw or rejection becomes: the run's abort reason when it stopped, else a `RewardError`. */
+function rewardFailure(error: unknown, context: RewardContext<unknown>, sample: Sample<unknown, unknown>): unknown {
+  if (context.signal.aborted) return context.signal.reason;
+  return new RewardError(`The reward function threw: ${messageOf(error)}`, sample.text, { cause: error });
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** Validates a reward value returned by user code. */
@@ -67,40 +119,90 @@ function describeReward(value: unknown): string {
 /**
  * One single-shot sample from its completion: parsed with the run's schema and scored by
  * its reward function, or failed at the stage that went wrong (request, parse, reward).
+ * Settled at once, without a promise, when there is no schema to parse with, no
+ * `rewardConcurrency` to wait for and the reward function returns a value.
  */
-export async function scoreCompletion<Task, Output, Info>(
+export function scoreCompletion<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   base: TaskBase<Task>,
   sampled: SampledCompletion,
   index: number,
-): Promise<Trajectory<Task, Output, Info>> {
+): Trajectory<Task, Output, Info> | Promise<Trajectory<Task, Output, Info>> {
   const text = sampled.ok ? sampled.completion.text : '';
   // `concat`, not a spread: a spread leaves 19 slots of room behind two turns (168 bytes a trajectory holds).
   const turns: Message[] = sampled.ok ? base.taskTurns.concat({ role: 'assistant', content: text }) : base.taskTurns.slice();
   const common = sampleFields(base, index, sampled, text, turns);
   if (!sampled.ok) return failed(common, 'request', sampled.error);
   if (sampled.completion.error !== undefined) return failed(common, 'parse', new Error(sampled.completion.error));
+  if (settings.schema === undefined) return rewarded(settings, control, base, common, text as Output);
+  return parsedThenRewarded(settings, control, base, common, settings.schema, sampled.completion.parsed);
+}
 
+async function parsedThenRewarded<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  common: SampleFields<Task>,
+  schema: StandardSchemaV1<unknown, Output>,
+  parsed: unknown,
+): Promise<Trajectory<Task, Output, Info>> {
   let output: Output;
   try {
-    output = settings.schema === undefined ? (text as Output) : await parseOutput(settings.schema, text, sampled.completion.parsed);
+    output = await parseOutput(schema, common.text, parsed);
   } catch (error) {
     return failed(common, 'parse', error);
   }
+  return rewarded(settings, control, base, common, output);
+}
+
+/** The sample scored by the run's reward function, or failed at the reward stage. */
+function rewarded<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  common: SampleFields<Task>,
+  output: Output,
+): Trajectory<Task, Output, Info> | Promise<Trajectory<Task, Output, Info>> {
   const reward = settings.reward;
   if (reward === undefined) throw new TypeError('collect needs `reward` or `rollout`');
-  let result: Score<Info>;
-  try {
-    const sampleValue: Sample<Task, Output> = { task: base.task, text, output, turns };
-    result = await control.rewardLimit(() =>
-      score(reward, sampleValue, rewardContext(control.signal, base, index), { timeout: settings.rewardTimeout, race: control.race }),
-    );
-  } catch (error) {
-    control.signal.throwIfAborted();
-    return failed(common, 'reward', error);
+  const sampleValue: Sample<Task, Output> = { task: base.task, text: common.text, output, turns: common.turns };
+  const context = rewardContext(control.signal, base, common.index);
+  if (control.rewardLimit !== undefined) {
+    return control
+      .rewardLimit(async () => {
+        // A call not yet started when the run stopped never starts.
+        control.signal.throwIfAborted();
+        return scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
+      })
+      .then(
+        (result) => scored(common, output, result),
+        (error: unknown) => rewardFailed(control, common, error),
+      );
   }
-  return scored(common, output, result);
+  // No closure on this path: a run makes it for every sample.
+  let result: Score<Info> | Promise<Score<Info>>;
+  try {
+    control.signal.throwIfAborted();
+    result = scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
+  } catch (error) {
+    return rewardFailed(control, common, error);
+  }
+  if (!(result instanceof Promise)) return scored(common, output, result);
+  return result.then(
+    (value) => scored(common, output, value),
+    (error: unknown) => rewardFailed(control, common, error),
+  );
+}
+
+/** A sample whose reward failed; the run's abort reason instead when the run stopped. */
+function rewardFailed<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  common: SampleFields<Task>,
+  error: unknown,
+): Trajectory<Task, Output, Info> {
+  control.signal.throwIfAborted();
+  return failed(common, 'reward', error);
 }
 
 /** The steps of every single-shot sample: none, one frozen array shared by all. */

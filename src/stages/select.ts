@@ -67,7 +67,25 @@ export function byReward<Task, Output, Info>(a: Example<Task, Output, Info>, b: 
 /** Keeps the `k` highest-reward trajectories. */
 export function topK(k: number): AnySelector {
   assertCount('topK(k)', k);
-  return bounded<AnySelector>((pool) => [...pool].sort(byReward).slice(0, k), { count: k, perTask: false });
+  // A few from thousands: one pass keeping the best k in order, not a sort of the whole pool.
+  // `byReward` is a total order, so the result is the sort's first k, ties and all.
+  return bounded<AnySelector>((pool) => (k <= fewKept ? bestFew(pool, k) : [...pool].sort(byReward).slice(0, k)), { count: k, perTask: false });
+}
+
+/** Up to this many, `topK` keeps its best in one pass (each kept one costs a step per candidate). */
+const fewKept = 32;
+
+function bestFew<Task, Output, Info>(pool: readonly Example<Task, Output, Info>[], k: number): Example<Task, Output, Info>[] {
+  const best: Example<Task, Output, Info>[] = [];
+  for (const example of pool) {
+    const last = best[best.length - 1];
+    if (best.length === k && last !== undefined && byReward(example, last) >= 0) continue;
+    if (best.length === k) best.pop();
+    let at = best.length;
+    while (at > 0 && byReward(example, best[at - 1] as Example<Task, Output, Info>) < 0) at--;
+    best.splice(at, 0, example);
+  }
+  return best;
 }
 
 /** Keeps the trajectories whose reward is at least `minimum`. */

@@ -72,6 +72,10 @@ async function measure(wire: 'openai' | 'anthropic', rules: Omit<RateLimitRules,
 // after it), so none is expected; a request paced into the end of one window can still reach the
 // server in the next when the shared 2-core machine stalls the event loop, hence a small margin.
 const pacedBound = 3;
+// Why a floor of half the allowed rate here, when runs reach 0.9–1.0 (bench/pacing-results.json):
+// under a whole test suite on two cores, timers fire late and stretch the span; half still fails a
+// pacer that holds requests back twice as long as the budgets need.
+const utilisationFloor = 0.5;
 
 describe('pacing by the rate-limit headers over real HTTP', () => {
   it('openai at concurrency 64 under 10 requests per window: few 429s and near the allowed rate; without headers, many 429s', async () => {
@@ -83,7 +87,7 @@ describe('pacing by the rate-limit headers over real HTTP', () => {
     expect(paced.failed).toBe(0);
     expect(paced.rateLimited).toBeLessThanOrEqual(pacedBound);
     expect(paced.requests).toBeLessThanOrEqual(40 + pacedBound);
-    expect(paced.utilisation).toBeGreaterThanOrEqual(0.7);
+    expect(paced.utilisation).toBeGreaterThanOrEqual(utilisationFloor);
     // Without headers the rest go out once the probe's first answer shows none: all over the limit
     // after the first 10, and the retries that wake together after retry-after meet it again.
     expect(unpaced.failed).toBe(0);
@@ -101,7 +105,7 @@ describe('pacing by the rate-limit headers over real HTTP', () => {
 
     expect(paced.failed).toBe(0);
     expect(paced.rateLimited).toBeLessThanOrEqual(pacedBound);
-    expect(paced.utilisation).toBeGreaterThanOrEqual(0.7);
+    expect(paced.utilisation).toBeGreaterThanOrEqual(utilisationFloor);
     expect(unpaced.failed).toBe(0);
     expect(unpaced.rateLimited).toBeGreaterThanOrEqual(15);
     expect(unpaced.rateLimited).toBeGreaterThanOrEqual(5 * Math.max(1, paced.rateLimited));

