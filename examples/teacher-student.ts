@@ -50,10 +50,17 @@ const run = await iterate({
   progress: false,
 });
 
+console.log('Teacher and student on the gold-coin maze, offline. The teacher (a random-search solver, billed');
+console.log('$0.01 a call) samples the 6 training mazes; the student (the n-gram stand-in, free) sees in each');
+console.log("prompt the 2 kept teacher answers whose mazes look most alike, and is measured on 4 held-out mazes.");
+console.log('Iteration 0 is the baseline: no examples yet, so the held-out column is the student on its own.');
+console.log('');
 console.log('iter  teacher train mean  student held-out mean');
 for (const iteration of run.iterations) {
   console.log(`${String(iteration.iteration).padStart(4)}  ${iteration.train.mean?.toFixed(2).padStart(18)}  ${iteration.eval?.mean?.toFixed(2).padStart(21)}`);
 }
+console.log('');
+console.log('Who sampled and what it cost (run.byProvider):');
 for (const spend of run.byProvider) {
-  console.log(`${spend.role.padEnd(8)} ${spend.provider}/${spend.model}: ${spend.samples} samples, $${spend.costUsd?.toFixed(4) ?? 'unknown'}`);
+  console.log(`${spend.role.padEnd(8)} ${spend.provider}/${spend.model}: ${spend.samples} ${spend.role === 'embedder' ? 'texts embedded' : 'samples'}, $${spend.costUsd?.toFixed(4) ?? 'unknown'}`);
 }
