@@ -21,5 +21,5 @@ it('examples/teacher-student.ts runs offline and the student\'s held-out curve r
   for (const row of later) expect(row.student).toBeGreaterThan((baseline?.student ?? 0) + 0.2);
   expect(stdout).toMatch(/teacher {2}solver\/random-search-4000: 96 samples, \$0\.9600/);
   expect(stdout).toMatch(/student {2}in-context-learner\/ngram-student: 64 samples/);
-  expect(stdout).toMatch(/embedder hashed-ngrams\/n3-d1024: 10 samples/);
+  expect(stdout).toMatch(/embedder hashed-ngrams\/n3-d1024: 10 texts embedded/);
 });
