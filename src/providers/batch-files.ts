@@ -4,8 +4,8 @@ import { BatchPendingError, ConfigError } from '../core/errors.js';
 import { contentHash } from '../core/fingerprint.js';
 import { batchDefaults } from './batch-options.js';
 import type { ChatCompletionsWire } from './chat-completions.js';
-import { batchInputLine, openaiBatchLimits, readOutputLines } from './openai-batch.js';
-import type { BatchCarrier, BatchEntry } from './spec.js';
+import { inputLines, openaiBatchLimits, readOutputLines } from './openai-batch.js';
+import type { BatchCarrier } from './spec.js';
 
 // Batch files for a self-hosted cluster: an iteration's planned requests written as an OpenAI
 // batch input JSONL (what `vllm run-batch -i` reads); the run stops with `BatchPendingError`
@@ -43,15 +43,7 @@ export function resolveBatchFiles(option: unknown): Required<BatchFilesOptions> 
 
 /** The carrier of batch files: the input file is the batch; its output file, once there, is its result. */
 export function batchFiles(wire: ChatCompletionsWire, options: Required<BatchFilesOptions>): BatchCarrier {
-  const lines = new WeakMap<BatchEntry, string>();
-  const lineOf = (entry: BatchEntry): string => {
-    let line = lines.get(entry);
-    if (line === undefined) {
-      line = batchInputLine(wire, entry);
-      lines.set(entry, line);
-    }
-    return line;
-  };
+  const lineOf = inputLines(wire);
   return {
     // Nothing to poll: the output file is there or it is not.
     settings: { pollInterval: batchDefaults.pollInterval, maxPollInterval: batchDefaults.maxPollInterval, failedEntries: options.failedEntries },

@@ -16,6 +16,19 @@ export function batchInputLine(wire: Pick<ChatCompletionsWire, 'body'>, entry: B
   return JSON.stringify({ custom_id: entry.customId, method: 'POST', url: '/v1/chat/completions', body: wire.body(entry.request, entry.n) });
 }
 
+/** `batchInputLine` remembered per entry: a batch's size is counted from its lines before they are written. */
+export function inputLines(wire: Pick<ChatCompletionsWire, 'body'>): (entry: BatchEntry) => string {
+  const lines = new WeakMap<BatchEntry, string>();
+  return (entry) => {
+    let line = lines.get(entry);
+    if (line === undefined) {
+      line = batchInputLine(wire, entry);
+      lines.set(entry, line);
+    }
+    return line;
+  };
+}
+
 /** One line of a batch output or error file, as the Batch API and `vllm run-batch` write it. */
 interface OutputLine {
   readonly custom_id?: unknown;
@@ -78,15 +91,7 @@ const waiting = new Set(['validating', 'in_progress', 'finalizing', 'cancelling'
 
 /** The OpenAI Batch API carrier of a Chat Completions provider. */
 export function openaiBatch(wire: ChatCompletionsWire, settings: BatchSettings): BatchCarrier {
-  const lines = new WeakMap<BatchEntry, string>();
-  const lineOf = (entry: BatchEntry): string => {
-    let line = lines.get(entry);
-    if (line === undefined) {
-      line = batchInputLine(wire, entry);
-      lines.set(entry, line);
-    }
-    return line;
-  };
+  const lineOf = inputLines(wire);
   // Every call goes through the provider's transport: retried on 429, 5xx and connection errors.
   const call = async <T>(signal: AbortSignal, attempt: (client: Awaited<ReturnType<ChatCompletionsWire['client']>>, options: object) => PromiseLike<T>): Promise<T> => {
     const client = await wire.client();
