@@ -67,8 +67,8 @@ const counted =
 
 const sides = {
   ax: { label: 'Ax AxBootstrapFewShot (one call at a time)', run: axBootstrap },
-  pauper8: { label: 'pauper, concurrency 8 (the default), one request per sample', run: pauperLoop(8, false) },
-  pauper32: { label: 'pauper, concurrency 32, one request per sample', run: pauperLoop(32, false) },
+  pauper8: { label: 'pauper, concurrency 8 (the default until pacing), one request per sample', run: pauperLoop(8, false) },
+  pauper32: { label: 'pauper, concurrency 32 (the default), one request per sample', run: pauperLoop(32, false) },
   pauperNativeN: { label: `pauper, native n (n = ${samples}), concurrency 8`, run: pauperLoop(8, true) },
 } as const;
 type SideName = keyof typeof sides;
