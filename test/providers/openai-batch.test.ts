@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from 'pauper';
-import { costOf, estimate, iterate, openai, ProviderError } from 'pauper';
+import { costOf, estimate, fromFunction, iterate, openai, ProviderError } from 'pauper';
 import type { TestServer } from '../servers/common.js';
 import type { EntryFault } from '../servers/batch-engine.js';
 import { createOpenAIBatches } from '../servers/openai-batch.js';
@@ -171,5 +171,43 @@ describe('openai batch mode', () => {
     expect(() => openai({ model: 'gpt-4o-mini', apiKey: KEY, batch: { pollInterval: 0 } })).toThrow(/batch.pollInterval/);
     const chatOnly = { chat: { completions: { create: () => Promise.resolve({}) } } };
     expect(() => openai({ model: 'gpt-4o-mini', client: chatOnly, batch: true })).toThrow(/`client` that has no `files.create` and `batches.create`/);
+  });
+});
+
+describe('batch mode beside a teacher', () => {
+  it("sends the student's held-out entries as batches while the teacher samples the training tasks live", async () => {
+    const { server, batches } = await batchServer();
+    let teacherCalls = 0;
+    const teacher = fromFunction(
+      () => {
+        teacherCalls += 1;
+        return 'xxxxxxxx-0-teacher';
+      },
+      { name: 'solver', model: 'teacher-1' },
+    );
+    const result = await iterate({
+      provider: openai({ model: 'gpt-4o-mini', apiKey: KEY, baseURL: server.url, batch: { pollInterval: 10 } }),
+      teacher,
+      tasks,
+      evalTasks: ['held out'],
+      system: 'Answer.',
+      reward: (sample) => sample.text.split('-')[0]!.length,
+      samples: 4,
+      iterations: 1,
+      keep: 2,
+    });
+    // The teacher made every training sample live; the student only the held-out ones, in one batch per iteration.
+    expect(teacherCalls).toBe(tasks.length * 4 * 2);
+    expect(completionsPosted(server)).toBe(0);
+    expect(batches.batches.size).toBe(2);
+    for (const batch of batches.batches.values()) {
+      expect(batch.entries.map((entry) => entry.customId)).toEqual([expect.stringMatching(/^eval-\d-0-0-4-[0-9a-f]{8}$/)]);
+    }
+    const roles = new Set(result.trajectories.map((trajectory) => `${trajectory.split}:${trajectory.sampledBy?.role}`));
+    expect([...roles].sort()).toEqual(['eval:student', 'train:teacher']);
+    expect(result.byProvider.map((spend) => [spend.role, spend.model, spend.samples])).toEqual([
+      ['student', 'gpt-4o-mini', 8],
+      ['teacher', 'teacher-1', 24],
+    ]);
   });
 });
