@@ -135,8 +135,9 @@ export interface ResultsInput {
   readonly quick: boolean;
   readonly machine: Machine;
   /** `os.loadavg()` before the first bench and after the last. */
-  readonly loadBefore: readonly number[];
-  readonly loadAfter: readonly number[];
+  /** `undefined` when nothing ran (`--render`): each section says when its figures were measured. */
+  readonly loadBefore: readonly number[] | undefined;
+  readonly loadAfter: readonly number[] | undefined;
   readonly results: readonly LoadedResults[];
 }
 
@@ -164,7 +165,9 @@ export function renderResults(input: ResultsInput): string {
     `- date: ${input.date}${input.quick ? ' (quick pass)' : ''}`,
     `- command: \`${input.command}\``,
     `- machine: ${machine.cpus} × ${machine.cpuModel}, ${fixed(machine.memoryGb, 1)} GB memory (${fixed(machine.freeMemoryGb, 1)} GB free at the start), ${machine.platform}, Node ${machine.node}`,
-    `- load (\`os.loadavg()\`, 1/5/15 min): ${loads(input.loadBefore)} before, ${loads(input.loadAfter)} after`,
+    input.loadBefore === undefined || input.loadAfter === undefined
+      ? '- load: not measured in this pass (rendered from the results files; each section says when it was measured)'
+      : `- load (\`os.loadavg()\`, 1/5/15 min): ${loads(input.loadBefore)} before, ${loads(input.loadAfter)} after`,
     '',
   ];
   for (const loaded of input.results) lines.push(...section(loaded), '');
@@ -316,6 +319,7 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
     return [...lines, ...others(data, ['openai', 'anthropic'])];
   },
   scale(data) {
+    if (Array.isArray(data.sizes) && data.sizes.some((size) => isObject(size) && isObject(size.memory))) return scaleModes(data);
     const rows = scaleRows(data);
     if (rows.length === 0) return ['The file holds no rows with a `samples` count.', ...others(data, [])];
     const known: readonly [string, string][] = [
@@ -352,9 +356,59 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
     ];
   },
   pacing(data) {
-    return others(data, []);
+    const results = Array.isArray(data.results) ? data.results.filter(isObject) : [];
+    if (results.length === 0) return others(data, []);
+    const rows = results.map((row) => [
+      String(row.wire ?? '–'),
+      String(row.binding ?? '–'),
+      row.headers === true ? 'sent' : 'not sent',
+      count(row.requests),
+      count(row.rateLimited),
+      `${fixed(num(row.achievedPerSecond), 1)} of ${fixed(num(row.allowedPerSecond), 1)}`,
+      `${fixed(num(row.ratio), 2)}`,
+    ]);
+    return [
+      ...(typeof data.setup === 'string' ? [`Setup: ${data.setup}.`, ''] : []),
+      ...table(['wire', 'binding limit', 'rate-limit headers', 'requests', '429s', 'requests / s achieved, of allowed', 'throughput ratio'], rows),
+    ];
   },
 };
+
+/** The scale file as `bench/scale.ts` writes it: per size, one row per mode (memory, with a journal, left in the journal, resume). */
+function scaleModes(data: Data): string[] {
+  const modes: readonly [string, string][] = [
+    ['memory', 'in memory, no journal'],
+    ['memoryJournal', 'in memory, with a journal'],
+    ['journal', "`trajectories: 'journal'`"],
+    ['resume', 'resume of that journal'],
+  ];
+  const rows: string[][] = [];
+  for (const size of (data.sizes as unknown[]).filter(isObject)) {
+    for (const [key, label] of modes) {
+      const row = size[key];
+      if (!isObject(row)) continue;
+      rows.push([
+        count(size.samples),
+        label,
+        fixed(num(row.usPerSample), 1),
+        fixed(num(row.peakRssMb), 0),
+        count(row.rssPerSampleBytes),
+        row.journalMb === undefined ? '–' : fixed(num(row.journalMb), 1),
+        row.journalMbPerSecond === undefined ? '–' : fixed(num(row.journalMbPerSecond), 1),
+        row.journalRecordsPerSecond === undefined ? '–' : count(row.journalRecordsPerSecond),
+        row.requests === undefined ? '–' : count(row.requests),
+      ]);
+    }
+  }
+  const machine = isObject(data.machine) ? data.machine : {};
+  const loads = (value: unknown) => (Array.isArray(value) ? value.map((load) => fixed(num(load), 2)).join(' / ') : '–');
+  return [
+    ...(isObject(data.shape) ? [`Shape: ${Object.entries(data.shape).map(([key, value]) => `${key} ${String(value)}`).join(', ')}.`, ''] : []),
+    `Load (1/5/15 min): ${loads(machine.loadAverageAtStart)} at the start, ${loads(machine.loadAverageAtEnd)} at the end; ${count(data.totalSeconds)} s in all.`,
+    '',
+    ...table(['samples', 'mode', 'µs / sample', 'peak RSS (MB)', 'RSS / sample (B)', 'journal (MB)', 'journal MB/s', 'records/s', 'requests'], rows),
+  ];
+}
 
 /** Rows of a scale file: every object with a numeric `samples` field, wherever it sits. */
 function scaleRows(data: unknown): Data[] {

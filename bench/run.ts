@@ -82,8 +82,8 @@ const page = renderResults({
   command: ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' '),
   quick,
   machine,
-  loadBefore,
-  loadAfter: loadavg(),
+  loadBefore: render ? undefined : loadBefore,
+  loadAfter: render ? undefined : loadavg(),
   results: readResults(root, statuses),
 });
 writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), page);

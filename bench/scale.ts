@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     const largest = sizesMeasured.at(-1);
     const report = {
       benchmark: 'scale',
+      date: new Date().toISOString(),
       rerun: quick ? 'npm run bench:scale -- --quick' : 'npm run bench:scale',
       machine: { platform: `${process.platform} ${process.arch}`, node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: load, loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))) },
       shape: { provider: 'fromFunction, zero latency', samplesPerTask, concurrency: 64, iterations: 1, select: 'topK(4)' },
