@@ -70,7 +70,7 @@ describe('openai batch mode', () => {
     expect(batched.costUsd).toBeCloseTo(costOf('gpt-4o-mini', batched.usage, { batch: true })!, 12);
     // Polled with the status moving validating → in_progress → finalizing → completed.
     const statuses = events.flatMap((event) => (event.type === 'batch' ? [event.status] : []));
-    expect(statuses).toContain('in_progress');
+    expect(statuses.some((status) => ['validating', 'in_progress', 'finalizing'].includes(status))).toBe(true);
     expect(statuses.filter((status) => status === 'completed')).toHaveLength(3);
 
     const live = await startOpenAIServer({ responder, apiKey: KEY });
@@ -140,7 +140,8 @@ describe('openai batch mode', () => {
       progress: { stream: { write: (chunk: string) => written.push(chunk) } },
     });
     const lines = written.join('');
-    expect(lines).toMatch(/iter 0\/0 batch batch_1 validating 0\/3 done 0 failed/);
+    // A waiting status first (which one depends on when the first poll lands: the engine moves on with time), then the end.
+    expect(lines).toMatch(/iter 0\/0 batch batch_1 (validating|in_progress|finalizing) \d\/3 done 0 failed/);
     expect(lines).toMatch(/iter 0\/0 batch batch_1 completed 3\/3 done 0 failed/);
 
     const shape = { tasks, reward: () => 1, samples: 4, iterations: 2, maxOutputTokens: 100 };
