@@ -3,11 +3,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killLeftovers, tracked } from '../children.js';
 import { createRng, iterate, randomInt } from 'pauper';
 import { hash32 } from '../../src/core/random.js';
 import { canonical } from '../fixtures/canonical.js';
 import { announcing, concurrency, killRunOptions } from '../fixtures/kill-run.js';
+
+// A child left running by a test that timed out is killed when the file ends.
+afterAll(killLeftovers);
 
 const child = fileURLToPath(new URL('../fixtures/kill-child.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,7 +26,7 @@ beforeAll(async () => {
 /** Runs the child on `journal` and SIGKILLs it as its `killAt`-th answer is announced; resolves with the requests it announced. */
 function killedRun(journal: string, killAt: number): Promise<Set<string>> {
   return new Promise((resolve, reject) => {
-    const spawned = spawn(process.execPath, ['--import', 'tsx', child, journal], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, journal], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
     const answered = new Set<string>();
     let buffered = '';
     let stderr = '';

@@ -3,12 +3,16 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killLeftovers, tracked } from '../children.js';
 import type { Rng } from 'pauper';
 import { createRng, randomInt, readJournal } from 'pauper';
 import { hash32 } from '../../src/core/random.js';
 import type { TestServer } from '../servers/common.js';
 import { startOpenAIServer } from '../servers/openai-server.js';
+
+// A child left running by a test that timed out is killed when the file ends.
+afterAll(killLeftovers);
 
 const child = fileURLToPath(new URL('../fixtures/resume-child.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,10 +50,10 @@ interface ChildOutput {
 /** Runs the fixture run in a child process; `arm` gets a function that SIGKILLs it. */
 function runChild(url: string, journal: string, resume: boolean, output: string, arm?: (kill: () => void) => void) {
   return new Promise<{ killed: boolean }>((resolve, reject) => {
-    const spawned = spawn(process.execPath, ['--import', 'tsx', child, url, journal, resume ? '1' : '0', output], {
+    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, url, journal, resume ? '1' : '0', output], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    }));
     let stderr = '';
     spawned.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     arm?.(() => spawned.kill('SIGKILL'));

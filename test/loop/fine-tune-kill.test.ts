@@ -3,13 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killLeftovers, tracked } from '../children.js';
 import { iterate, readJournal } from 'pauper';
 import { fineTuneKey, fineTuneRunOptions } from '../fixtures/fine-tune-run.js';
 import type { TestServer } from '../servers/common.js';
 import { createOpenAIFiles } from '../servers/openai-files.js';
 import { createOpenAIFineTuning } from '../servers/openai-fine-tuning.js';
 import { startOpenAIServer } from '../servers/openai-server.js';
+
+// A child left running by a test that timed out is killed when the file ends.
+afterAll(killLeftovers);
 
 const child = fileURLToPath(new URL('../fixtures/fine-tune-child.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +27,7 @@ afterEach(async () => {
 /** Runs the child and SIGKILLs it at its third status poll of the job; resolves with the lines it wrote. */
 function killedWhilePolling(baseURL: string, journal: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const spawned = spawn(process.execPath, ['--import', 'tsx', child, baseURL, journal], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, baseURL, journal], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
     const lines: string[] = [];
     let buffered = '';
     let stderr = '';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killLeftovers, tracked } from '../children.js';
 import { iterate, readJournal } from 'pauper';
 import { canonical } from '../fixtures/canonical.js';
 import { batchKillOptions, KEY } from '../fixtures/batch-kill-run.js';
@@ -11,6 +12,9 @@ import type { TestServer } from '../servers/common.js';
 import { createOpenAIBatches, type OpenAIBatches } from '../servers/openai-batch.js';
 import { createOpenAIFiles } from '../servers/openai-files.js';
 import { startOpenAIServer } from '../servers/openai-server.js';
+
+// A child left running by a test that timed out is killed when the file ends.
+afterAll(killLeftovers);
 
 // SIGKILL a batch-mode run while its batch is processing, and after part of a batch's results
 // were collected: the resumed run polls the journaled batch, never submits it again, and ends
@@ -41,7 +45,7 @@ async function batchServer(): Promise<{ server: TestServer; batches: OpenAIBatch
 /** Runs the child and SIGKILLs it at the first line `kill` accepts; resolves with the lines it wrote. */
 function killedRun(journal: string, url: string, kill: (line: string, lines: readonly string[]) => boolean): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const spawned = spawn(process.execPath, ['--import', 'tsx', child, journal, url], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, journal, url], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
     const lines: string[] = [];
     let buffered = '';
     let stderr = '';
