@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 const running = new Set<ChildProcess>();
 
@@ -16,4 +16,34 @@ export function tracked<Child extends ChildProcess>(child: Child): Child {
 export function killLeftovers(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
+}
+
+/**
+ * Runs a TypeScript fixture in a child process (`node --import tsx`, tracked) and SIGKILLs it at
+ * the first line of its standard output that `kill` accepts. Resolves with the lines it wrote;
+ * rejects, with its standard error, when it exits on its own.
+ */
+export function killedAt(
+  script: string,
+  args: readonly string[],
+  cwd: string,
+  kill: (line: string, lines: readonly string[]) => boolean,
+): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const lines: string[] = [];
+    let buffered = '';
+    let stderr = '';
+    spawned.stdout.on('data', (chunk: Buffer) => {
+      const parts = (buffered + chunk.toString()).split('\n');
+      buffered = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        if (kill(line, lines)) spawned.kill('SIGKILL');
+      }
+    });
+    spawned.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    spawned.on('error', reject);
+    spawned.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(lines) : reject(new Error(`child was not killed: ${stderr}`))));
+  });
 }

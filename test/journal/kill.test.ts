@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killLeftovers, tracked } from '../children.js';
+import { killedAt, killLeftovers } from '../children.js';
 import { createRng, iterate, randomInt } from 'pauper';
 import { hash32 } from '../../src/core/random.js';
 import { canonical } from '../fixtures/canonical.js';
@@ -24,24 +23,10 @@ beforeAll(async () => {
 });
 
 /** Runs the child on `journal` and SIGKILLs it as its `killAt`-th answer is announced; resolves with the requests it announced. */
-function killedRun(journal: string, killAt: number): Promise<Set<string>> {
-  return new Promise((resolve, reject) => {
-    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, journal], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
-    const answered = new Set<string>();
-    let buffered = '';
-    let stderr = '';
-    spawned.stdout.on('data', (chunk: Buffer) => {
-      const lines = (buffered + chunk.toString()).split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        answered.add(line);
-        if (answered.size === killAt) spawned.kill('SIGKILL');
-      }
-    });
-    spawned.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    spawned.on('error', reject);
-    spawned.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(answered) : reject(new Error(`child was not killed: ${stderr}`))));
-  });
+async function killedRun(journal: string, killAt: number): Promise<Set<string>> {
+  const answered = new Set<string>();
+  await killedAt(child, [journal], root, (line) => answered.add(line).size === killAt);
+  return answered;
 }
 
 describe('kill -9 as answers arrive', () => {

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { killLeftovers, tracked } from '../children.js';
+import { killedAt, killLeftovers } from '../children.js';
 import { iterate, readJournal } from 'pauper';
 import { fineTuneKey, fineTuneRunOptions } from '../fixtures/fine-tune-run.js';
 import type { TestServer } from '../servers/common.js';
@@ -26,23 +25,7 @@ afterEach(async () => {
 
 /** Runs the child and SIGKILLs it at its third status poll of the job; resolves with the lines it wrote. */
 function killedWhilePolling(baseURL: string, journal: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, baseURL, journal], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
-    const lines: string[] = [];
-    let buffered = '';
-    let stderr = '';
-    spawned.stdout.on('data', (chunk: Buffer) => {
-      const parts = (buffered + chunk.toString()).split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        if (lines.filter((written) => written.startsWith('status ')).length === 3) spawned.kill('SIGKILL');
-      }
-    });
-    spawned.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    spawned.on('error', reject);
-    spawned.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(lines) : reject(new Error(`child was not killed: ${stderr}`))));
-  });
+  return killedAt(child, [baseURL, journal], root, (_line, lines) => lines.filter((written) => written.startsWith('status ')).length === 3);
 }
 
 const responder = ({ body, choiceIndex, lastUserMessage }: { body: Readonly<Record<string, unknown>>; choiceIndex: number; lastUserMessage: string }) =>

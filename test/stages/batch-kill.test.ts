@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killLeftovers, tracked } from '../children.js';
+import { killedAt, killLeftovers } from '../children.js';
 import { iterate, readJournal } from 'pauper';
 import { canonical } from '../fixtures/canonical.js';
 import { batchKillOptions, KEY } from '../fixtures/batch-kill-run.js';
@@ -44,23 +43,7 @@ async function batchServer(): Promise<{ server: TestServer; batches: OpenAIBatch
 
 /** Runs the child and SIGKILLs it at the first line `kill` accepts; resolves with the lines it wrote. */
 function killedRun(journal: string, url: string, kill: (line: string, lines: readonly string[]) => boolean): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, journal, url], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
-    const lines: string[] = [];
-    let buffered = '';
-    let stderr = '';
-    spawned.stdout.on('data', (chunk: Buffer) => {
-      const parts = (buffered + chunk.toString()).split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        if (kill(line, lines)) spawned.kill('SIGKILL');
-      }
-    });
-    spawned.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    spawned.on('error', reject);
-    spawned.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(lines) : reject(new Error(`child was not killed: ${stderr}`))));
-  });
+  return killedAt(child, [journal, url], root, kill);
 }
 
 const kills: { readonly name: string; readonly kill: (line: string, lines: readonly string[]) => boolean }[] = [
