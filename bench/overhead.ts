@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import pLimit from 'p-limit';
 import { iterate, openai, type Provider } from 'pauper';
 import { startOpenAIServer } from '../test/servers/openai-server.js';
+import { interleaved, round, type Figure } from './lib/figures.js';
 
 const repeats = 7;
 const taskCount = 8;
@@ -63,51 +64,11 @@ async function pauperLoop(baseURL: string, nativeN: boolean): Promise<void> {
   await iterate({ provider, tasks, reward: (sample) => reward(sample.text), samples, iterations: rounds - 1, keep, concurrency });
 }
 
-interface Side {
-  readonly medianMs: number;
-  readonly minMs: number;
-  readonly maxMs: number;
-  readonly runsMs: readonly number[];
-}
-
-async function timed(run: () => Promise<void>): Promise<number> {
-  globalThis.gc?.();
-  const started = performance.now();
-  await run();
-  return performance.now() - started;
-}
-
-/** Warm-up of both sides, then `repeats` rounds of both, alternating which goes first. */
-async function compare(baseURL: string, nativeN: boolean): Promise<{ pauper: Side; hand: Side; ratio: number }> {
-  await pauperLoop(baseURL, nativeN);
-  await handLoop(baseURL, nativeN);
-  const pauperMs: number[] = [];
-  const handMs: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    if (i % 2 === 0) {
-      pauperMs.push(await timed(() => pauperLoop(baseURL, nativeN)));
-      handMs.push(await timed(() => handLoop(baseURL, nativeN)));
-    } else {
-      handMs.push(await timed(() => handLoop(baseURL, nativeN)));
-      pauperMs.push(await timed(() => pauperLoop(baseURL, nativeN)));
-    }
-  }
-  const pauper = summarise(pauperMs);
-  const hand = summarise(handMs);
+/** Warm-up of both sides, then `repeats` rounds of both, rotating which goes first (see `interleaved`). */
+async function compare(baseURL: string, nativeN: boolean): Promise<{ pauper: Figure; hand: Figure; ratio: number }> {
+  const { pauper, hand } = await interleaved(repeats, { pauper: () => pauperLoop(baseURL, nativeN), hand: () => handLoop(baseURL, nativeN) });
   return { pauper, hand, ratio: round(pauper.medianMs / hand.medianMs) };
 }
-
-function summarise(runsMs: readonly number[]): Side {
-  const sorted = [...runsMs].sort((a, b) => a - b);
-  return {
-    medianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
-    minMs: round(sorted[0] ?? 0),
-    maxMs: round(sorted[sorted.length - 1] ?? 0),
-    runsMs: runsMs.map(round),
-  };
-}
-
-const round = (value: number): number => Math.round(value * 100) / 100;
 
 const server = await startOpenAIServer({ latencyMs: 20 });
 const nativeN = await compare(server.url, true);
@@ -127,6 +88,6 @@ for (const [name, result] of [
   ['native n', nativeN],
   ['one request per sample', perSample],
 ] as const) {
-  const side = (label: string, s: Side) => `${label} ${s.medianMs.toFixed(0)} ms (${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)})`;
+  const side = (label: string, s: Figure) => `${label} ${s.medianMs.toFixed(0)} ms (${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)})`;
   console.log(`${name.padEnd(24)} ${side('pauper', result.pauper)}  ${side('hand', result.hand)}  ratio ${result.ratio}x`);
 }
