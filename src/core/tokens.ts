@@ -60,7 +60,8 @@ const counters = new Map<TokenEncoding, TokenCounter>();
  * tokenCounterFor('claude-haiku-4-5').exact // false: an estimate
  */
 export function tokenCounterFor(model: string | undefined): TokenCounter {
-  const encoding = model === undefined ? undefined : encodingOf(model);
+  // A custom provider written in JavaScript may name no model: it is counted by the estimate.
+  const encoding = typeof model === 'string' ? encodingOf(model) : undefined;
   if (encoding === undefined) return estimatedTokens;
   let counter = counters.get(encoding);
   if (counter === undefined) {

@@ -52,6 +52,7 @@ describe('token counting', () => {
     expect(claude).toBe(estimatedTokens);
     expect([claude.encoding, claude.exact, claude.count(text), claude.count('1234567890')]).toEqual(['estimate', false, 4, 3]);
     expect(tokenCounterFor(undefined)).toBe(estimatedTokens);
+    expect(tokenCounterFor(42 as unknown as string)).toBe(estimatedTokens);
   });
 
   it('counts special-token text in content as the plain text it is to the API', () => {
