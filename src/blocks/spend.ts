@@ -1,10 +1,24 @@
-import { sumCost } from '../core/pricing.js';
+import { roundUsd } from '../core/pricing.js';
 import type { ProviderSpend } from '../core/results.js';
 import type { SampledBy } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
-import { addUsage } from '../core/usage.js';
 
 const roleOrder: Readonly<Record<ProviderSpend['role'], number>> = { student: 0, teacher: 1, embedder: 2 };
+
+/** One role, provider and model's running sums, added to in place. */
+interface Tally {
+  readonly role: ProviderSpend['role'];
+  readonly provider: string;
+  readonly model: string;
+  samples: number;
+  requests: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costUsd: number | null;
+}
 
 /**
  * Usage and cost of trajectories (or journaled samples) split by the provider that spent them:
@@ -16,32 +30,56 @@ export function spendByProvider(
   trajectories: Iterable<{ readonly usage: Usage; readonly costUsd: number | null; readonly sampledBy?: SampledBy | undefined }>,
   fallback: { readonly name: string; readonly model: string },
 ): ProviderSpend[] {
-  const byKey = new Map<string, ProviderSpend>();
+  const tallies = new Map<string, Tally>();
+  // A task's trajectories share one `sampledBy` object: its tally is found once, not keyed per sample.
+  let lastBy: SampledBy | undefined;
+  let last: Tally | undefined;
   for (const trajectory of trajectories) {
-    const by = trajectory.sampledBy ?? { role: 'student' as const, provider: fallback.name, model: fallback.model };
-    addSpend(byKey, { role: by.role, provider: by.provider, model: by.model, samples: 1, usage: trajectory.usage, costUsd: trajectory.costUsd });
+    const by = trajectory.sampledBy;
+    if (last === undefined || by !== lastBy) {
+      last = tallyOf(tallies, by?.role ?? 'student', by?.provider ?? fallback.name, by?.model ?? fallback.model);
+      lastBy = by;
+    }
+    add(last, 1, trajectory.usage, trajectory.costUsd);
   }
-  return sortedSpend(byKey.values());
+  return sortedSpend(tallies.values());
 }
 
 /** Spend lists merged entry by entry (same role, provider and model add up). */
 export function mergeSpend(...lists: readonly (readonly ProviderSpend[])[]): ProviderSpend[] {
-  const byKey = new Map<string, ProviderSpend>();
-  for (const list of lists) for (const spend of list) addSpend(byKey, spend);
-  return sortedSpend(byKey.values());
+  const tallies = new Map<string, Tally>();
+  for (const list of lists) for (const spend of list) add(tallyOf(tallies, spend.role, spend.provider, spend.model), spend.samples, spend.usage, spend.costUsd);
+  return sortedSpend(tallies.values());
 }
 
-function addSpend(byKey: Map<string, ProviderSpend>, spend: ProviderSpend): void {
-  const key = `${spend.role}\u0000${spend.provider}\u0000${spend.model}`;
-  const earlier = byKey.get(key);
-  byKey.set(
-    key,
-    earlier === undefined
-      ? spend
-      : { ...earlier, samples: earlier.samples + spend.samples, usage: addUsage(earlier.usage, spend.usage), costUsd: sumCost([earlier.costUsd, spend.costUsd]) },
-  );
+function tallyOf(tallies: Map<string, Tally>, role: ProviderSpend['role'], provider: string, model: string): Tally {
+  const key = `${role}\u0000${provider}\u0000${model}`;
+  let tally = tallies.get(key);
+  if (tally === undefined) {
+    tally = { role, provider, model, samples: 0, requests: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0 };
+    tallies.set(key, tally);
+  }
+  return tally;
 }
 
-function sortedSpend(spends: Iterable<ProviderSpend>): ProviderSpend[] {
-  return [...spends].sort((a, b) => roleOrder[a.role] - roleOrder[b.role] || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+/** Adds to a tally in place; the cost is rounded at every step, as `sumCost` does, and `null` once one is unknown. */
+function add(tally: Tally, samples: number, usage: Usage, costUsd: number | null): void {
+  tally.samples += samples;
+  tally.requests += usage.requests;
+  tally.inputTokens += usage.inputTokens;
+  tally.cachedInputTokens += usage.cachedInputTokens;
+  tally.cacheWriteTokens += usage.cacheWriteTokens;
+  tally.outputTokens += usage.outputTokens;
+  tally.reasoningTokens += usage.reasoningTokens;
+  tally.costUsd = tally.costUsd === null || costUsd === null ? null : roundUsd(tally.costUsd + costUsd);
+}
+
+function sortedSpend(tallies: Iterable<Tally>): ProviderSpend[] {
+  const spends: ProviderSpend[] = [];
+  for (const tally of tallies) {
+    const { role, provider, model, samples, requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens, costUsd } = tally;
+    const usage: Usage = { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens };
+    spends.push({ role, provider, model, samples, usage, costUsd });
+  }
+  return spends.sort((a, b) => roleOrder[a.role] - roleOrder[b.role] || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
 }

@@ -1,6 +1,7 @@
 import { sumCost } from '../core/pricing.js';
 import type { RewardStats, SplitStats } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
+import type { Usage } from '../core/usage.js';
 import { sumUsage } from '../core/usage.js';
 
 /** Summarises the rewards of some trajectories (or journaled samples); failed ones count only in `failed`. */
@@ -31,17 +32,20 @@ export function rewardStatsOf(scoredRewards: number[], samples: number): RewardS
   };
 }
 
-/** `rewardStats` plus usage, cost and the given wall time. */
+/** `rewardStats` plus usage, cost and the given wall time, in one pass over the trajectories. */
 export function splitStats(
   trajectories: readonly Trajectory<unknown, unknown, unknown>[],
   wallTimeMs: number,
 ): SplitStats {
-  return {
-    ...rewardStats(trajectories),
-    usage: sumUsage(trajectories.map((trajectory) => trajectory.usage)),
-    costUsd: sumCost(trajectories.map((trajectory) => trajectory.costUsd)),
-    wallTimeMs,
-  };
+  const rewards: number[] = [];
+  const usages: Usage[] = [];
+  const costs: (number | null)[] = [];
+  for (const trajectory of trajectories) {
+    if (trajectory.ok && trajectory.reward !== null) rewards.push(trajectory.reward);
+    usages.push(trajectory.usage);
+    costs.push(trajectory.costUsd);
+  }
+  return { ...rewardStatsOf(rewards, trajectories.length), usage: sumUsage(usages), costUsd: sumCost(costs), wallTimeMs };
 }
 
 /** Quantile of sorted values with linear interpolation (the R-7 / numpy default). */

@@ -168,11 +168,23 @@ async function collectTask<Task, Output, Info>(
     fresh = playTask(settings, control, base, settings.rollout, restored, record);
     planned();
   }
-  const fromTheJournal = [...restored.values()].map((journaled) => fromJournal(settings, control, base, journaled, record));
-  const all = await settledAll<Trajectory<Task, Output, Info> | undefined>([...fromTheJournal, ...fresh]);
-  return all
-    .filter((trajectory): trajectory is Trajectory<Task, Output, Info> => trajectory !== undefined)
-    .sort((a, b) => a.index - b.index);
+  const pending: Scored<Task, Output, Info>[] = [];
+  for (const journaled of restored.values()) pending.push(fromJournal(settings, control, base, journaled, record));
+  for (const scored of fresh) pending.push(scored);
+  return inIndexOrder(await settledAll<Trajectory<Task, Output, Info> | undefined>(pending));
+}
+
+/** The trajectories without the gaps (completions that made none), ordered by sample index; sorted only when out of order. */
+function inIndexOrder<T extends { readonly index: number }>(all: readonly (T | undefined)[]): T[] {
+  const present: T[] = [];
+  let ordered = true;
+  for (const trajectory of all) {
+    if (trajectory === undefined) continue;
+    const last = present[present.length - 1];
+    if (last !== undefined && last.index > trajectory.index) ordered = false;
+    present.push(trajectory);
+  }
+  return ordered ? present : present.sort((a, b) => a.index - b.index);
 }
 
 /** The values, once those that are promises settled: samples scored at once are values, and `Promise.all` would make a promise of each. */

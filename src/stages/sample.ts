@@ -187,22 +187,38 @@ export function share(response: SampleResponse, count: number, latencyMs: number
   }));
 }
 
-/** Splits usage into `parts` shares whose sum is the whole (remainders go to the first shares). */
+/**
+ * Splits usage into `parts` shares whose sum is the whole (remainders go to the first shares).
+ * The shares past every field's remainder are equal and are one object: a native-`n` request of
+ * 64 completions whose token counts divide evenly makes one usage object, not 64.
+ */
 export function splitUsage(usage: Usage, parts: number): Usage[] {
   // One share is the whole: a request per sample needs no split.
   if (parts === 1) return [usage];
-  const split = (total: number, i: number): number => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+  const { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens } = usage;
+  const floor: Usage = {
+    requests: Math.floor(requests / parts),
+    inputTokens: Math.floor(inputTokens / parts),
+    cachedInputTokens: Math.floor(cachedInputTokens / parts),
+    cacheWriteTokens: Math.floor(cacheWriteTokens / parts),
+    outputTokens: Math.floor(outputTokens / parts),
+    reasoningTokens: Math.floor(reasoningTokens / parts),
+  };
+  const remainders = [requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens].map((total) => total % parts);
+  const [requestsLeft = 0, inputLeft = 0, cachedLeft = 0, writeLeft = 0, outputLeft = 0, reasoningLeft = 0] = remainders;
+  const uneven = Math.min(parts, Math.max(...remainders));
   const shares: Usage[] = [];
-  for (let i = 0; i < parts; i++) {
+  for (let i = 0; i < uneven; i++) {
     shares.push({
-      requests: split(usage.requests, i),
-      inputTokens: split(usage.inputTokens, i),
-      cachedInputTokens: split(usage.cachedInputTokens, i),
-      cacheWriteTokens: split(usage.cacheWriteTokens, i),
-      outputTokens: split(usage.outputTokens, i),
-      reasoningTokens: split(usage.reasoningTokens, i),
+      requests: floor.requests + (i < requestsLeft ? 1 : 0),
+      inputTokens: floor.inputTokens + (i < inputLeft ? 1 : 0),
+      cachedInputTokens: floor.cachedInputTokens + (i < cachedLeft ? 1 : 0),
+      cacheWriteTokens: floor.cacheWriteTokens + (i < writeLeft ? 1 : 0),
+      outputTokens: floor.outputTokens + (i < outputLeft ? 1 : 0),
+      reasoningTokens: floor.reasoningTokens + (i < reasoningLeft ? 1 : 0),
     });
   }
+  for (let i = uneven; i < parts; i++) shares.push(floor);
   return shares;
 }
 

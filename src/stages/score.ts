@@ -129,45 +129,71 @@ export function scoreCompletion<Task, Output, Info>(
   sampled: SampledCompletion,
   index: number,
 ): Trajectory<Task, Output, Info> | Promise<Trajectory<Task, Output, Info>> {
-  const text = sampled.ok ? sampled.completion.text : '';
-  // `concat`, not a spread: a spread leaves 19 slots of room behind two turns (168 bytes a trajectory holds).
-  const turns: Message[] = sampled.ok ? base.taskTurns.concat({ role: 'assistant', content: text }) : base.taskTurns.slice();
-  const common = sampleFields(base, index, sampled, text, turns);
-  if (!sampled.ok) return failed(common, 'request', sampled.error);
-  if (sampled.completion.error !== undefined) return failed(common, 'parse', new Error(sampled.completion.error));
-  if (settings.schema === undefined) return rewarded(settings, control, base, common, text as Output);
-  return parsedThenRewarded(settings, control, base, common, settings.schema, sampled.completion.parsed);
+  if (!sampled.ok) return failed(sampleFields(base, index, sampled, '', base.taskTurns.slice()), 'request', sampled.error);
+  const text = sampled.completion.text;
+  const turns = appended(base.taskTurns, { role: 'assistant', content: text });
+  const drawn: Drawn<Task> = { base, index, sampled, text, turns };
+  if (sampled.completion.error !== undefined) return failed(fieldsOf(drawn), 'parse', new Error(sampled.completion.error));
+  if (settings.schema === undefined) return rewarded(settings, control, drawn, text as Output);
+  return parsedThenRewarded(settings, control, drawn, settings.schema, sampled.completion.parsed);
+}
+
+/**
+ * `turns` and then `turn`, in an array of exactly that length: a spread leaves 19 slots of room
+ * behind two turns (168 bytes a trajectory holds), and `concat` looks each argument up for
+ * `Symbol.isConcatSpreadable`, the costliest line of scoring a sample.
+ */
+function appended(turns: readonly Message[], turn: Message): Message[] {
+  if (turns.length === 1) return [turns[0]!, turn];
+  const all: Message[] = new Array<Message>(turns.length + 1);
+  for (let i = 0; i < turns.length; i++) all[i] = turns[i]!;
+  all[turns.length] = turn;
+  return all;
+}
+
+/**
+ * A completion on its way to a trajectory: what the trajectory is built from once it is scored
+ * (in one object literal, see `scored`) or failed.
+ */
+interface Drawn<Task> {
+  readonly base: TaskBase<Task>;
+  readonly index: number;
+  readonly sampled: SampledCompletion & { readonly ok: true };
+  readonly text: string;
+  readonly turns: Message[];
+}
+
+function fieldsOf<Task>(drawn: Drawn<Task>) {
+  return sampleFields(drawn.base, drawn.index, drawn.sampled, drawn.text, drawn.turns);
 }
 
 async function parsedThenRewarded<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
-  base: TaskBase<Task>,
-  common: SampleFields<Task>,
+  drawn: Drawn<Task>,
   schema: StandardSchemaV1<unknown, Output>,
   parsed: unknown,
 ): Promise<Trajectory<Task, Output, Info>> {
   let output: Output;
   try {
-    output = await parseOutput(schema, common.text, parsed);
+    output = await parseOutput(schema, drawn.text, parsed);
   } catch (error) {
-    return failed(common, 'parse', error);
+    return failed(fieldsOf(drawn), 'parse', error);
   }
-  return rewarded(settings, control, base, common, output);
+  return rewarded(settings, control, drawn, output);
 }
 
 /** The sample scored by the run's reward function, or failed at the reward stage. */
 function rewarded<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
-  base: TaskBase<Task>,
-  common: SampleFields<Task>,
+  drawn: Drawn<Task>,
   output: Output,
 ): Trajectory<Task, Output, Info> | Promise<Trajectory<Task, Output, Info>> {
   const reward = settings.reward;
   if (reward === undefined) throw new TypeError('collect needs `reward` or `rollout`');
-  const sampleValue: Sample<Task, Output> = { task: base.task, text: common.text, output, turns: common.turns };
-  const context = rewardContext(control.signal, base, common.index);
+  const sampleValue: Sample<Task, Output> = { task: drawn.base.task, text: drawn.text, output, turns: drawn.turns };
+  const context = rewardContext(control.signal, drawn.base, drawn.index);
   if (control.rewardLimit !== undefined) {
     return control
       .rewardLimit(async () => {
@@ -176,39 +202,33 @@ function rewarded<Task, Output, Info>(
         return scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
       })
       .then(
-        (result) => scored(common, output, result),
-        (error: unknown) => rewardFailed(control, common, error),
+        (result) => scored(drawn, output, result),
+        (error: unknown) => rewardFailed(control, drawn, error),
       );
   }
-  // No closure on this path: a run makes it for every sample.
+  // No closure on this path: a run makes it for every sample. `scoreNow` throws the run's abort
+  // reason when it stopped, before the call.
   let result: Score<Info> | Promise<Score<Info>>;
   try {
-    control.signal.throwIfAborted();
     result = scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
   } catch (error) {
-    return rewardFailed(control, common, error);
+    return rewardFailed(control, drawn, error);
   }
-  if (!(result instanceof Promise)) return scored(common, output, result);
+  if (!(result instanceof Promise)) return scored(drawn, output, result);
   return result.then(
-    (value) => scored(common, output, value),
-    (error: unknown) => rewardFailed(control, common, error),
+    (value) => scored(drawn, output, value),
+    (error: unknown) => rewardFailed(control, drawn, error),
   );
 }
 
 /** A sample whose reward failed; the run's abort reason instead when the run stopped. */
-function rewardFailed<Task, Output, Info>(
-  control: RunControl<Task, Output, Info>,
-  common: SampleFields<Task>,
-  error: unknown,
-): Trajectory<Task, Output, Info> {
+function rewardFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>, drawn: Drawn<Task>, error: unknown): Trajectory<Task, Output, Info> {
   control.signal.throwIfAborted();
-  return failed(common, 'reward', error);
+  return failed(fieldsOf(drawn), 'reward', error);
 }
 
 /** The steps of every single-shot sample: none, one frozen array shared by all. */
 const noSteps: readonly Step[] = Object.freeze([]);
-
-type SampleFields<Task> = ReturnType<typeof sampleFields<Task>>;
 
 /**
  * What every single-shot sample has, whatever became of it. Built as one plain literal, as is
@@ -236,25 +256,26 @@ function sampleFields<Task>(base: TaskBase<Task>, index: number, sampled: Sample
   };
 }
 
-/** A scored sample: the fields of `sampleFields` listed again rather than spread (see there). */
-function scored<Task, Output, Info>(fields: SampleFields<Task>, output: Output, result: Score<Info>): Trajectory<Task, Output, Info> {
+/** A scored sample, built whole in one literal with the fields of `sampleFields` (no intermediate object, no spread). */
+function scored<Task, Output, Info>(drawn: Drawn<Task>, output: Output, result: Score<Info>): Trajectory<Task, Output, Info> {
+  const { base, index, sampled } = drawn;
   return {
-    id: fields.id,
-    split: fields.split,
-    iteration: fields.iteration,
-    taskIndex: fields.taskIndex,
-    taskId: fields.taskId,
-    index: fields.index,
-    task: fields.task,
-    prompt: fields.prompt,
-    turns: fields.turns,
-    text: fields.text,
-    steps: fields.steps,
-    usage: fields.usage,
-    costUsd: fields.costUsd,
-    latencyMs: fields.latencyMs,
-    seed: fields.seed,
-    sampledBy: fields.sampledBy,
+    id: sampleId(base, index),
+    split: base.split,
+    iteration: base.iteration,
+    taskIndex: base.taskIndex,
+    taskId: base.taskId,
+    index,
+    task: base.task,
+    prompt: base.prompt,
+    turns: drawn.turns,
+    text: drawn.text,
+    steps: noSteps,
+    usage: sampled.usage,
+    costUsd: sampled.costUsd,
+    latencyMs: sampled.latencyMs,
+    seed: sampled.seed,
+    sampledBy: base.sampledBy,
     ok: true,
     output,
     reward: result.reward,
