@@ -1,8 +1,6 @@
-import { sumCost } from '../core/pricing.js';
+import { roundUsd } from '../core/pricing.js';
 import type { RewardStats, SplitStats } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
-import type { Usage } from '../core/usage.js';
-import { sumUsage } from '../core/usage.js';
 
 /** Summarises the rewards of some trajectories (or journaled samples); failed ones count only in `failed`. */
 export function rewardStats(trajectories: readonly { readonly ok: boolean; readonly reward: number | null }[]): RewardStats {
@@ -38,14 +36,27 @@ export function splitStats(
   wallTimeMs: number,
 ): SplitStats {
   const rewards: number[] = [];
-  const usages: Usage[] = [];
-  const costs: (number | null)[] = [];
+  let requests = 0;
+  let inputTokens = 0;
+  let cachedInputTokens = 0;
+  let cacheWriteTokens = 0;
+  let outputTokens = 0;
+  let reasoningTokens = 0;
+  // Summed as `sumCost` does: rounded at every step, in trajectory order, `null` once one is unknown.
+  let costUsd: number | null = 0;
   for (const trajectory of trajectories) {
     if (trajectory.ok && trajectory.reward !== null) rewards.push(trajectory.reward);
-    usages.push(trajectory.usage);
-    costs.push(trajectory.costUsd);
+    const { usage } = trajectory;
+    requests += usage.requests;
+    inputTokens += usage.inputTokens;
+    cachedInputTokens += usage.cachedInputTokens;
+    cacheWriteTokens += usage.cacheWriteTokens;
+    outputTokens += usage.outputTokens;
+    reasoningTokens += usage.reasoningTokens;
+    costUsd = costUsd === null || trajectory.costUsd === null ? null : roundUsd(costUsd + trajectory.costUsd);
   }
-  return { ...rewardStatsOf(rewards, trajectories.length), usage: sumUsage(usages), costUsd: sumCost(costs), wallTimeMs };
+  const usage = { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens };
+  return { ...rewardStatsOf(rewards, trajectories.length), usage, costUsd, wallTimeMs };
 }
 
 /** Quantile of sorted values with linear interpolation (the R-7 / numpy default). */

@@ -168,33 +168,38 @@ async function collectTask<Task, Output, Info>(
     fresh = playTask(settings, control, base, settings.rollout, restored, record);
     planned();
   }
-  const pending: Scored<Task, Output, Info>[] = [];
-  for (const journaled of restored.values()) pending.push(fromJournal(settings, control, base, journaled, record));
-  for (const scored of fresh) pending.push(scored);
+  let pending = fresh;
+  if (restored.size > 0) {
+    pending = [];
+    for (const journaled of restored.values()) pending.push(fromJournal(settings, control, base, journaled, record));
+    for (const scored of fresh) pending.push(scored);
+  }
   return inIndexOrder(await settledAll<Trajectory<Task, Output, Info> | undefined>(pending));
 }
 
-/** The trajectories without the gaps (completions that made none), ordered by sample index; sorted only when out of order. */
-function inIndexOrder<T extends { readonly index: number }>(all: readonly (T | undefined)[]): T[] {
-  const present: T[] = [];
-  let ordered = true;
+/**
+ * The trajectories without the gaps (completions that made none), ordered by sample index: the
+ * array itself when it already is (a task sampled fresh, the usual case), else a sorted copy.
+ */
+function inIndexOrder<T extends { readonly index: number }>(all: (T | undefined)[]): T[] {
+  let previous = -1;
+  let ready = true;
   for (const trajectory of all) {
-    if (trajectory === undefined) continue;
-    const last = present[present.length - 1];
-    if (last !== undefined && last.index > trajectory.index) ordered = false;
-    present.push(trajectory);
+    if (trajectory === undefined || trajectory.index < previous) {
+      ready = false;
+      break;
+    }
+    previous = trajectory.index;
   }
-  return ordered ? present : present.sort((a, b) => a.index - b.index);
+  if (ready) return all as T[];
+  return all.filter((trajectory): trajectory is T => trajectory !== undefined).sort((a, b) => a.index - b.index);
 }
 
 /** The values, once those that are promises settled: samples scored at once are values, and `Promise.all` would make a promise of each. */
-function settledAll<T>(values: readonly (T | Promise<T>)[]): T[] | Promise<T[]> {
-  const ready: T[] = [];
-  for (const value of values) {
-    if (value instanceof Promise) return Promise.all(values);
-    ready.push(value);
-  }
-  return ready;
+function settledAll<T>(values: (T | Promise<T>)[]): T[] | Promise<T[]> {
+  for (const value of values) if (value instanceof Promise) return Promise.all(values);
+  // None is a promise: the array is already what `Promise.all` would give.
+  return values as T[];
 }
 
 /**
@@ -254,7 +259,8 @@ async function sampleTask<Task, Output, Info>(
   // Each completion is scored (and its sample journaled) as it arrives, not once the task's last
   // request returns: a task's records reach the journal's queue as its requests do, within the
   // writer's high-water mark, and a task never holds its paid completions unscored.
-  const scoring = new Map<number, Scored<Task, Output, Info>>();
+  // By sample index; an array of the task's size, not a Map (an entry each, per sample).
+  const scoring = new Array<Scored<Task, Output, Info>>(settings.samples);
   // Journaled (and cached) as each request returns, not when the task's last one does: a crash
   // or an abort while one request of the task is in flight loses none of the others. The request
   // holds its slot until the record is on disk (the promise returned).
@@ -266,7 +272,7 @@ async function sampleTask<Task, Output, Info>(
     const started = scored(completion, index);
     // Observed at once: when sampling rejects (an abort), nobody awaits it, and its outcome is the run's error.
     if (started instanceof Promise) started.catch(() => {});
-    scoring.set(index, started);
+    scoring[index] = started;
     return journaled;
   };
   const carry = batch === undefined ? (options: RunSampleOptions) => sampleInRun(settings.provider, base.request, options) : (options: RunSampleOptions) => batch.sample(base, options);
@@ -288,8 +294,9 @@ async function sampleTask<Task, Output, Info>(
   const fresh = completions.map((completion, position) => {
     const index = missing[position] ?? position;
     if (!completion.ok && completion.error instanceof BudgetExceededError) return undefined;
-    return (completion.ok ? scoring.get(index) : undefined) ?? scored(completion, index);
+    return (completion.ok ? scoring[index] : undefined) ?? scored(completion, index);
   });
+  if (cached.size === 0 && stores.length === 0) return fresh;
   const stored = stores.map((store) => store.then(() => undefined));
   return [...hits(), ...fresh, ...stored];
 }
