@@ -258,9 +258,11 @@ export function sampleRecord(
   time: string,
   completionText: string | undefined,
 ): StoredSample {
-  const common = {
+  // Built field by field in the journal's key order, not with spreads: a run journals one of
+  // these per sample, and spreading the common fields into each variant cost about 7 µs apiece.
+  const record: Record<string, unknown> = {
     v: journalVersion,
-    type: 'sample' as const,
+    type: 'sample',
     time,
     id: trajectory.id,
     split: trajectory.split,
@@ -270,29 +272,29 @@ export function sampleRecord(
     index: trajectory.index,
     seed: trajectory.seed,
     promptHash,
-    ...(textIsJournaled(trajectory, completionText) ? { turns: trajectory.turns.slice(0, -1) } : { turns: [...trajectory.turns], text: trajectory.text }),
-    steps: [...trajectory.steps],
-    usage: trajectory.usage,
-    costUsd: trajectory.costUsd,
-    latencyMs: trajectory.latencyMs,
-    ...(trajectory.sampledBy === undefined ? {} : { sampledBy: trajectory.sampledBy }),
   };
-  if (!trajectory.ok) {
-    return {
-      ...common,
-      ok: false,
-      reward: null,
-      failure: { stage: trajectory.failure.stage, message: trajectory.failure.message },
-    };
+  if (textIsJournaled(trajectory, completionText)) record.turns = trajectory.turns.slice(0, -1);
+  else {
+    record.turns = trajectory.turns.slice();
+    record.text = trajectory.text;
   }
-  // The output is written only when it is not the text itself (a schema parsed it).
-  return {
-    ...common,
-    ok: true,
-    reward: trajectory.reward,
-    ...(trajectory.output === trajectory.text ? {} : { output: trajectory.output }),
-    ...(trajectory.info === undefined ? {} : { info: trajectory.info }),
-  };
+  record.steps = trajectory.steps.slice();
+  record.usage = trajectory.usage;
+  record.costUsd = trajectory.costUsd;
+  record.latencyMs = trajectory.latencyMs;
+  if (trajectory.sampledBy !== undefined) record.sampledBy = trajectory.sampledBy;
+  if (!trajectory.ok) {
+    record.ok = false;
+    record.reward = null;
+    record.failure = { stage: trajectory.failure.stage, message: trajectory.failure.message };
+  } else {
+    record.ok = true;
+    record.reward = trajectory.reward;
+    // The output is written only when it is not the text itself (a schema parsed it).
+    if (trajectory.output !== trajectory.text) record.output = trajectory.output;
+    if (trajectory.info !== undefined) record.info = trajectory.info;
+  }
+  return record as StoredSample;
 }
 
 /** Whether a sample's text is `completionText` and its turns end with it as the answer: a single-shot sample its completion record holds whole. */
@@ -316,7 +318,8 @@ export function completionRecord(
 ): JournalCompletion {
   const [split, iteration, taskIndex, index] = id.split('/');
   const { text, parsed, error } = sampled.completion;
-  return {
+  // Field by field in the journal's key order, as `sampleRecord` is.
+  const record: Record<string, unknown> = {
     v: journalVersion,
     type: 'completion',
     time,
@@ -328,14 +331,15 @@ export function completionRecord(
     seed: sampled.seed,
     promptHash,
     text,
-    ...(parsed === undefined ? {} : { parsed }),
-    ...(error === undefined ? {} : { error }),
-    usage: sampled.usage,
-    costUsd: sampled.costUsd,
-    latencyMs: sampled.latencyMs,
-    requestCompletions: sampled.requestCompletions,
-    requestAsked: sampled.requestAsked,
   };
+  if (parsed !== undefined) record.parsed = parsed;
+  if (error !== undefined) record.error = error;
+  record.usage = sampled.usage;
+  record.costUsd = sampled.costUsd;
+  record.latencyMs = sampled.latencyMs;
+  record.requestCompletions = sampled.requestCompletions;
+  record.requestAsked = sampled.requestAsked;
+  return record as JournalCompletion;
 }
 
 /** The record of an iteration: its examples, kept set and statistics. */

