@@ -3,11 +3,14 @@
 // calls (no SDK) to the same server pauper talks to. The shape of bench/overhead.ts: 8 tasks x 64
 // samples x 6 rounds, concurrency 32, 20 ms latency, native `n` and one request per sample, the same
 // sample → score → top-4 → fold loop on every side. Sides interleaved, a warm-up first.
-// Run: node --expose-gc --import tsx bench/ideal.ts [--quick]. Writes bench/ideal-results.json.
+// Run: npm run bench:ideal (builds dist/ first; or node --expose-gc --import tsx bench/ideal.ts [--quick] after
+// npm run build). Writes bench/ideal-results.json.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { iterate, openai, zeroUsage, type Provider } from '../src/index.js';
+// The published build (`dist/`, through the package's own exports), as a user runs it: `src/` through tsx
+// names every closure as it is made (esbuild's keepNames), which costs pauper's per-sample path a third more.
+import { iterate, openai, zeroUsage, type Provider } from 'pauper';
 import { startOpenAIServer } from '../test/servers/openai-server.js';
 import { interleaved, quick, round, type Figure } from './lib/figures.js';
 

@@ -46,6 +46,16 @@ const date = new Date().toISOString();
 const loadBefore = loadavg();
 const statuses = new Map<BenchKey, BenchStatus>();
 
+// The benches that import 'pauper' measure the published build: build it from the source first.
+if (!render) {
+  console.log('== npm run build');
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('npm run build failed: the benches would measure a stale dist/. Fix the build, then rerun.');
+    process.exit(1);
+  }
+}
+
 for (const spec of benches) {
   if (render) {
     statuses.set(spec.key, { kind: 'read', why: 'rendered with --render' });
