@@ -115,6 +115,44 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     expect(events.filter((event) => event.type === 'fine-tune' && event.phase === 'status').length).toBeGreaterThanOrEqual(2);
   });
 
+  it("with a teacher, trains the student on the teacher's kept trajectories (distillation), then samples the student's fine-tuned model", async () => {
+    const { server, files, fineTuning } = await setup();
+    const teacherServer = await pool.start({ responder, apiKey: KEY });
+    const run = await iterate({
+      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      teacher: openai({ model: 'gpt-4.1', apiKey: KEY, baseURL: teacherServer.url }),
+      teacherIterations: [0],
+      tasks,
+      reward,
+      samples: 2,
+      // OpenAI trains on 10 examples at least: 12 kept, every sample of the teacher's iteration.
+      keep: 12,
+      iterations: 1,
+      fineTune: { pollMs: 1, pollMaxMs: 4 },
+    });
+    // Iteration 0 was the teacher's (at its own server); iteration 1 the student's fine-tuned model.
+    expect(completionsOf(teacherServer).map((request) => request.model)).toEqual(tasks.map(() => 'gpt-4.1'));
+    const [job] = [...fineTuning.jobs.values()];
+    expect(fineTuning.jobs.size).toBe(1);
+    expect(job!.body).toMatchObject({ model: 'gpt-4.1-mini' });
+    expect(completionsOf(server).map((request) => request.model)).toEqual(tasks.map(() => job!.fine_tuned_model));
+
+    // The uploaded file holds the teacher's kept answers: the student learns what the teacher wrote.
+    const kept = run.iterations[0]!.kept;
+    expect(kept).toHaveLength(12);
+    expect(kept.every((example) => example.sampledBy?.role === 'teacher' && example.text.startsWith('gpt-4.1|'))).toBe(true);
+    const uploaded = files.files.get(job!.training_file)!;
+    expect(uploaded.content).toBe(fineTuningRecords(kept).map((record) => `${JSON.stringify(record)}\n`).join(''));
+
+    // Spend splits by provider; the student's samples are priced at the fine-tuned rate, training apart.
+    expect(run.byProvider.map((spend) => `${spend.role}:${spend.model}:${spend.samples}`)).toEqual([
+      `student:${job!.fine_tuned_model}:12`,
+      'teacher:gpt-4.1:12',
+    ]);
+    expect(run.iterations[1]!.trajectories.every((trajectory) => trajectory.sampledBy?.model === job!.fine_tuned_model)).toBe(true);
+    expect(run.trainingCostUsd).toBeCloseTo((job!.trained_tokens! * 5) / 1e6, 12);
+  });
+
   it('folds the kept examples into the prompts too with foldExamples', async () => {
     const { server } = await setup({ steps: 0 });
     const run = await iterate({
