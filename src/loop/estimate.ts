@@ -2,10 +2,12 @@ import { ConfigError } from '../core/errors.js';
 import type { TokenCounter, TokenEncoding } from '../core/tokens.js';
 import { messagesTokens, tokenCounterFor } from '../core/tokens.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
-import { resolveIterate } from './options.js';
+import { iterateDefaults, resolveIterate } from './options.js';
+import type { ResolvedFineTune } from './fine-tune.js';
+import { poolBound } from '../stages/select.js';
 import type { Message } from '../core/messages.js';
 import { integer } from '../blocks/options.js';
-import { costIn, defaultPrices, roundUsd } from '../core/pricing.js';
+import { costIn, defaultPrices, roundUsd, trainingCostIn, type PriceTable } from '../core/pricing.js';
 import type { Example } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { zeroUsage } from '../core/usage.js';
@@ -45,7 +47,13 @@ export interface Estimate {
    * `estimate` (four characters a token) for models whose encoding is not public.
    */
   readonly encoding: TokenEncoding | 'estimate';
-  /** The run's budgets that the high figures cross: the run would end early at the first one it reaches. */
+  /**
+   * With `fineTune`: the jobs the run would start (one after every `every`-th iteration but the
+   * last) and what training them costs, apart from `costUsd` (`null` without a training price).
+   * Samples after the first job are priced at the fine-tuned model's rate in `costUsd`.
+   */
+  readonly fineTune?: { readonly jobs: number; readonly trainedTokens: Range; readonly trainingCostUsd: Range | null };
+  /** The run's budgets that the high figures cross (training included): the run would end early at the first one it reaches. */
   readonly overBudget: readonly BudgetName[];
   /** What the figures assume, in words. */
   readonly assumptions: readonly string[];
@@ -89,11 +97,16 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const counter = tokenCounterFor(settings.provider.model);
   const examples = standInExamples(resolved, examplesPerPrompt, ceiling, counter);
 
+  // With fine-tuning and without `foldExamples`, every prompt stays zero-shot.
+  const folds = resolved.fineTune === undefined || resolved.fineTune.foldExamples;
   let inputLow = 0;
   let inputHigh = 0;
+  let zeroShotHigh = 0;
+  let trainingPrompts = 0;
   for (const task of allTasks) {
     const zeroShot = messagesTokens(settings.prompt(task, []), counter);
-    const folded = messagesTokens(settings.prompt(task, examples), counter);
+    const folded = folds ? messagesTokens(settings.prompt(task, examples), counter) : zeroShot;
+    if (resolved.tasks.includes(task)) trainingPrompts += zeroShot;
     // Each turn of an episode resends the conversation so far: the earlier turns and replies.
     const perSample = (prompt: number, reply: number): number => {
       let total = 0;
@@ -103,6 +116,7 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
     const requestsInput = (prompt: number, reply: number): number =>
       settings.rollout === undefined ? requestsPerTask * prompt : settings.samples * perSample(prompt, reply);
     inputLow += rounds * requestsInput(zeroShot, expected);
+    zeroShotHigh += requestsInput(zeroShot, ceiling);
     inputHigh += requestsInput(zeroShot, ceiling) + resolved.iterations * requestsInput(folded, ceiling);
   }
   if (settings.rollout !== undefined) assumptions.push(`${turns} model turn(s) per episode; the environment's own messages are not counted`);
@@ -126,19 +140,78 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
         `${carrier.batchPrices ? ', priced at batch rates (half the live price)' : ''}; each iteration waits for its whole batch (up to 24 hours on a hosted API)`,
     );
   }
-  const priced = (input: number, output: number): number | null =>
-    settings.provider.costPerCall === undefined
-      ? costIn(prices ?? defaultPrices, settings.provider.model, usage(input, output), carrier?.batchPrices === true)
-      : roundUsd(completions * settings.provider.costPerCall);
-  const low = priced(inputTokens.low, outputTokens.low);
-  const high = priced(inputTokens.high, outputTokens.high);
+  const table = prices ?? defaultPrices;
+  // The kept set a job trains on: `keep`, else what a `topK`-like selector keeps (per task: per training task), else the default.
+  const bound = poolBound(resolved.select);
+  const kept = options.keep ?? (bound === undefined ? iterateDefaults.keep : bound.perTask ? bound.count * resolved.tasks.length : bound.count);
+  const tuning = resolved.fineTune === undefined ? undefined : fineTunePlan(resolved.fineTune, resolved, kept, trainingPrompts / Math.max(1, resolved.tasks.length), { expected, ceiling }, table, assumptions);
+  // Rounds from the first job on sample the fine-tuned model, at its own rate.
+  const tunedRounds = tuning === undefined || tuning.jobs === 0 ? 0 : rounds - tuning.firstTunedRound;
+  const tunedModel = `ft:${settings.provider.model}:estimate::job`;
+  const pricedAt = (model: string, input: number, output: number): number | null =>
+    costIn(table, model, usage(input, output), carrier?.batchPrices === true);
+  const priced = (input: number, output: number, untunedInput: number): number | null => {
+    if (settings.provider.costPerCall !== undefined) return roundUsd(completions * settings.provider.costPerCall);
+    if (tunedRounds === 0) return pricedAt(settings.provider.model, input, output);
+    // Output is the same every round; input of the tuned rounds is what the untuned ones leave.
+    const perRoundOutput = output / rounds;
+    const base = pricedAt(settings.provider.model, untunedInput, perRoundOutput * (rounds - tunedRounds));
+    const tuned = pricedAt(tunedModel, input - untunedInput, perRoundOutput * tunedRounds);
+    return base === null || tuned === null ? null : roundUsd(base + tuned);
+  };
+  const untunedRounds = rounds - tunedRounds;
+  const low = priced(inputTokens.low, outputTokens.low, (inputTokens.low / rounds) * untunedRounds);
+  // The high end folds from iteration 1 on (unless fine-tuning keeps prompts zero-shot); the tuned rounds are all past iteration 0.
+  const high = priced(inputTokens.high, outputTokens.high, untunedRounds === 0 ? 0 : zeroShotHigh + ((inputTokens.high - zeroShotHigh) / Math.max(1, rounds - 1)) * (untunedRounds - 1));
   const costUsd = low === null || high === null ? null : { low, high };
+  if (tunedRounds > 0 && settings.provider.costPerCall === undefined) {
+    assumptions.push(`iterations ${tuning?.firstTunedRound ?? 0} to ${rounds - 1} sample the fine-tuned model, priced at its rate (the entry \`ft:${settings.provider.model}\`)`);
+  }
   if (options.journal !== undefined || options.cache !== undefined) {
     assumptions.push('samples a resumed journal or the response cache already holds are counted as if they were requested');
   }
-  const overBudget = budgetsCrossed(options.budget, { samples: completions, tokens: inputTokens.high + outputTokens.high, costUsd: costUsd?.high }, assumptions);
+  const trainingHigh = tuning?.trainingCostUsd === null ? undefined : (tuning?.trainingCostUsd.high ?? 0);
+  const costHigh = costUsd === null || trainingHigh === undefined ? undefined : roundUsd(costUsd.high + trainingHigh);
+  const overBudget = budgetsCrossed(options.budget, { samples: completions, tokens: inputTokens.high + outputTokens.high, costUsd: costHigh }, assumptions);
   const requests = allTasks.length * requestsPerTask * rounds;
-  return { requests, samples, inputTokens, outputTokens, costUsd, encoding: counter.encoding, overBudget, assumptions };
+  const fineTune = tuning === undefined ? {} : { fineTune: { jobs: tuning.jobs, trainedTokens: tuning.trainedTokens, trainingCostUsd: tuning.trainingCostUsd } };
+  return { requests, samples, inputTokens, outputTokens, costUsd, encoding: counter.encoding, ...fineTune, overBudget, assumptions };
+}
+
+/** OpenAI's rule for `n_epochs: 'auto'` (its fine-tuning data guide): 3, raised for small files to reach 100 examples, at most 25. */
+function autoEpochs(examples: number): number {
+  return examples * 3 < 100 ? Math.min(25, Math.floor(100 / Math.max(1, examples))) : 3;
+}
+
+/**
+ * The jobs `fineTune` would start and what they train: the kept set (`keep` examples) each time,
+ * every example a task's zero-shot prompt and an answer (`expected` tokens at the low end, the
+ * ceiling at the high end), times the epochs.
+ */
+function fineTunePlan<Task, Output, Info>(
+  fineTune: ResolvedFineTune,
+  resolved: ResolvedIterate<Task, Output, Info>,
+  keep: number,
+  promptTokens: number,
+  reply: { readonly expected: number; readonly ceiling: number },
+  prices: PriceTable,
+  assumptions: string[],
+): { readonly jobs: number; readonly firstTunedRound: number; readonly trainedTokens: Range; readonly trainingCostUsd: Range | null } {
+  let jobs = 0;
+  for (let iteration = 0; iteration < resolved.iterations; iteration++) if ((iteration + 1) % fineTune.every === 0) jobs++;
+  const epochs = typeof fineTune.hyperparameters.n_epochs === 'number' ? fineTune.hyperparameters.n_epochs : autoEpochs(keep);
+  const tokens = (answer: number): number => jobs * keep * Math.round(promptTokens + answer + 4) * epochs;
+  const trainedTokens = { low: tokens(reply.expected), high: tokens(reply.ceiling) };
+  const model = resolved.settings.provider.model;
+  const low = trainingCostIn(prices, model, trainedTokens.low);
+  const high = trainingCostIn(prices, model, trainedTokens.high);
+  assumptions.push(
+    `${jobs} fine-tuning job(s), each on ${keep} kept examples × ${epochs} epoch(s)` +
+      `${typeof fineTune.hyperparameters.n_epochs === 'number' ? '' : " (n_epochs 'auto': OpenAI's rule for a file that size)"}` +
+      `; every job assumed to find ${fineTune.minNewExamples} new example(s) or more` +
+      (low === null ? `; no training price for "${model}", so no training cost` : ''),
+  );
+  return { jobs, firstTunedRound: fineTune.every, trainedTokens, trainingCostUsd: low === null || high === null ? null : { low, high } };
 }
 
 /** The budgets the planned figures cross, each explained in `assumptions`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, estimate, iterate, scripted } from 'pauper';
+import { ConfigError, costOf, estimate, iterate, openai, scripted, zeroUsage } from 'pauper';
 
 const tasks = ['first task text', 'second task, a little longer', 'third'];
 
@@ -67,5 +67,55 @@ describe('estimate under a budget', () => {
     const capped = estimate({ ...options, budget: { maxSamples: planned.samples - 1, maxTokens: 10 * (planned.inputTokens.high + planned.outputTokens.high) } });
     expect(capped.overBudget).toEqual(['maxSamples']);
     expect(capped.assumptions.join('\n')).toMatch(/budget\.maxSamples \(23\) is below the completions planned at the high end \(24\)/);
+  });
+});
+
+describe('estimate with fineTune', () => {
+  const trainTasks = Array.from({ length: 6 }, (_, index) => `maze ${index}: collect the coins`);
+  const student = () => openai({ model: 'gpt-4.1-mini', apiKey: 'sk-estimate' });
+  const options = { tasks: trainTasks, reward: () => 1, samples: 2, keep: 12, outputTokens: 10, maxOutputTokens: 40 };
+
+  it('counts a job after every `every`-th iteration but the last, and prices training apart at the training rate', () => {
+    const every2 = estimate({ ...options, provider: student(), iterations: 4, fineTune: { every: 2, hyperparameters: { n_epochs: 2 } } });
+    expect(every2.fineTune?.jobs).toBe(2);
+    const every1 = estimate({ ...options, provider: student(), iterations: 4, fineTune: { hyperparameters: { n_epochs: 2 } } });
+    expect(every1.fineTune?.jobs).toBe(4);
+    // gpt-4.1-mini trains at $5 per million tokens: the kept set's tokens × epochs × jobs.
+    const { trainedTokens, trainingCostUsd } = every1.fineTune!;
+    expect(trainedTokens.high).toBeGreaterThan(trainedTokens.low);
+    expect(trainingCostUsd?.low).toBeCloseTo((trainedTokens.low * 5) / 1e6, 12);
+    expect(trainingCostUsd?.high).toBeCloseTo((trainedTokens.high * 5) / 1e6, 12);
+    expect(trainedTokens.low % (4 * 12 * 2)).toBe(0);
+    // No `fineTune`, no figure.
+    expect(estimate({ ...options, provider: student(), iterations: 4 }).fineTune).toBeUndefined();
+  });
+
+  it("assumes OpenAI's epochs for n_epochs 'auto': raised on a small kept set", () => {
+    const auto = estimate({ ...options, provider: student(), iterations: 1, fineTune: {} });
+    const one = estimate({ ...options, provider: student(), iterations: 1, fineTune: { hyperparameters: { n_epochs: 1 } } });
+    // 12 examples × 3 epochs is under 100: OpenAI trains floor(100 / 12) = 8 epochs.
+    expect(auto.fineTune!.trainedTokens.low).toBe(8 * one.fineTune!.trainedTokens.low);
+    expect(auto.assumptions.join('\n')).toMatch(/1 fine-tuning job\(s\), each on 12 kept examples × 8 epoch\(s\) \(n_epochs 'auto'/);
+  });
+
+  it("prices the iterations after the first job at the fine-tuned model's rate, with zero-shot prompts", () => {
+    const tuned = estimate({ ...options, provider: student(), iterations: 2, fineTune: { hyperparameters: { n_epochs: 1 } } });
+    // One round, zero-shot: what each of the three rounds sends.
+    const round = estimate({ ...options, provider: student(), iterations: 0 });
+    expect(tuned.inputTokens).toEqual({ low: 3 * round.inputTokens.low, high: 3 * round.inputTokens.high });
+    const usage = (input: number, output: number) => ({ ...zeroUsage, inputTokens: input, outputTokens: output });
+    const at = (model: string, end: 'low' | 'high') => costOf(model, usage(round.inputTokens[end], round.outputTokens[end]))!;
+    // Round 0 samples the base model; rounds 1 and 2 the model the first job made ($0.80 / $3.20 against $0.40 / $1.60).
+    for (const end of ['low', 'high'] as const) {
+      expect(tuned.costUsd?.[end]).toBeCloseTo(at('gpt-4.1-mini', end) + 2 * at('ft:gpt-4.1-mini:org::job', end), 12);
+    }
+    expect(tuned.assumptions.join('\n')).toMatch(/iterations 1 to 2 sample the fine-tuned model/);
+  });
+
+  it('counts training toward budget.maxCostUsd', () => {
+    const planned = estimate({ ...options, provider: student(), iterations: 2, fineTune: { hyperparameters: { n_epochs: 3 } } });
+    const between = planned.costUsd!.high + planned.fineTune!.trainingCostUsd!.high / 2;
+    const capped = estimate({ ...options, provider: student(), iterations: 2, fineTune: { hyperparameters: { n_epochs: 3 } }, budget: { maxCostUsd: between } });
+    expect(capped.overBudget).toEqual(['maxCostUsd']);
   });
 });
