@@ -67,11 +67,20 @@ export interface LoadOptions {
    * not its samples. @default false
    */
   readonly lean?: boolean;
+  /**
+   * Whether `records` and `completions` keep completion records. Without them (for a reader of
+   * samples, such as a report) only each completion's text is kept, for the sample records that
+   * leave their text to it, and `completions` is empty. @default true
+   */
+  readonly completions?: boolean;
 }
 
 /** Reads a journal as `readJournal` does, and says how many of its bytes are complete lines. */
 export async function loadJournal(path: string, options: LoadOptions = {}): Promise<LoadedJournal> {
   const index = options.lean === true ? createTaskIndex() : undefined;
+  const keepCompletions = options.completions ?? true;
+  // Without completion records, their texts: the string is the sample's own once it takes it.
+  const texts = new Map<string, { readonly text: string }>();
   const records: JournalRecord[] = [];
   let start: JournalRunStart | undefined;
   let end: JournalRunEnd | undefined;
@@ -91,7 +100,11 @@ export async function loadJournal(path: string, options: LoadOptions = {}): Prom
       index.add(path, line, offset, bytes, stored);
       return;
     }
-    const record = stored.type === 'sample' ? wholeSample(path, line, stored, completions) : stored;
+    if (!keepCompletions && stored.type === 'completion') {
+      texts.set(stored.id, { text: stored.text });
+      return;
+    }
+    const record = stored.type === 'sample' ? wholeSample(path, line, stored, keepCompletions ? completions : texts) : stored;
     records.push(record);
     if (record.type === 'completion') completions.set(record.id, record);
     else if (record.type === 'run-start') start = record;
