@@ -13,7 +13,7 @@ import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
 import type { JournalEmbeddings, JournalFineTune, JournalIteration, JournalRunStart, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
-import { readTask } from './task-index.js';
+import { changedPrompt, readTask } from './task-index.js';
 import type { TaskIndex } from './task-index.js';
 import { batchRecord, journaledBatches, type BatchEvent, type JournaledBatches } from './batches.js';
 import type { Journaled } from './restore.js';
@@ -240,28 +240,13 @@ function latestSources(journal: Journal): Readonly<Record<string, string>> | und
 function refuseChangedPrompts(path: string, index: TaskIndex, config: JournalRunConfig): void {
   const known = config.knownPrompts;
   if (known === undefined || config.acceptChanged.includes('prompt') || config.acceptChanged.includes('render')) return;
-  for (const task of index.tasks()) {
-    if (task.iteration !== known.iteration) continue;
-    const current = contentHash(known.prompt(task.split, task.taskIndex));
-    const differs = task.hashes.map((hash) => hash !== current);
-    const changed = (slot: number): boolean => slot > 0 && differs[slot - 1] === true;
-    let found: { readonly id: string; readonly slot: number } | undefined;
-    const id = (suffix: string | number) => [task.split, task.iteration, task.taskIndex, suffix].join('/');
-    for (const slots of [task.completions, task.samples]) {
-      const at = slots.findIndex(changed);
-      if (at !== -1) found ??= { id: id(at), slot: slots[at] ?? 0 };
-    }
-    for (const [suffix, held] of task.others) {
-      if (changed(held.completion)) found ??= { id: id(suffix), slot: held.completion };
-      else if (changed(held.sample)) found ??= { id: id(suffix), slot: held.sample };
-    }
-    if (found !== undefined) {
-      throw new JournalMismatchError(
-        path,
-        [{ field: `prompt of ${found.id}`, journal: task.hashes[found.slot - 1], current }],
-        'The prompt builder (`render`, `system`, `prompt`) changed since the run started; resume with the same one, or start a new journal.',
-      );
-    }
+  const changed = changedPrompt(index, known.iteration, (split, taskIndex) => contentHash(known.prompt(split, taskIndex)));
+  if (changed !== undefined) {
+    throw new JournalMismatchError(
+      path,
+      [{ field: `prompt of ${changed.id}`, journal: changed.journal, current: changed.current }],
+      'The prompt builder (`render`, `system`, `prompt`) changed since the run started; resume with the same one, or start a new journal.',
+    );
   }
 }
 

@@ -129,6 +129,33 @@ export async function readTask(path: string, task: TaskRecords): Promise<HeldTas
   return { samples, completions };
 }
 
+/**
+ * The first journaled sample of `iteration` whose latest sample or completion record was made
+ * with a prompt other than `current(split, taskIndex)`'s hash, from the index alone (no record is
+ * read); `undefined` when there is none.
+ */
+export function changedPrompt(
+  index: TaskIndex,
+  iteration: number,
+  current: (split: Split, taskIndex: number) => string,
+): { readonly id: string; readonly journal: string | undefined; readonly current: string } | undefined {
+  for (const task of index.tasks()) {
+    if (task.iteration !== iteration) continue;
+    const now = current(task.split, task.taskIndex);
+    const changed = (slot: number): boolean => slot > 0 && task.hashes[slot - 1] !== now;
+    const found = (suffix: string | number, slot: number) => ({ id: [task.split, task.iteration, task.taskIndex, suffix].join('/'), journal: task.hashes[slot - 1], current: now });
+    for (const slots of [task.completions, task.samples]) {
+      const at = slots.findIndex(changed);
+      if (at !== -1) return found(at, slots[at] ?? 0);
+    }
+    for (const [suffix, held] of task.others) {
+      if (changed(held.completion)) return found(suffix, held.completion);
+      if (changed(held.sample)) return found(suffix, held.sample);
+    }
+  }
+  return undefined;
+}
+
 /** Adds a line to the runs: the last run grows when the line follows it directly (and the run stays under `runBytes`). */
 function extend(runs: number[], offset: number, bytes: number, line: number): void {
   const last = runs.length - 3;
