@@ -143,6 +143,8 @@ async function main(): Promise<void> {
               samples: largest.samples,
               peakRssMbWithJournal: Math.max(largest.memoryJournal.peakRssMb, largest.journal.peakRssMb),
               peakRssUnder2Gb: Math.max(largest.memoryJournal.peakRssMb, largest.journal.peakRssMb) < 2048,
+              resumePeakRssMb: largest.resume.peakRssMb,
+              resumePeakRssUnder2Gb: largest.resume.peakRssMb < 2048,
               rssPerSampleBytesWithoutJournal: largest.memory.rssPerSampleBytes,
               rssPerSampleUnder1Kb: largest.memory.rssPerSampleBytes < 1024,
             },

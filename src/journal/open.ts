@@ -11,8 +11,10 @@ import { lockJournal, type JournalLock } from './lock.js';
 import { loadJournal } from './read.js';
 import type { Journal, LoadedJournal } from './read.js';
 import { journalVersion, libraryVersion } from './records.js';
-import type { JournalCompletion, JournalEmbeddings, JournalFineTune, JournalIteration, JournalRunStart, JournalSample, JournalSourceChange } from './records.js';
+import type { JournalEmbeddings, JournalFineTune, JournalIteration, JournalRunStart, JournalSourceChange } from './records.js';
 import { restore } from './restore.js';
+import { changedPrompt, readTask } from './task-index.js';
+import type { TaskIndex } from './task-index.js';
 import { batchRecord, journaledBatches, type BatchEvent, type JournaledBatches } from './batches.js';
 import type { Journaled } from './restore.js';
 import { completionRecord, createWriter, iterationRecord, runEndRecord, sampleRecord } from './write.js';
@@ -21,18 +23,11 @@ import type { JournalWriter, WriterOptions } from './write.js';
 /** What collecting needs of the run's journal: the loop and the stages call it directly. */
 export interface RunJournal {
   /**
-   * What the journal holds of sample `id`: its finished trajectory, rebuilt around the
-   * run's task and prompt; or only its completion, to be scored now (a crash interrupted
-   * its scoring, or its parsing or scoring failed); `undefined` when it must be sampled
-   * (again); `'stale'` when it was made with a prompt the run no longer builds (the run
-   * diverged, e.g. a fixed scorer changed the kept set).
+   * The journaled records of a task (named as its sample ids are), read from the file when the
+   * task starts; `undefined` when the journal holds none of them. Each task is read once, and
+   * its records are let go when the caller drops what this returns.
    */
-  restore<Task, Output, Info>(
-    id: string,
-    task: Task,
-    prompt: readonly Message[],
-    singleShot: boolean,
-  ): Journaled<Task, Output, Info> | 'stale' | undefined;
+  heldTask(split: Split, iteration: number, taskIndex: number): Promise<JournaledTask> | undefined;
   /**
    * Records a paid completion as soon as it arrives, before it is scored; resolves once it is
    * on disk (a request keeps its concurrency slot until then, so a crash loses at most the
@@ -51,6 +46,23 @@ export interface RunJournal {
   embeddings(record: Omit<JournalEmbeddings, 'v' | 'type' | 'time'>): Promise<void>;
   /** `undefined` while the journal keeps up; else resolves once its queue is under the high-water mark (see `JournalWriter`). */
   belowHighWaterMark(): Promise<void> | undefined;
+}
+
+/** A task's journaled records, read back for a resumed run. */
+export interface JournaledTask {
+  /**
+   * What the journal holds of sample `id`: its finished trajectory, rebuilt around the
+   * run's task and prompt; or only its completion, to be scored now (a crash interrupted
+   * its scoring, or its parsing or scoring failed); `undefined` when it must be sampled
+   * (again); `'stale'` when it was made with a prompt the run no longer builds (the run
+   * diverged, e.g. a fixed scorer changed the kept set).
+   */
+  restore<Task, Output, Info>(
+    id: string,
+    task: Task,
+    prompt: readonly Message[],
+    singleShot: boolean,
+  ): Journaled<Task, Output, Info> | 'stale' | undefined;
 }
 
 /** What iterate tells the journal about the run; `resume` holds the settings a resume must match. */
@@ -117,15 +129,15 @@ export async function openJournal(
     });
     const writer = createWriter(path, options);
     const warnings = [...(loaded?.journal.warnings ?? [])];
-    if (loaded === undefined || loaded.journal.start === undefined) {
+    if (loaded?.index === undefined || loaded.journal.start === undefined) {
       await startJournal(path, loaded, config, writer);
-      return journalFor(writer, undefined, warnings, lock);
+      return journalFor(path, writer, undefined, warnings, lock);
     }
     if (!resume) {
       throw new ConfigError('journal', path, 'a new file, or `resume: true` to continue the run it holds');
     }
-    await continueJournal(path, loaded, loaded.journal.start, config, writer);
-    return journalFor(writer, loaded.journal, warnings, lock);
+    await continueJournal(path, loaded, loaded.index, loaded.journal.start, config, writer);
+    return journalFor(path, writer, { journal: loaded.journal, index: loaded.index }, warnings, lock);
   } catch (error) {
     await lock.release();
     throw error;
@@ -160,6 +172,7 @@ async function startJournal(path: string, loaded: LoadedJournal | undefined, con
 async function continueJournal(
   path: string,
   loaded: LoadedJournal,
+  index: TaskIndex,
   start: JournalRunStart,
   config: JournalRunConfig,
   writer: JournalWriter,
@@ -169,7 +182,7 @@ async function continueJournal(
     throw new JournalMismatchError(path, differences, 'Resume with the options the run started with, or start a new journal.');
   }
   const accepted = changedSources(path, loaded.journal, config);
-  refuseChangedPrompts(path, loaded.journal, config);
+  refuseChangedPrompts(path, index, config);
   // A crash mid-write leaves a partial line; drop it so the next record starts on its own line.
   if (loaded.journal.warnings.length > 0) await truncate(path, loaded.completeBytes);
   writer.write({
@@ -178,7 +191,7 @@ async function continueJournal(
     time: new Date().toISOString(),
     version: libraryVersion,
     fingerprint: contentHash(config.resume),
-    journaled: loaded.journal.samples.size,
+    journaled: index.samples(),
     sources: { ...config.sources },
     ...(accepted.length === 0 ? {} : { accepted }),
   });
@@ -220,57 +233,56 @@ function latestSources(journal: Journal): Readonly<Record<string, string>> | und
 /**
  * Refuses, before anything is written, a resume whose prompts at `knownPrompts.iteration` differ
  * from the journal's (a prompt builder changed in what it closes over, or in its source text
- * when not accepted). With `prompt` or `render` accepted, those samples are sampled again instead.
+ * when not accepted): the latest sample and completion record of each sample are compared, from
+ * the index, without reading them. With `prompt` or `render` accepted, those samples are sampled
+ * again instead.
  */
-function refuseChangedPrompts(path: string, journal: Journal, config: JournalRunConfig): void {
+function refuseChangedPrompts(path: string, index: TaskIndex, config: JournalRunConfig): void {
   const known = config.knownPrompts;
   if (known === undefined || config.acceptChanged.includes('prompt') || config.acceptChanged.includes('render')) return;
-  const checked = new Map<string, string>();
-  for (const record of journaledRecords(journal)) {
-    if (record.iteration !== known.iteration) continue;
-    const key = `${record.split}/${record.taskIndex}`;
-    let current = checked.get(key);
-    if (current === undefined) {
-      current = contentHash(known.prompt(record.split, record.taskIndex));
-      checked.set(key, current);
-    }
-    if (record.promptHash !== current) {
-      throw new JournalMismatchError(
-        path,
-        [{ field: `prompt of ${record.id}`, journal: record.promptHash, current }],
-        'The prompt builder (`render`, `system`, `prompt`) changed since the run started; resume with the same one, or start a new journal.',
-      );
-    }
+  const changed = changedPrompt(index, known.iteration, (split, taskIndex) => contentHash(known.prompt(split, taskIndex)));
+  if (changed !== undefined) {
+    throw new JournalMismatchError(
+      path,
+      [{ field: `prompt of ${changed.id}`, journal: changed.journal, current: changed.current }],
+      'The prompt builder (`render`, `system`, `prompt`) changed since the run started; resume with the same one, or start a new journal.',
+    );
   }
 }
 
-/** Every completion and sample record the journal holds (the latest of each), without copying them into one array. */
-function* journaledRecords(journal: Journal): Generator<JournalCompletion | JournalSample> {
-  yield* journal.completions.values();
-  yield* journal.samples.values();
-}
-
-/** The record-writing methods of a journal open for a run; `held` is what it already held when resuming. */
-function journalFor(writer: JournalWriter, held: LoadedJournal['journal'] | undefined, warnings: readonly string[], lock: JournalLock): OpenJournal {
+/** The record-writing methods of a journal open for a run; `held` is what it already held when resuming (its samples in `index`). */
+function journalFor(
+  path: string,
+  writer: JournalWriter,
+  resumed: { readonly journal: Journal; readonly index: TaskIndex } | undefined,
+  warnings: readonly string[],
+  lock: JournalLock,
+): OpenJournal {
+  const held = resumed?.journal;
   const promptHash = promptWriter(writer, new Set(held?.prompts.keys()));
   // Iterations already journaled: a resumed run recomputes them, and writes them again only if they changed.
   const journaledIterations = new Map<number, string>();
   for (const [iteration, record] of held?.iterations ?? []) journaledIterations.set(iteration, iterationSummary(record));
   // The text of each completion journaled by this run and not yet followed by its sample: the sample record then leaves it out.
   const completionTexts = new Map<string, string>();
-  const journaled = held?.samples.size ?? 0;
+  const journaled = resumed?.index.samples() ?? 0;
   return {
-    restore<Task, Output, Info>(id: string, task: Task, prompt: readonly Message[], singleShot: boolean) {
-      if (held === undefined) return undefined;
-      const found = restore<Task, Output, Info>(held, id, task, prompt, singleShot);
-      // Each sample is restored once: its records are let go, so a resumed run does not hold the
-      // journal beside the trajectories rebuilt from it. A completion to score again leaves its
-      // text, so its sample record can still leave the text to the completion record.
-      const text = held.completions.get(id)?.text;
-      if (found !== undefined && found !== 'stale' && 'completion' in found && text !== undefined) completionTexts.set(id, text);
-      held.samples.delete(id);
-      held.completions.delete(id);
-      return found;
+    heldTask(split, iteration, taskIndex) {
+      const records = resumed?.index.take(split, iteration, taskIndex);
+      if (records === undefined) return undefined;
+      // Read when the task starts and let go when it ends: a resumed run never holds the whole
+      // journal, nor the journal beside the trajectories rebuilt from it.
+      return readTask(path, records).then((task) => ({
+        restore<Task, Output, Info>(id: string, base: Task, prompt: readonly Message[], singleShot: boolean) {
+          const found = restore<Task, Output, Info>(task, id, base, prompt, singleShot);
+          // A completion to score again leaves its text, so its sample record can still leave the text to the completion record.
+          const text = task.completions.get(id)?.text;
+          if (found !== undefined && found !== 'stale' && 'completion' in found && text !== undefined) completionTexts.set(id, text);
+          task.samples.delete(id);
+          task.completions.delete(id);
+          return found;
+        },
+      }));
     },
     completion(id, prompt, sampled) {
       // A journal that cannot be written stops the run here, before more is paid for and lost.

@@ -3,8 +3,8 @@ import { contentHash } from '../core/fingerprint.js';
 import type { Message } from '../core/messages.js';
 import type { Trajectory } from '../core/trajectory.js';
 import type { SampledCompletion } from '../providers/spec.js';
-import type { Journal } from './read.js';
 import type { JournalCompletion, JournalSample } from './records.js';
+import type { HeldTask } from './task-index.js';
 import { isUnserialisable } from './write.js';
 
 /** A journaled sample: finished, or a completion still to score. */
@@ -19,13 +19,13 @@ export type Journaled<Task, Output, Info> = (
 };
 
 /**
- * What a journal holds of sample `id` for a resumed run: the trajectory of a
- * scored sample; the completion of a single-shot sample to score again (its
- * scoring never finished, or its parsing or scoring failed); nothing when it
- * must be requested (again).
+ * What a journal holds of sample `id` for a resumed run (`held`: its task's latest records, see
+ * `readTask`): the trajectory of a scored sample; the completion of a single-shot sample to score
+ * again (its scoring never finished, or its parsing or scoring failed); nothing when it must be
+ * requested (again).
  */
 export function restore<Task, Output, Info>(
-  journal: Journal,
+  journal: HeldTask,
   id: string,
   task: Task,
   prompt: readonly Message[],

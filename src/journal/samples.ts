@@ -1,7 +1,7 @@
 import type { Split } from '../core/trajectory.js';
 import { JournalError } from './errors.js';
 import { eachLine, lineBatches } from './lines.js';
-import { parseRecord, wholeSample } from './read.js';
+import { parseRecord, wholeSample } from './parse.js';
 import type { JournalSample } from './records.js';
 
 /** Which samples `readSamples` yields. */

@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, format, parse, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { JournalSample } from '../journal/records.js';
 import type { BootstrapOptions } from './stats.js';
 import { dollars, fixed, tokens } from './format.js';
-import { renderPage } from './page.js';
+import { pageParts, renderPage } from './page.js';
 import type { Chart, ChartSeries, Page, PageSample, Table } from './page.js';
 import { loadRun } from './runs.js';
 import type { IterationSummary, RunSummary, SplitSummary } from './runs.js';
@@ -28,9 +28,29 @@ export interface WrittenReport {
 export async function writeReport(journal: string, output: string = reportPath(journal), options: BootstrapOptions = {}): Promise<WrittenReport> {
   if (resolve(output) === resolve(journal)) throw new ConfigError('output', output, 'a path other than the journal it reports on');
   const run = await loadRun(journal, options);
-  const html = renderReport(run);
-  await writeFile(output, html);
-  return { path: output, bytes: Buffer.byteLength(html), warnings: run.warnings };
+  // Written a piece at a time (about 1 MiB each): the page of a million samples is never one string.
+  const file = await open(output, 'w');
+  let bytes = 0;
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const write = async (): Promise<void> => {
+      const chunk = Buffer.from(pending.join(''));
+      pending = [];
+      size = 0;
+      bytes += chunk.length;
+      await file.write(chunk);
+    };
+    for (const part of pageParts(runPage(run))) {
+      pending.push(part);
+      size += part.length;
+      if (size >= 1024 * 1024) await write();
+    }
+    await write();
+  } finally {
+    await file.close();
+  }
+  return { path: output, bytes, warnings: run.warnings };
 }
 
 /** The default report path of a journal: its path with the extension `.html` (`runs/maze.jsonl` → `runs/maze.html`). */

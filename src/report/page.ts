@@ -90,9 +90,20 @@ export interface Page {
  * data could not run even if escaping failed.
  */
 export function renderPage(page: Page): string {
+  return [...pageParts(page)].join('');
+}
+
+/**
+ * `renderPage`'s HTML in pieces, each sample's JSON its own: a report of a million samples is
+ * written piece by piece, never built as one string (see `writeReport`).
+ */
+export function* pageParts(page: Page): Generator<string, void, undefined> {
   const styles = [uplotAsset('dist/uPlot.min.css'), pageStyle];
   const scripts = [uplotAsset('dist/uPlot.iife.min.js'), pageScript];
-  return [
+  const { samples, ...rest } = page;
+  // `samples` last, as an empty array whose `[]}` the samples then go into.
+  const data = embedJson({ ...rest, samples: [] });
+  yield [
     '<!doctype html>',
     '<html lang="en">',
     '<head>',
@@ -103,7 +114,11 @@ export function renderPage(page: Page): string {
     ...styles.map((style) => `<style>${style}</style>`),
     '</head>',
     '<body>',
-    `<script type="application/json" id="pauper-data">${embedJson(page)}</script>`,
+    `<script type="application/json" id="pauper-data">${data.slice(0, -2)}`,
+  ].join('\n');
+  for (const [position, sample] of samples.entries()) yield `${position === 0 ? '' : ','}${embedJson(sample)}`;
+  yield [
+    ']}</script>',
     '<main id="report"></main>',
     ...scripts.map((script) => `<script>${script}</script>`),
     '</body>',

@@ -6,7 +6,7 @@ import type { Split } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
 import { addUsage, sumUsage, zeroUsage } from '../core/usage.js';
 import { JournalError } from '../journal/errors.js';
-import { readJournal } from '../journal/read.js';
+import { loadJournal } from '../journal/read.js';
 import type { Journal } from '../journal/read.js';
 import type { JournalFineTune, JournalRunEnd, JournalSample } from '../journal/records.js';
 import { bootstrapMean } from './stats.js';
@@ -77,7 +77,8 @@ export interface RunSummary {
  * holds. A file that holds no run is a `JournalError`.
  */
 export async function loadRun(path: string, options: BootstrapOptions = {}): Promise<RunSummary> {
-  return summariseRun(path, await readJournal(path), options);
+  // Completion records are let go as their samples take their text: a summary reads samples only.
+  return summariseRun(path, (await loadJournal(path, { completions: false })).journal, options);
 }
 
 /** Summarises a journal read back: per-iteration statistics from its samples (so an unfinished iteration counts too). */

@@ -160,7 +160,9 @@ async function collectTask<Task, Output, Info>(
   planned: () => void,
 ): Promise<Trajectory<Task, Output, Info>[]> {
   const record = recorder(settings, control);
-  const restored = restoreTask(settings, control, base);
+  const journaled = restoreTask(settings, control, base);
+  // Awaited only when the journal holds records of the task: a new run's tasks start as they always did.
+  const restored = journaled instanceof Promise ? await journaled : journaled;
   let fresh: Scored<Task, Output, Info>[];
   if (settings.rollout === undefined) {
     fresh = await sampleTask(settings, control, base, restored, record, batch, planned);

@@ -1,20 +1,36 @@
 import type { Trajectory } from '../core/trajectory.js';
+import type { JournaledTask } from '../journal/open.js';
 import type { Journaled } from '../journal/restore.js';
 import type { RunControl } from '../run/control.js';
 import { scoreCompletion } from './score.js';
 import type { CollectSettings, TaskBase } from './task.js';
 import { sampleId } from './task.js';
 
-/** What the journal holds of a task's samples, minus those to sample again; charged to the budget. */
+/**
+ * What the journal holds of a task's samples, minus those to sample again; charged to the budget.
+ * The task's records are read from the journal now (a promise), and let go once restored; without
+ * any (a new run, or a task the journal holds nothing of) the answer is at once.
+ */
 export function restoreTask<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
   base: TaskBase<Task>,
+): Map<number, Journaled<Task, Output, Info>> | Promise<Map<number, Journaled<Task, Output, Info>>> {
+  const held = control.journal?.heldTask(base.split, base.iteration, base.taskIndex);
+  if (held === undefined) return new Map();
+  return held.then((task) => restoreFrom(settings, control, base, task));
+}
+
+/** `restoreTask` once the task's records are read. */
+function restoreFrom<Task, Output, Info>(
+  settings: CollectSettings<Task, Output, Info>,
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  held: JournaledTask,
 ): Map<number, Journaled<Task, Output, Info>> {
   const restored = new Map<number, Journaled<Task, Output, Info>>();
-  if (control.journal === undefined) return restored;
   for (let index = 0; index < settings.samples; index++) {
-    const found = control.journal.restore<Task, Output, Info>(sampleId(base, index), base.task, base.prompt, settings.rollout === undefined);
+    const found = held.restore<Task, Output, Info>(sampleId(base, index), base.task, base.prompt, settings.rollout === undefined);
     if (found === 'stale') control.resumed.stale++;
     else if (found !== undefined) restored.set(index, found);
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { iterate, JournalError, journalVersion, readJournal } from 'pauper';
+import { loadJournal } from '../../src/journal/read.js';
 import { deterministic, options } from '../fixtures/journal-run.js';
 
 let directory: string;
@@ -11,6 +12,19 @@ beforeEach(async () => {
 });
 
 describe('journal: reading', () => {
+  it('keeps no completion record for a reader of samples, and gives the same whole samples', async () => {
+    const path = join(directory, 'samples-only.jsonl');
+    await iterate(options(deterministic(), { journal: path }));
+    const whole = await readJournal(path);
+    expect(whole.completions.size).toBeGreaterThan(0);
+
+    const { journal } = await loadJournal(path, { completions: false });
+    expect(journal.completions.size).toBe(0);
+    expect(journal.records.some((record) => record.type === 'completion')).toBe(false);
+    expect([...journal.samples.values()]).toEqual([...whole.samples.values()]);
+    expect(journal.records).toEqual(whole.records.filter((record) => record.type !== 'completion'));
+  });
+
   it('reports the line number of a bad line with a typed error', async () => {
     const path = join(directory, 'bad.jsonl');
     await iterate(options(deterministic(), { journal: path, iterations: 0 }));
