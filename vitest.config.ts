@@ -6,7 +6,11 @@ export default defineConfig({
   resolve: { alias: { pauper: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
+    // Compiles the TypeScript once per run for the child processes tests start (test/children.ts `compiled`).
+    globalSetup: ['test/compile.ts'],
+    // The type tests run `tsc --noEmit` on tsconfig.json, the whole project: with source errors not ignored,
+    // a type error in any file (src, test, examples, bench) fails the run, so `npm test` runs no tsc of its own.
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], ignoreSourceErrors: false },
     testTimeout: 30_000,
     // Set-up hooks build journals, a TypeScript program or a browser: seconds alone, more beside other files.
     hookTimeout: 60_000,

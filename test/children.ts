@@ -1,4 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The JavaScript copy of one of the repository's TypeScript files (absolute, or relative to the root),
+ * compiled once per test run by test/compile.ts: `node` runs it as it is, without tsx's loader.
+ */
+export function compiled(file: string): string {
+  return join(inject('compiledRoot'), (isAbsolute(file) ? relative(root, file) : file).replace(/\.ts$/, '.js'));
+}
 
 const running = new Set<ChildProcess>();
 
@@ -19,7 +32,7 @@ export function killLeftovers(): void {
 }
 
 /**
- * Runs a TypeScript fixture in a child process (`node --import tsx`, tracked) and SIGKILLs it at
+ * Runs a TypeScript fixture in a child process (`node` on its compiled copy, tracked) and SIGKILLs it at
  * the first line of its standard output that `kill` accepts. Resolves with the lines it wrote;
  * rejects, with its standard error, when it exits on its own.
  */
@@ -30,7 +43,7 @@ export function killedAt(
   kill: (line: string, lines: readonly string[]) => boolean,
 ): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const spawned = tracked(spawn(process.execPath, [compiled(script), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
     const lines: string[] = [];
     let buffered = '';
     let stderr = '';

@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { compiled } from '../children.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('examples/teacher-student.ts runs offline and the student\'s held-out curve rises on the teacher\'s examples', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/teacher-student.ts'], {
+  const { stdout } = await promisify(execFile)(process.execPath, [compiled('examples/teacher-student.ts')], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '' },
     timeout: 30_000,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compiled } from '../children.js';
 import { compareRuns, createRng, loadRun, openai } from 'pauper';
 import { threeWays, ways } from '../../examples/gold-coin-maze/three-ways.js';
 import type { ResponderContext, TestServer } from '../servers/common.js';
@@ -86,7 +87,7 @@ describe('the maze three ways (prompting, fine-tuning, both) over the loopback O
   });
 
   it('run directly without a key, says fine-tuning needs the OpenAI API', { timeout: 30_000 }, async () => {
-    const outcome = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/gold-coin-maze/three-ways.ts'], {
+    const outcome = await promisify(execFile)(process.execPath, [compiled('examples/gold-coin-maze/three-ways.ts')], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '' },
       timeout: 30_000,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killLeftovers, tracked } from '../children.js';
+import { compiled, killLeftovers, tracked } from '../children.js';
 import type { Rng } from 'pauper';
 import { createRng, randomInt, readJournal } from 'pauper';
 import { hash32 } from '../../src/core/random.js';
@@ -50,7 +50,7 @@ interface ChildOutput {
 /** Runs the fixture run in a child process; `arm` gets a function that SIGKILLs it. */
 function runChild(url: string, journal: string, resume: boolean, output: string, arm?: (kill: () => void) => void) {
   return new Promise<{ killed: boolean }>((resolve, reject) => {
-    const spawned = tracked(spawn(process.execPath, ['--import', 'tsx', child, url, journal, resume ? '1' : '0', output], {
+    const spawned = tracked(spawn(process.execPath, [compiled(child), url, journal, resume ? '1' : '0', output], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
     }));

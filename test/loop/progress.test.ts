@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { compiled } from '../children.js';
 import type { IterateOptions, ProgressOptions, ProgressStream } from 'pauper';
 import { ConfigError, evaluate, fromFunction, iterate, zeroUsage } from 'pauper';
 import type { ProgressEnvironment } from '../../src/loop/progress.js';
@@ -72,17 +73,17 @@ describe('progress on a stream that is not a terminal', () => {
   });
 
   it('progress: false writes nothing, even where it would be on by default', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', child, 'false'], { cwd: root, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
+    const { stderr } = await run(process.execPath, [compiled(child), 'false'], { cwd: root, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
     expect(stderr).toBe('');
   });
 
   it('is on by default in CI with standard error piped: a line per iteration', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', child, 'default'], { cwd: root, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
+    const { stderr } = await run(process.execPath, [compiled(child), 'default'], { cwd: root, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
     expect(stderr).toMatch(/^iter 0\/2 6\/6 samples 0 failed mean 1 best 1 720 tok \$0\.0060 \d+s ETA \S+\niter 1\/2 .*\niter 2\/2 .*\ndone 3 iterations 18 samples /);
   });
 
   it('is off by default under vitest, even in CI', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', child, 'default'], {
+    const { stderr } = await run(process.execPath, [compiled(child), 'default'], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', CI: 'true', VITEST: 'true' },
     });
@@ -90,7 +91,7 @@ describe('progress on a stream that is not a terminal', () => {
   });
 
   it('is off by default with standard error piped outside CI', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', child, 'default'], { cwd: root, env: { PATH: process.env.PATH ?? '' } });
+    const { stderr } = await run(process.execPath, [compiled(child), 'default'], { cwd: root, env: { PATH: process.env.PATH ?? '' } });
     expect(stderr).toBe('');
   });
 });
@@ -98,7 +99,7 @@ describe('progress on a stream that is not a terminal', () => {
 describe('progress on a terminal', () => {
   /** The fixture run under a real pseudo-terminal (util-linux `script`): what the terminal received. */
   async function onTerminal(...args: string[]): Promise<string> {
-    const command = ['node', '--import', 'tsx', child, ...args].join(' ');
+    const command = [process.execPath, compiled(child), ...args].join(' ');
     const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { cwd: root, env: { PATH: process.env.PATH ?? '', TERM: 'xterm' } });
     return stdout;
   }

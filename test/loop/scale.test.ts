@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiled } from '../children.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,7 +25,7 @@ describe('an iteration far larger than the stack', () => {
   });
 
   it('completes, and its journal resumes without a request', { timeout: 60_000 }, async () => {
-    const { stdout } = await run(process.execPath, ['--stack-size=100', '--import', 'tsx', child, join(directory, 'scale.jsonl'), '40', '500'], { cwd: root });
+    const { stdout } = await run(process.execPath, ['--stack-size=100', compiled(child), join(directory, 'scale.jsonl'), '40', '500'], { cwd: root });
     expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({ samples: 20_000, scored: 20_000, calls: 0, restored: 20_000 });
   });
 });

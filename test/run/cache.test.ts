@@ -11,6 +11,7 @@ import { openai } from '../../src/providers/openai.js';
 import type { TestServer } from '../servers/common.js';
 import { startOpenAIServer } from '../servers/openai-server.js';
 import { canonical } from '../fixtures/canonical.js';
+import { compiled } from '../children.js';
 
 let directory: string;
 let server: TestServer;
@@ -262,7 +263,7 @@ describe('response cache failures', () => {
   });
 
   it('a directory cache keeps few files open, so thousands of stores at once do not run out of descriptors', async () => {
-    const cacheModule = fileURLToPath(new URL('../../src/run/response-cache.ts', import.meta.url));
+    const cacheModule = compiled('src/run/response-cache.ts');
     const script = `
       import { directoryCache } from ${JSON.stringify(cacheModule)};
       const cache = directoryCache(${JSON.stringify(join(directory, 'many'))});
@@ -275,7 +276,7 @@ describe('response cache failures', () => {
     `;
     // 128 descriptors: node needs a few dozen itself; a cache opening a file per store at once runs out.
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn('sh', ['-c', 'ulimit -n 128 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], {
+      const child = spawn('sh', ['-c', 'ulimit -n 128 && exec "$0" --input-type=module -e "$1"', process.execPath, script], {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
