@@ -11,17 +11,20 @@ export function rewardStats(trajectories: readonly { readonly ok: boolean; reado
 }
 
 /**
- * `rewardStats` from the scored rewards alone, in trajectory order (sorted here, in place), and
- * the number of samples: what a run that does not hold its trajectories computes them from.
+ * `rewardStats` from the scored rewards alone, in trajectory order, and the number of samples:
+ * what a run that does not hold its trajectories computes them from. Sorted as a `Float64Array`
+ * (a numeric sort without a comparator call per comparison: a fifth of the time).
  */
-export function rewardStatsOf(scoredRewards: number[], samples: number): RewardStats {
-  const rewards = scoredRewards.sort((a, b) => a - b);
+export function rewardStatsOf(scoredRewards: readonly number[], samples: number): RewardStats {
+  const rewards = Float64Array.from(scoredRewards).sort();
   const empty = rewards.length === 0;
+  let sum = 0;
+  for (const reward of rewards) sum += reward;
   return {
     samples,
     scored: rewards.length,
     failed: samples - rewards.length,
-    mean: empty ? null : rewards.reduce((sum, reward) => sum + reward, 0) / rewards.length,
+    mean: empty ? null : sum / rewards.length,
     median: empty ? null : quantile(rewards, 0.5),
     min: empty ? null : (rewards[0] ?? null),
     max: empty ? null : (rewards[rewards.length - 1] ?? null),

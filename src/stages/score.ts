@@ -132,10 +132,9 @@ export function scoreCompletion<Task, Output, Info>(
   if (!sampled.ok) return failed(sampleFields(base, index, sampled, '', base.taskTurns.slice()), 'request', sampled.error);
   const text = sampled.completion.text;
   const turns = appended(base.taskTurns, { role: 'assistant', content: text });
-  const drawn: Drawn<Task> = { base, index, sampled, text, turns };
-  if (sampled.completion.error !== undefined) return failed(fieldsOf(drawn), 'parse', new Error(sampled.completion.error));
-  if (settings.schema === undefined) return rewarded(settings, control, drawn, text as Output);
-  return parsedThenRewarded(settings, control, drawn, settings.schema, sampled.completion.parsed);
+  if (sampled.completion.error !== undefined) return failed(sampleFields(base, index, sampled, text, turns), 'parse', new Error(sampled.completion.error));
+  if (settings.schema === undefined) return rewarded(settings, control, base, index, sampled, turns, text as Output);
+  return parsedThenRewarded(settings, control, base, index, sampled, turns, settings.schema);
 }
 
 /**
@@ -151,49 +150,42 @@ function appended(turns: readonly Message[], turn: Message): Message[] {
   return all;
 }
 
-/**
- * A completion on its way to a trajectory: what the trajectory is built from once it is scored
- * (in one object literal, see `scored`) or failed.
- */
-interface Drawn<Task> {
-  readonly base: TaskBase<Task>;
-  readonly index: number;
-  readonly sampled: SampledCompletion & { readonly ok: true };
-  readonly text: string;
-  readonly turns: Message[];
-}
-
-function fieldsOf<Task>(drawn: Drawn<Task>) {
-  return sampleFields(drawn.base, drawn.index, drawn.sampled, drawn.text, drawn.turns);
-}
+/** A completion on its way to a trajectory, passed as arguments (no object a sample): it and its turns. */
+type Answered = SampledCompletion & { readonly ok: true };
 
 async function parsedThenRewarded<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
-  drawn: Drawn<Task>,
+  base: TaskBase<Task>,
+  index: number,
+  sampled: Answered,
+  turns: Message[],
   schema: StandardSchemaV1<unknown, Output>,
-  parsed: unknown,
 ): Promise<Trajectory<Task, Output, Info>> {
+  const { text, parsed } = sampled.completion;
   let output: Output;
   try {
-    output = await parseOutput(schema, drawn.text, parsed);
+    output = await parseOutput(schema, text, parsed);
   } catch (error) {
-    return failed(fieldsOf(drawn), 'parse', error);
+    return failed(sampleFields(base, index, sampled, text, turns), 'parse', error);
   }
-  return rewarded(settings, control, drawn, output);
+  return rewarded(settings, control, base, index, sampled, turns, output);
 }
 
 /** The sample scored by the run's reward function, or failed at the reward stage. */
 function rewarded<Task, Output, Info>(
   settings: CollectSettings<Task, Output, Info>,
   control: RunControl<Task, Output, Info>,
-  drawn: Drawn<Task>,
+  base: TaskBase<Task>,
+  index: number,
+  sampled: Answered,
+  turns: Message[],
   output: Output,
 ): Trajectory<Task, Output, Info> | Promise<Trajectory<Task, Output, Info>> {
   const reward = settings.reward;
   if (reward === undefined) throw new TypeError('collect needs `reward` or `rollout`');
-  const sampleValue: Sample<Task, Output> = { task: drawn.base.task, text: drawn.text, output, turns: drawn.turns };
-  const context = rewardContext(control.signal, drawn.base, drawn.index);
+  const sampleValue: Sample<Task, Output> = { task: base.task, text: sampled.completion.text, output, turns };
+  const context = rewardContext(control.signal, base, index);
   if (control.rewardLimit !== undefined) {
     return control
       .rewardLimit(async () => {
@@ -202,8 +194,8 @@ function rewarded<Task, Output, Info>(
         return scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
       })
       .then(
-        (result) => scored(drawn, output, result),
-        (error: unknown) => rewardFailed(control, drawn, error),
+        (result) => scored(base, index, sampled, turns, output, result),
+        (error: unknown) => rewardFailed(control, base, index, sampled, turns, error),
       );
   }
   // No closure on this path: a run makes it for every sample. `scoreNow` throws the run's abort
@@ -212,19 +204,26 @@ function rewarded<Task, Output, Info>(
   try {
     result = scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
   } catch (error) {
-    return rewardFailed(control, drawn, error);
+    return rewardFailed(control, base, index, sampled, turns, error);
   }
-  if (!(result instanceof Promise)) return scored(drawn, output, result);
+  if (!(result instanceof Promise)) return scored(base, index, sampled, turns, output, result);
   return result.then(
-    (value) => scored(drawn, output, value),
-    (error: unknown) => rewardFailed(control, drawn, error),
+    (value) => scored(base, index, sampled, turns, output, value),
+    (error: unknown) => rewardFailed(control, base, index, sampled, turns, error),
   );
 }
 
 /** A sample whose reward failed; the run's abort reason instead when the run stopped. */
-function rewardFailed<Task, Output, Info>(control: RunControl<Task, Output, Info>, drawn: Drawn<Task>, error: unknown): Trajectory<Task, Output, Info> {
+function rewardFailed<Task, Output, Info>(
+  control: RunControl<Task, Output, Info>,
+  base: TaskBase<Task>,
+  index: number,
+  sampled: Answered,
+  turns: Message[],
+  error: unknown,
+): Trajectory<Task, Output, Info> {
   control.signal.throwIfAborted();
-  return failed(fieldsOf(drawn), 'reward', error);
+  return failed(sampleFields(base, index, sampled, sampled.completion.text, turns), 'reward', error);
 }
 
 /** The steps of every single-shot sample: none, one frozen array shared by all. */
@@ -257,8 +256,14 @@ function sampleFields<Task>(base: TaskBase<Task>, index: number, sampled: Sample
 }
 
 /** A scored sample, built whole in one literal with the fields of `sampleFields` (no intermediate object, no spread). */
-function scored<Task, Output, Info>(drawn: Drawn<Task>, output: Output, result: Score<Info>): Trajectory<Task, Output, Info> {
-  const { base, index, sampled } = drawn;
+function scored<Task, Output, Info>(
+  base: TaskBase<Task>,
+  index: number,
+  sampled: Answered,
+  turns: Message[],
+  output: Output,
+  result: Score<Info>,
+): Trajectory<Task, Output, Info> {
   return {
     id: sampleId(base, index),
     split: base.split,
@@ -268,8 +273,8 @@ function scored<Task, Output, Info>(drawn: Drawn<Task>, output: Output, result: 
     index,
     task: base.task,
     prompt: base.prompt,
-    turns: drawn.turns,
-    text: drawn.text,
+    turns,
+    text: sampled.completion.text,
     steps: noSteps,
     usage: sampled.usage,
     costUsd: sampled.costUsd,
