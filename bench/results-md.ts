@@ -37,16 +37,19 @@ export const benches: readonly BenchSpec[] = [
     command: 'npm run bench:overhead',
     quick: 'read',
     missed: [
-      'Target: 1.05× on both shapes. One request per sample meets it (1.02× on a quiet machine; its ranges overlap the hand loop\'s). ' +
-        'Native `n` misses: 1.21× on a quiet machine (load 1.4), 1.25× under a load of 2 to 6, down from 1.31×. Per sample, native `n` ' +
-        "does little but allocate, and pauper allocates 1,443 bytes a sample against the hand loop's 526 (V8's sampling heap profiler, " +
-        'objects collected by GC included): the trajectory every run returns (20 fields, its turns and its answer), and per reward call ' +
-        'the `Sample` and `RewardContext` the reward API hands the user. Profiling found no single cost left: what remained of the ' +
-        'spreads, copies and per-sample keys is gone (`npm run bench:before-after`: pauper\'s own CPU a sample with native `n` 0.65× of the ' +
-        "code before, docs/benchmarks.md). Closing the rest needs a leaner trajectory (fields computed on read, or columns per " +
-        "iteration), a change to the result's shape that is bigger than this target; `trajectories: 'journal'` already keeps none in " +
-        'memory. Per request, what remains is the `AbortSignal` per attempt (the SDKs leak a listener on the signal they are given) and ' +
-        'about ten promise steps against two: 48 requests, a few ms of the 37.',
+      'Target: 1.05× on both shapes. One request per sample is within this machine\'s noise: 1.02× to 1.17× over four passes on ' +
+        "2026-12-03 (load 1.4 to 6), its ranges overlapping the hand loop's in each. Native `n` misses in every pass: 1.21× on a quiet " +
+        'machine, 1.25× to 1.28× under load, from 1.31× before this work. With native `n` a round is 48 requests and 3,072 samples, so ' +
+        "per-sample CPU decides it. Measured in process (no HTTP), CPU a sample, 8 tasks × 512 samples × 6 rounds, medians of 15: " +
+        'a bare p-limit loop 1.04 µs, the same loop keeping a trajectory per sample as pauper does (its fields, turns, the reward\'s ' +
+        '`Sample` and `RewardContext`) 1.73 µs, pauper 3.77 µs (7.5 µs before this work, `npm run bench:before-after`). So holding ' +
+        "the trajectories accounts for a quarter of the gap; the rest is pauper's bookkeeping per sample (usage and cost shares of " +
+        "each completion, the `sample` event, the reward's result checked, spend by provider, the selector's candidates, the " +
+        "statistics, the run's abort checks), which `node --cpu-prof` now shows spread thin: no function but the scoring path itself " +
+        'above a tenth of it. Per request, what remains is the `AbortSignal` per attempt (the SDKs leak a listener on the signal they ' +
+        'are given) and about ten promise steps against two: 48 requests, a few ms. Closing the rest means doing that bookkeeping ' +
+        'per request instead of per sample (shares and events for a whole native-`n` answer at once), a change to the shape of ' +
+        'what a sample carries that is larger than this target.',
     ],
   },
   {
@@ -57,11 +60,12 @@ export const benches: readonly BenchSpec[] = [
     command: 'npm run bench:ideal',
     quick: 'run',
     missed: [
-      'Target: 1.05× of the ideal in process. One request per sample meets it (1.04×; the bare loop 1.02×). Native `n` misses: 1.23× ' +
-        'of the ideal against the bare p-limit + `setTimeout` loop\'s 1.06×. In process every round\'s requests end on the same timer ' +
-        'tick, so its 512 samples are scored one after another before the next round starts: the round waits for pauper\'s CPU per ' +
-        'sample, the cost section 1 explains (per-sample allocation). Over HTTP the floor is plain `fetch` to a server in the same ' +
-        'process, far above the ideal: that floor, not the ideal, is what this machine allows.',
+      'Target: 1.05× of the ideal in process. One request per sample meets it (1.04× to 1.05×; the bare loop 1.02× to 1.03×). ' +
+        "Native `n` misses: 1.22× to 1.23× of the ideal against the bare p-limit + `setTimeout` loop's 1.06× to 1.07× (2.34× before " +
+        "this work, then measured through tsx). In process every round's requests end on the same timer tick, so its 512 samples " +
+        "are scored one after another before the next round starts: the round waits for pauper's CPU per sample, which section 1 " +
+        'breaks down. Over HTTP the floor is plain `fetch` to a server in the same process, far above the ideal: that floor, not ' +
+        'the ideal, is what this machine allows.',
     ],
   },
   {
