@@ -1,7 +1,8 @@
 import { roundUsd } from '../core/pricing.js';
 import type { ProviderSpend } from '../core/results.js';
 import type { SampledBy } from '../core/trajectory.js';
-import type { Usage } from '../core/usage.js';
+import type { Usage, UsageTotal } from '../core/usage.js';
+import { addToTotal, usageTotal } from '../core/usage.js';
 
 const roleOrder: Readonly<Record<ProviderSpend['role'], number>> = { student: 0, teacher: 1, embedder: 2 };
 
@@ -11,12 +12,7 @@ interface Tally {
   readonly provider: string;
   readonly model: string;
   samples: number;
-  requests: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
+  readonly usage: UsageTotal;
   costUsd: number | null;
 }
 
@@ -56,7 +52,7 @@ function tallyOf(tallies: Map<string, Tally>, role: ProviderSpend['role'], provi
   const key = `${role}\u0000${provider}\u0000${model}`;
   let tally = tallies.get(key);
   if (tally === undefined) {
-    tally = { role, provider, model, samples: 0, requests: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0 };
+    tally = { role, provider, model, samples: 0, usage: usageTotal(), costUsd: 0 };
     tallies.set(key, tally);
   }
   return tally;
@@ -65,21 +61,12 @@ function tallyOf(tallies: Map<string, Tally>, role: ProviderSpend['role'], provi
 /** Adds to a tally in place; the cost is rounded at every step, as `sumCost` does, and `null` once one is unknown. */
 function add(tally: Tally, samples: number, usage: Usage, costUsd: number | null): void {
   tally.samples += samples;
-  tally.requests += usage.requests;
-  tally.inputTokens += usage.inputTokens;
-  tally.cachedInputTokens += usage.cachedInputTokens;
-  tally.cacheWriteTokens += usage.cacheWriteTokens;
-  tally.outputTokens += usage.outputTokens;
-  tally.reasoningTokens += usage.reasoningTokens;
+  addToTotal(tally.usage, usage);
   tally.costUsd = tally.costUsd === null || costUsd === null ? null : roundUsd(tally.costUsd + costUsd);
 }
 
 function sortedSpend(tallies: Iterable<Tally>): ProviderSpend[] {
   const spends: ProviderSpend[] = [];
-  for (const tally of tallies) {
-    const { role, provider, model, samples, requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens, costUsd } = tally;
-    const usage: Usage = { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens };
-    spends.push({ role, provider, model, samples, usage, costUsd });
-  }
+  for (const { role, provider, model, samples, usage, costUsd } of tallies) spends.push({ role, provider, model, samples, usage, costUsd });
   return spends.sort((a, b) => roleOrder[a.role] - roleOrder[b.role] || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
 }

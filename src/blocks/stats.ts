@@ -1,4 +1,5 @@
 import { roundUsd } from '../core/pricing.js';
+import { addToTotal, usageTotal } from '../core/usage.js';
 import type { RewardStats, SplitStats } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
 
@@ -39,26 +40,14 @@ export function splitStats(
   wallTimeMs: number,
 ): SplitStats {
   const rewards: number[] = [];
-  let requests = 0;
-  let inputTokens = 0;
-  let cachedInputTokens = 0;
-  let cacheWriteTokens = 0;
-  let outputTokens = 0;
-  let reasoningTokens = 0;
+  const usage = usageTotal();
   // Summed as `sumCost` does: rounded at every step, in trajectory order, `null` once one is unknown.
   let costUsd: number | null = 0;
   for (const trajectory of trajectories) {
     if (trajectory.ok && trajectory.reward !== null) rewards.push(trajectory.reward);
-    const { usage } = trajectory;
-    requests += usage.requests;
-    inputTokens += usage.inputTokens;
-    cachedInputTokens += usage.cachedInputTokens;
-    cacheWriteTokens += usage.cacheWriteTokens;
-    outputTokens += usage.outputTokens;
-    reasoningTokens += usage.reasoningTokens;
+    addToTotal(usage, trajectory.usage);
     costUsd = costUsd === null || trajectory.costUsd === null ? null : roundUsd(costUsd + trajectory.costUsd);
   }
-  const usage = { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens };
   const stats = rewardStatsOf(rewards, trajectories.length);
   // Listed, not spread: a spread of the statistics took more time than the loop above.
   return {

@@ -38,19 +38,25 @@ export function addUsage(...usages: readonly Usage[]): Usage {
  * 120,000 samples spread into a call's arguments overflows the stack.
  */
 export function sumUsage(usages: Iterable<Usage>): Usage {
-  let requests = 0;
-  let inputTokens = 0;
-  let cachedInputTokens = 0;
-  let cacheWriteTokens = 0;
-  let outputTokens = 0;
-  let reasoningTokens = 0;
-  for (const usage of usages) {
-    requests += usage.requests;
-    inputTokens += usage.inputTokens;
-    cachedInputTokens += usage.cachedInputTokens;
-    cacheWriteTokens += usage.cacheWriteTokens;
-    outputTokens += usage.outputTokens;
-    reasoningTokens += usage.reasoningTokens;
-  }
-  return { requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens };
+  const total = usageTotal();
+  for (const usage of usages) addToTotal(total, usage);
+  return total;
+}
+
+/** A running field-wise sum of usages, added to in place (see `addToTotal`): no object per addition. */
+export type UsageTotal = { -readonly [Field in keyof Usage]: Usage[Field] };
+
+/** A running sum at zero. */
+export function usageTotal(): UsageTotal {
+  return { requests: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 };
+}
+
+/** Adds `usage` to a running sum, in place. */
+export function addToTotal(total: UsageTotal, usage: Usage): void {
+  total.requests += usage.requests;
+  total.inputTokens += usage.inputTokens;
+  total.cachedInputTokens += usage.cachedInputTokens;
+  total.cacheWriteTokens += usage.cacheWriteTokens;
+  total.outputTokens += usage.outputTokens;
+  total.reasoningTokens += usage.reasoningTokens;
 }
