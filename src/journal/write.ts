@@ -258,36 +258,10 @@ export function sampleRecord(
   time: string,
   completionText: string | undefined,
 ): StoredSample {
-  // One literal per outcome, in the journal's key order, not spreads of the common fields (about
-  // 7 µs a sample). A field left out is `undefined`, which JSON.stringify leaves out of the line.
+  // One literal in the journal's key order, not spreads of the common fields (about 7 µs a sample).
+  // A field left out is `undefined`, which JSON.stringify leaves out of the line: a scored sample
+  // ends `ok, reward, output, info`, a failed one `ok, reward, failure`.
   const journaledText = textIsJournaled(trajectory, completionText);
-  const turns = journaledText ? trajectory.turns.slice(0, -1) : trajectory.turns.slice();
-  const text = journaledText ? undefined : trajectory.text;
-  if (!trajectory.ok) {
-    return {
-      v: journalVersion,
-      type: 'sample',
-      time,
-      id: trajectory.id,
-      split: trajectory.split,
-      iteration: trajectory.iteration,
-      taskIndex: trajectory.taskIndex,
-      taskId: trajectory.taskId,
-      index: trajectory.index,
-      seed: trajectory.seed,
-      promptHash,
-      turns,
-      text,
-      steps: trajectory.steps.slice(),
-      usage: trajectory.usage,
-      costUsd: trajectory.costUsd,
-      latencyMs: trajectory.latencyMs,
-      sampledBy: trajectory.sampledBy,
-      ok: false,
-      reward: null,
-      failure: { stage: trajectory.failure.stage, message: trajectory.failure.message },
-    };
-  }
   return {
     v: journalVersion,
     type: 'sample',
@@ -300,18 +274,19 @@ export function sampleRecord(
     index: trajectory.index,
     seed: trajectory.seed,
     promptHash,
-    turns,
-    text,
+    turns: journaledText ? trajectory.turns.slice(0, -1) : trajectory.turns.slice(),
+    text: journaledText ? undefined : trajectory.text,
     steps: trajectory.steps.slice(),
     usage: trajectory.usage,
     costUsd: trajectory.costUsd,
     latencyMs: trajectory.latencyMs,
     sampledBy: trajectory.sampledBy,
-    ok: true,
-    reward: trajectory.reward,
+    ok: trajectory.ok,
+    reward: trajectory.ok ? trajectory.reward : null,
     // The output is written only when it is not the text itself (a schema parsed it).
-    output: trajectory.output === trajectory.text ? undefined : trajectory.output,
-    info: trajectory.info,
+    output: trajectory.ok && trajectory.output !== trajectory.text ? trajectory.output : undefined,
+    info: trajectory.ok ? trajectory.info : undefined,
+    failure: trajectory.ok ? undefined : { stage: trajectory.failure.stage, message: trajectory.failure.message },
   };
 }
 
