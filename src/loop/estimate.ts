@@ -3,7 +3,7 @@ import type { TokenCounter, TokenEncoding } from '../core/tokens.js';
 import { messagesTokens, tokenCounterFor } from '../core/tokens.js';
 import type { IterateOptions, ResolvedIterate } from './options.js';
 import { iterateDefaults, resolveIterate } from './options.js';
-import type { ResolvedFineTune } from './fine-tune.js';
+import { fineTuneScheduled, type ResolvedFineTune } from './fine-tune.js';
 import { poolBound } from '../stages/select.js';
 import type { Message } from '../core/messages.js';
 import { integer } from '../blocks/options.js';
@@ -99,14 +99,16 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
 
   // With fine-tuning and without `foldExamples`, every prompt stays zero-shot.
   const folds = resolved.fineTune === undefined || resolved.fineTune.foldExamples;
-  let inputLow = 0;
-  let inputHigh = 0;
-  let zeroShotHigh = 0;
+  // Prompt tokens of one round: every round alike at the low end (zero-shot); at the high end,
+  // round 0 zero-shot and each later round with the examples folded in.
+  let roundLow = 0;
+  let firstRoundHigh = 0;
+  let laterRoundHigh = 0;
   let trainingPrompts = 0;
-  for (const task of allTasks) {
+  for (const [position, task] of allTasks.entries()) {
     const zeroShot = messagesTokens(settings.prompt(task, []), counter);
     const folded = folds ? messagesTokens(settings.prompt(task, examples), counter) : zeroShot;
-    if (resolved.tasks.includes(task)) trainingPrompts += zeroShot;
+    if (position < resolved.tasks.length) trainingPrompts += zeroShot;
     // Each turn of an episode resends the conversation so far: the earlier turns and replies.
     const perSample = (prompt: number, reply: number): number => {
       let total = 0;
@@ -115,9 +117,9 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
     };
     const requestsInput = (prompt: number, reply: number): number =>
       settings.rollout === undefined ? requestsPerTask * prompt : settings.samples * perSample(prompt, reply);
-    inputLow += rounds * requestsInput(zeroShot, expected);
-    zeroShotHigh += requestsInput(zeroShot, ceiling);
-    inputHigh += requestsInput(zeroShot, ceiling) + resolved.iterations * requestsInput(folded, ceiling);
+    roundLow += requestsInput(zeroShot, expected);
+    firstRoundHigh += requestsInput(zeroShot, ceiling);
+    laterRoundHigh += requestsInput(folded, ceiling);
   }
   if (settings.rollout !== undefined) assumptions.push(`${turns} model turn(s) per episode; the environment's own messages are not counted`);
   assumptions.push(
@@ -129,7 +131,7 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const samples = allTasks.length * settings.samples * rounds;
   const completions = samples * (settings.rollout === undefined ? 1 : turns);
   const outputTokens = { low: completions * expected, high: completions * ceiling };
-  const inputTokens = { low: inputLow, high: inputHigh };
+  const inputTokens = { low: rounds * roundLow, high: firstRoundHigh + resolved.iterations * laterRoundHigh };
   const usage = (input: number, output: number): Usage => ({ ...zeroUsage, inputTokens: input, outputTokens: output });
   // In batch mode single-shot samples go out as batches, at batch prices where the engine charges them.
   const carrier = settings.rollout === undefined ? settings.provider.batch : undefined;
@@ -146,26 +148,26 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
   const kept = options.keep ?? (bound === undefined ? iterateDefaults.keep : bound.perTask ? bound.count * resolved.tasks.length : bound.count);
   const tuning = resolved.fineTune === undefined ? undefined : fineTunePlan(resolved.fineTune, resolved, kept, trainingPrompts / Math.max(1, resolved.tasks.length), { expected, ceiling }, table, assumptions);
   // Rounds from the first job on sample the fine-tuned model, at its own rate.
-  const tunedRounds = tuning === undefined || tuning.jobs === 0 ? 0 : rounds - tuning.firstTunedRound;
+  const firstTuned = tuning === undefined || tuning.jobs === 0 ? rounds : tuning.firstTunedRound;
   const tunedModel = `ft:${settings.provider.model}:estimate::job`;
-  const pricedAt = (model: string, input: number, output: number): number | null =>
-    costIn(table, model, usage(input, output), carrier?.batchPrices === true);
-  const priced = (input: number, output: number, untunedInput: number): number | null => {
+  // The rounds before the first job at the model's price, the rest at the fine-tuned one's: each
+  // group's prompt tokens (`inputOf` a round) and completions × reply tokens of output.
+  const priced = (reply: number, inputOf: (round: number) => number): number | null => {
     if (settings.provider.costPerCall !== undefined) return roundUsd(completions * settings.provider.costPerCall);
-    if (tunedRounds === 0) return pricedAt(settings.provider.model, input, output);
-    // Output is the same every round; input of the tuned rounds is what the untuned ones leave.
-    const perRoundOutput = output / rounds;
-    const base = pricedAt(settings.provider.model, untunedInput, perRoundOutput * (rounds - tunedRounds));
-    const tuned = pricedAt(tunedModel, input - untunedInput, perRoundOutput * tunedRounds);
+    const group = (model: string, from: number, to: number): number | null => {
+      let input = 0;
+      for (let round = from; round < to; round++) input += inputOf(round);
+      return from === to ? 0 : costIn(table, model, usage(input, (completions / rounds) * (to - from) * reply), carrier?.batchPrices === true);
+    };
+    const base = group(settings.provider.model, 0, firstTuned);
+    const tuned = group(tunedModel, firstTuned, rounds);
     return base === null || tuned === null ? null : roundUsd(base + tuned);
   };
-  const untunedRounds = rounds - tunedRounds;
-  const low = priced(inputTokens.low, outputTokens.low, (inputTokens.low / rounds) * untunedRounds);
-  // The high end folds from iteration 1 on (unless fine-tuning keeps prompts zero-shot); the tuned rounds are all past iteration 0.
-  const high = priced(inputTokens.high, outputTokens.high, untunedRounds === 0 ? 0 : zeroShotHigh + ((inputTokens.high - zeroShotHigh) / Math.max(1, rounds - 1)) * (untunedRounds - 1));
+  const low = priced(expected, () => roundLow);
+  const high = priced(ceiling, (round) => (round === 0 ? firstRoundHigh : laterRoundHigh));
   const costUsd = low === null || high === null ? null : { low, high };
-  if (tunedRounds > 0 && settings.provider.costPerCall === undefined) {
-    assumptions.push(`iterations ${tuning?.firstTunedRound ?? 0} to ${rounds - 1} sample the fine-tuned model, priced at its rate (the entry \`ft:${settings.provider.model}\`)`);
+  if (firstTuned < rounds && settings.provider.costPerCall === undefined) {
+    assumptions.push(`iterations ${firstTuned} to ${rounds - 1} sample the fine-tuned model, priced at its rate (the entry \`ft:${settings.provider.model}\`)`);
   }
   if (options.journal !== undefined || options.cache !== undefined) {
     assumptions.push('samples a resumed journal or the response cache already holds are counted as if they were requested');
@@ -198,7 +200,7 @@ function fineTunePlan<Task, Output, Info>(
   assumptions: string[],
 ): { readonly jobs: number; readonly firstTunedRound: number; readonly trainedTokens: Range; readonly trainingCostUsd: Range | null } {
   let jobs = 0;
-  for (let iteration = 0; iteration < resolved.iterations; iteration++) if ((iteration + 1) % fineTune.every === 0) jobs++;
+  for (let iteration = 0; iteration < resolved.iterations; iteration++) if (fineTuneScheduled(fineTune, iteration, resolved.iterations)) jobs++;
   const epochs = typeof fineTune.hyperparameters.n_epochs === 'number' ? fineTune.hyperparameters.n_epochs : autoEpochs(keep);
   const tokens = (answer: number): number => jobs * keep * Math.round(promptTokens + answer + 4) * epochs;
   const trainedTokens = { low: tokens(reply.expected), high: tokens(reply.ceiling) };

@@ -125,9 +125,14 @@ function checkPriced(model: string, prices: PriceTable, hyperparameters: Readonl
   }
 }
 
-/** Whether a job is due after `iteration` (never after the last one: nothing would sample its model). */
+/** Whether `every` puts a job after `iteration` (never after the last one: nothing would sample its model). */
+export function fineTuneScheduled(fineTune: ResolvedFineTune, iteration: number, lastIteration: number): boolean {
+  return iteration < lastIteration && (iteration + 1) % fineTune.every === 0;
+}
+
+/** Whether a job is due after `iteration`: scheduled, and the kept set has `minNewExamples` not trained on yet. */
 export function fineTuneDue(fineTune: ResolvedFineTune, iteration: number, lastIteration: number, kept: readonly Example<unknown, unknown, unknown>[], trainedOn: ReadonlySet<string>): boolean {
-  if (iteration >= lastIteration || (iteration + 1) % fineTune.every !== 0) return false;
+  if (!fineTuneScheduled(fineTune, iteration, lastIteration)) return false;
   return kept.filter((example) => !trainedOn.has(example.id)).length >= fineTune.minNewExamples;
 }
 
