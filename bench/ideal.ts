@@ -7,50 +7,23 @@
 // npm run build). Writes bench/ideal-results.json.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pLimit from 'p-limit';
 // The published build (`dist/`, through the package's own exports), as a user runs it: `src/` through tsx
 // names every closure as it is made (esbuild's keepNames), which costs pauper's per-sample path a third more.
 import { iterate, openai, zeroUsage, type Provider } from 'pauper';
 import { startOpenAIServer } from '../test/servers/openai-server.js';
 import { interleaved, quick, round, type Figure } from './lib/figures.js';
+import { handLoop, loopShape, reward, type Call, type Message } from './lib/hand-loop.js';
 
 const repeats = quick ? 3 : 7;
-const taskCount = 8;
 /** The quick pass samples fewer a task: a quarter of the requests per round. */
-const samples = quick ? 16 : 64;
-const rounds = quick ? 2 : 6;
-const concurrency = 32;
-const keep = 4;
+const loop = quick ? loopShape(16, 2) : loopShape();
+const { tasks, samples, rounds, concurrency, keep } = loop;
+const taskCount = tasks.length;
 const latencyMs = 20;
 const model = 'gpt-4o-mini';
 const apiKey = 'sk-bench';
-const tasks = Array.from({ length: taskCount }, (_, index) => `task ${index}`);
-/** The echo server answers `echo: <task> #<choice>`; the in-process model answers the same. The number is the reward. */
-const reward = (text: string): number => Number(text.slice(text.lastIndexOf('#') + 1)) || 0;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Message = { readonly role: 'user' | 'assistant'; readonly content: string };
-/** One model call: `n` answers to the messages. */
-type Call = (messages: readonly Message[], n: number) => Promise<readonly string[]>;
-
-/** The loop by hand around any call: every round samples every task, keeps the global top `keep`, folds them as turns. */
-async function loopOver(call: Call, nativeN: boolean): Promise<void> {
-  const limit = pLimit(concurrency);
-  let kept: { reward: number; turns: Message[] }[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const examples = kept.flatMap((example) => example.turns);
-    const perTask = await Promise.all(
-      tasks.map(async (task) => {
-        const messages: Message[] = [...examples, { role: 'user', content: task }];
-        const texts = nativeN
-          ? await limit(() => call(messages, samples))
-          : (await Promise.all(Array.from({ length: samples }, () => limit(() => call(messages, 1))))).flat();
-        return texts.map((text) => ({ reward: reward(text), turns: [{ role: 'user' as const, content: task }, { role: 'assistant' as const, content: text }] }));
-      }),
-    );
-    kept = [...kept, ...perTask.flat()].sort((a, b) => b.reward - a.reward).slice(0, keep);
-  }
-}
+const loopOver = (call: Call, nativeN: boolean): Promise<void> => handLoop(call, nativeN, loop);
 
 /** The in-process model: waits the latency, then answers like the echo server. */
 const inProcessCall: Call = async (messages, n) => {

@@ -6,55 +6,25 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import pLimit from 'p-limit';
 import { iterate, openai, type Provider } from 'pauper';
 import { startOpenAIServer } from '../test/servers/openai-server.js';
 import { interleaved, round, type Figure } from './lib/figures.js';
+import { handLoop, loopShape, reward, type Call } from './lib/hand-loop.js';
 
 const repeats = 7;
-const taskCount = 8;
-const samples = 64;
-const rounds = 6;
-const concurrency = 32;
-const keep = 4;
+const shape = loopShape();
+const { tasks, samples, rounds, concurrency, keep } = shape;
 const model = 'gpt-4o-mini';
 const apiKey = 'sk-bench';
 
-const tasks = Array.from({ length: taskCount }, (_, i) => `task ${i}`);
-/** The echo server answers `echo: <task> #<choice>`: the choice number is the reward, so top-k is deterministic. */
-const reward = (text: string): number => Number(text.slice(text.lastIndexOf('#') + 1)) || 0;
-
-type Message = { readonly role: 'system' | 'user' | 'assistant'; readonly content: string };
-interface Kept {
-  readonly reward: number;
-  readonly turns: readonly Message[];
-}
-
-/** The loop by hand: each round samples every task, scores each sample, keeps the global top `keep`, and folds them as few-shot turns. */
-async function handLoop(baseURL: string, nativeN: boolean): Promise<void> {
+/** The loop by hand (bench/lib/hand-loop.ts) with the openai SDK as its call: one request for `n` answers. */
+async function handWritten(baseURL: string, nativeN: boolean): Promise<void> {
   const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
-  const limit = pLimit(concurrency);
-  let kept: Kept[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const examples = kept.flatMap((example) => example.turns);
-    const perTask = await Promise.all(
-      tasks.map(async (task) => {
-        const messages: Message[] = [...examples, { role: 'user', content: task }];
-        const texts = nativeN
-          ? await limit(async () => {
-              const completion = await client.chat.completions.create({ model, messages, n: samples });
-              return completion.choices.map((choice) => choice.message.content ?? '');
-            })
-          : await Promise.all(
-              Array.from({ length: samples }, () =>
-                limit(async () => (await client.chat.completions.create({ model, messages })).choices[0]?.message.content ?? ''),
-              ),
-            );
-        return texts.map((text) => ({ reward: reward(text), turns: [{ role: 'user' as const, content: task }, { role: 'assistant' as const, content: text }] }));
-      }),
-    );
-    kept = [...kept, ...perTask.flat()].sort((a, b) => b.reward - a.reward).slice(0, keep);
-  }
+  const call: Call = async (messages, n) => {
+    const completion = await client.chat.completions.create(n === 1 ? { model, messages: [...messages] } : { model, messages: [...messages], n });
+    return completion.choices.map((choice) => choice.message.content ?? '');
+  };
+  await handLoop(call, nativeN, shape);
 }
 
 /** The same loop through pauper; `nativeN: false` makes the provider fan out one request per sample. */
@@ -66,7 +36,7 @@ async function pauperLoop(baseURL: string, nativeN: boolean): Promise<void> {
 
 /** Warm-up of both sides, then `repeats` rounds of both, rotating which goes first (see `interleaved`). */
 async function compare(baseURL: string, nativeN: boolean): Promise<{ pauper: Figure; hand: Figure; ratio: number }> {
-  const { pauper, hand } = await interleaved(repeats, { pauper: () => pauperLoop(baseURL, nativeN), hand: () => handLoop(baseURL, nativeN) });
+  const { pauper, hand } = await interleaved(repeats, { pauper: () => pauperLoop(baseURL, nativeN), hand: () => handWritten(baseURL, nativeN) });
   return { pauper, hand, ratio: round(pauper.medianMs / hand.medianMs) };
 }
 
@@ -79,7 +49,7 @@ const report = {
   date: new Date().toISOString(),
   node: process.version,
   machine: `2 cores, shared; medians of ${repeats} interleaved runs after a warm-up`,
-  shape: `${taskCount} tasks x ${samples} samples x ${rounds} rounds, concurrency ${concurrency}, top-${keep} fold, loopback server with 20 ms latency`,
+  shape: `${tasks.length} tasks x ${samples} samples x ${rounds} rounds, concurrency ${concurrency}, top-${keep} fold, loopback server with 20 ms latency`,
   nativeN,
   perSample,
 };

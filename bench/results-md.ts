@@ -37,19 +37,18 @@ export const benches: readonly BenchSpec[] = [
     command: 'npm run bench:overhead',
     quick: 'read',
     missed: [
-      'Target: 1.05× on both shapes. One request per sample is within this machine\'s noise: 1.02× to 1.17× over four passes on ' +
+      'Target: 1.05× on both shapes. One request per sample is within this machine\'s noise: 1.02× to 1.17× over five passes on ' +
         "2026-12-03 (load 1.4 to 6), its ranges overlapping the hand loop's in each. Native `n` misses in every pass: 1.21× on a quiet " +
         'machine, 1.25× to 1.28× under load, from 1.31× before this work. With native `n` a round is 48 requests and 3,072 samples, so ' +
-        "per-sample CPU decides it. Measured in process (no HTTP), CPU a sample, 8 tasks × 512 samples × 6 rounds, medians of 15: " +
-        'a bare p-limit loop 1.04 µs, the same loop keeping a trajectory per sample as pauper does (its fields, turns, the reward\'s ' +
-        '`Sample` and `RewardContext`) 1.73 µs, pauper 3.77 µs (7.5 µs before this work, `npm run bench:before-after`). So holding ' +
-        "the trajectories accounts for a quarter of the gap; the rest is pauper's bookkeeping per sample (usage and cost shares of " +
-        "each completion, the `sample` event, the reward's result checked, spend by provider, the selector's candidates, the " +
-        "statistics, the run's abort checks), which `node --cpu-prof` now shows spread thin: no function but the scoring path itself " +
-        'above a tenth of it. Per request, what remains is the `AbortSignal` per attempt (the SDKs leak a listener on the signal they ' +
-        'are given) and about ten promise steps against two: 48 requests, a few ms. Closing the rest means doing that bookkeeping ' +
-        'per request instead of per sample (shares and events for a whole native-`n` answer at once), a change to the shape of ' +
-        'what a sample carries that is larger than this target.',
+        'per-sample work decides it. `npm run bench:per-sample` measures it in process, where nothing else is (8 tasks × 512 samples ' +
+        '× 6 rounds): the hand loop 1.03 µs of CPU and 436 bytes allocated a sample, the same loop keeping per sample what pauper\'s ' +
+        "result holds 1.62 µs and 885 bytes, pauper 3.08 µs and 1,408 bytes. Holding the trajectories is under a third of the gap; the " +
+        "rest is pauper's bookkeeping per sample (usage and cost shares of each completion, the `sample` event, the reward's result " +
+        "checked, spend by provider, the selector's candidates, the statistics, the run's abort checks), which `node --cpu-prof` shows " +
+        'spread thin: no function but the scoring path itself above a tenth of it. Per request, what remains is the `AbortSignal` per ' +
+        'attempt (the SDKs leak a listener on the signal they are given) and about ten promise steps against two: 48 requests, a few ' +
+        'ms. Closing the rest means doing that bookkeeping per request instead of per sample (shares and events for a whole ' +
+        'native-`n` answer at once), a change to the shape of what a sample carries that is larger than this target.',
     ],
   },
   {
@@ -61,7 +60,7 @@ export const benches: readonly BenchSpec[] = [
     quick: 'run',
     missed: [
       'Target: 1.05× of the ideal in process. One request per sample meets it (1.04× to 1.05×; the bare loop 1.02× to 1.03×). ' +
-        "Native `n` misses: 1.22× to 1.23× of the ideal against the bare p-limit + `setTimeout` loop's 1.06× to 1.07× (2.34× before " +
+        "Native `n` misses: 1.22× to 1.29× of the ideal over four passes against the bare p-limit + `setTimeout` loop's 1.06× to 1.08× (2.34× before " +
         "this work, then measured through tsx). In process every round's requests end on the same timer tick, so its 512 samples " +
         "are scored one after another before the next round starts: the round waits for pauper's CPU per sample, which section 1 " +
         'breaks down. Over HTTP the floor is plain `fetch` to a server in the same process, far above the ideal: that floor, not ' +
