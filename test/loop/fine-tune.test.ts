@@ -45,6 +45,9 @@ async function journalPath(): Promise<string> {
   return join(directory, 'run.jsonl');
 }
 
+/** The provider every test fine-tunes: gpt-4.1-mini at the loopback server. */
+const student = (server: TestServer) => openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url });
+
 const completionsOf = (server: TestServer) =>
   server.requests.filter((request) => request.path.endsWith('/chat/completions')).map((request) => request.body as { model: string; messages: unknown[] });
 
@@ -54,7 +57,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     const journal = await journalPath();
     const events: RunEvent<string>[] = [];
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       system: 'Answer.',
       reward,
@@ -119,7 +122,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     const { server, files, fineTuning } = await setup();
     const teacherServer = await pool.start({ responder, apiKey: KEY });
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       teacher: openai({ model: 'gpt-4.1', apiKey: KEY, baseURL: teacherServer.url }),
       teacherIterations: [0],
       tasks,
@@ -156,7 +159,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it('folds the kept examples into the prompts too with foldExamples', async () => {
     const { server } = await setup({ steps: 0 });
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -175,7 +178,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     const { server, fineTuning } = await setup({ outcome: 'failed' });
     const journal = await journalPath();
     const error = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -202,7 +205,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it('a cancelled job says so', async () => {
     const { server } = await setup({ outcome: 'cancelled' });
     const error = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -220,7 +223,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     const { server, fineTuning } = await setup({ outcome: () => (fail ? 'failed' : 'succeeded') });
     const journal = await journalPath();
     const options = {
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -251,7 +254,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     const journal = await journalPath();
     const stop = new AbortController();
     const options = {
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -274,7 +277,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it('a create whose answer was lost is retried by adopting the job it made, not by making a second', async () => {
     const { server, fineTuning } = await setup({ steps: 0, loseCreateAnswers: 1 });
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -289,7 +292,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
 
   it('the provider samples another model with withModel, on the same transport and prices', async () => {
     const { server } = await setup();
-    const provider = openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url });
+    const provider = student(server);
     const tuned = provider.withModel!('ft:gpt-4.1-mini-2025-04-14:acme:maze:abc');
     expect(tuned.model).toBe('ft:gpt-4.1-mini-2025-04-14:acme:maze:abc');
     expect(tuned.prices).toBe(provider.prices);
@@ -310,7 +313,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     };
     const server = await pool.start({ responder, apiKey: KEY, routes: [tooLarge, ...files.routes, ...fineTuning.routes] });
     const error = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -328,7 +331,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it("from: 'latest' trains the latest fine-tuned model further", async () => {
     const { server, fineTuning } = await setup({ steps: 0 });
     await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -345,7 +348,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
     const { server, files } = await setup();
     const events: RunEvent<string>[] = [];
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -364,7 +367,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it('trains every k iterations only, and only when the kept set has new examples', async () => {
     const { server, fineTuning } = await setup({ steps: 0 });
     await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       // Every sample scores alike: the kept set never changes after iteration 0.
       reward: () => 1,
@@ -380,7 +383,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it('a budget reserves the job before creating it, and ends the run when it cannot', async () => {
     const { server, fineTuning } = await setup({ steps: 0 });
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -399,7 +402,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
   it('a budget counts what training cost', async () => {
     const { server, fineTuning } = await setup({ steps: 0 });
     const run = await iterate({
-      provider: openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url }),
+      provider: student(server),
       tasks,
       reward,
       samples: 2,
@@ -419,7 +422,7 @@ describe('iterate({ fineTune }) over the OpenAI wire', () => {
 
   it('refuses fineTune options it cannot carry out, before any request', async () => {
     const { server } = await setup();
-    const provider = openai({ model: 'gpt-4.1-mini', apiKey: KEY, baseURL: server.url });
+    const provider = student(server);
     const base = { tasks, reward, iterations: 1 };
     await expect(iterate({ ...base, provider: scripted(['a']), fineTune: {} })).rejects.toThrow(/a provider that can fine-tune/);
     await expect(iterate({ ...base, provider, fineTune: { evry: 2 } as never })).rejects.toThrow(ConfigError);
