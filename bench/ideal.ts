@@ -9,10 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // The published build (`dist/`, through the package's own exports), as a user runs it: `src/` through tsx
 // names every closure as it is made (esbuild's keepNames), which costs pauper's per-sample path a third more.
-import { iterate, openai, zeroUsage, type Provider } from 'pauper';
+import { iterate, openai, type Provider } from 'pauper';
 import { startOpenAIServer } from '../test/servers/openai-server.js';
 import { interleaved, quick, round, type Figure } from './lib/figures.js';
-import { handLoop, loopShape, reward, type Call, type Message } from './lib/hand-loop.js';
+import { handLoop, loopShape, providerOver, reward, type Call } from './lib/hand-loop.js';
 
 const repeats = quick ? 3 : 7;
 /** The quick pass samples fewer a task: a quarter of the requests per round. */
@@ -33,18 +33,6 @@ const inProcessCall: Call = async (messages, n) => {
 };
 
 /** The same model as a pauper provider, with or without native `n`. */
-function inProcessProvider(nativeN: boolean): Provider {
-  return {
-    name: 'function',
-    model: 'in-process',
-    capabilities: { nativeN, temperature: true, seed: true, promptCaching: false, batch: false },
-    async sample(request, options) {
-      const texts = await inProcessCall(request.messages as readonly Message[], options.n);
-      return { completions: texts.map((text) => ({ text })), usage: { ...zeroUsage, requests: 1 }, costUsd: 0 };
-    },
-  };
-}
-
 const server = await startOpenAIServer({ latencyMs });
 const endpoint = `${server.url}/chat/completions`;
 /** A plain `fetch` to the loopback server: the JSON body, the bearer key, the choices' texts. No SDK. */
@@ -84,7 +72,7 @@ interface Shape {
 async function shape(nativeN: boolean): Promise<Shape> {
   const inProcess = await interleaved(repeats, {
     bare: () => loopOver(inProcessCall, nativeN),
-    pauper: pauperLoop(() => inProcessProvider(nativeN)),
+    pauper: pauperLoop(() => providerOver(inProcessCall, nativeN)),
   });
   const http = await interleaved(repeats, { fetch: () => loopOver(fetchCall, nativeN), pauper: pauperLoop(overHttp(nativeN)) });
   const ideal = idealMs(nativeN);

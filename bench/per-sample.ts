@@ -8,8 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { iterate, zeroUsage, type Provider } from 'pauper';
-import { handLoop, loopShape, reward, type Call } from './lib/hand-loop.js';
+import { iterate } from 'pauper';
+import { handLoop, loopShape, providerOver, reward, type Call } from './lib/hand-loop.js';
 
 const repeats = 15;
 const shape = loopShape(512, 6);
@@ -20,15 +20,7 @@ const call: Call = async (messages, n) => {
   const task = messages.at(-1)?.content ?? '';
   return Array.from({ length: n }, (_, index) => `echo: ${task} #${index}`);
 };
-const provider: Provider = {
-  name: 'function',
-  model: 'in-process',
-  capabilities: { nativeN: true, temperature: true, seed: true, promptCaching: false, batch: false },
-  async sample(request, options) {
-    const texts = await call(request.messages as Parameters<Call>[0], options.n);
-    return { completions: texts.map((text) => ({ text })), usage: { ...zeroUsage, requests: 1 }, costUsd: 0 };
-  },
-};
+const provider = providerOver(call, true);
 const sides = {
   hand: () => handLoop(call, true, shape),
   'hand, keeping trajectories': () => handLoop(call, true, shape, 'trajectories'),

@@ -2,6 +2,7 @@
 // samples every task (one call for `samples` answers with native `n`, else one call each), scores
 // each answer, keeps the global top `keep` and folds them into the next round's prompts as turns.
 import pLimit from 'p-limit';
+import { zeroUsage, type Provider } from 'pauper';
 
 export type Message = { readonly role: 'user' | 'assistant'; readonly content: string };
 /** One model call: `n` answers to the messages. */
@@ -58,4 +59,17 @@ export async function handLoop(call: Call, nativeN: boolean, shape: LoopShape, k
     );
     kept = [...kept, ...perTask.flat()].sort((a, b) => b.reward - a.reward).slice(0, shape.keep);
   }
+}
+
+/** The same call as a pauper provider, with or without native `n`: both sides of a bench then sample one model. */
+export function providerOver(call: Call, nativeN: boolean): Provider {
+  return {
+    name: 'function',
+    model: 'in-process',
+    capabilities: { nativeN, temperature: true, seed: true, promptCaching: false, batch: false },
+    async sample(request, options) {
+      const texts = await call(request.messages as readonly Message[], options.n);
+      return { completions: texts.map((text) => ({ text })), usage: { ...zeroUsage, requests: 1 }, costUsd: 0 };
+    },
+  };
 }
