@@ -4,6 +4,7 @@
 // takes minutes to hours). Counts every HTTP request the server received, the run's cost (batch
 // prices are half) and the wall time.
 // Run: npm run bench:batch. Writes bench/batch-results.json (committed).
+import './lib/published.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { anthropic, iterate, openai, type Provider } from 'pauper';

@@ -3,6 +3,7 @@
 //   git worktree add /tmp/before <commit> && ln -s "$PWD/node_modules" /tmp/before/node_modules && (cd /tmp/before && npx tsup)
 //   npm run bench:before-after -- /tmp/before
 // Writes bench/before-after-results.json (medians of CPU per sample; read the ratios, the machine is shared).
+import './lib/published.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import * as after from 'pauper';
 type Library = typeof after;
 const beforeDirectory = process.argv[2];
 if (beforeDirectory === undefined) {
-  console.error('Give the earlier checkout, built: node --import tsx bench/before-after.ts /tmp/before');
+  console.error('Give the earlier checkout, built: npm run bench:before-after -- /tmp/before');
   process.exit(2);
 }
 const before = (await import(pathToFileURL(join(resolve(beforeDirectory), 'dist/index.js')).href)) as Library;

@@ -3,8 +3,9 @@
 // calls (no SDK) to the same server pauper talks to. The shape of bench/overhead.ts: 8 tasks x 64
 // samples x 6 rounds, concurrency 32, 20 ms latency, native `n` and one request per sample, the same
 // sample → score → top-4 → fold loop on every side. Sides interleaved, a warm-up first.
-// Run: npm run bench:ideal (builds dist/ first; or node --expose-gc --import tsx bench/ideal.ts [--quick] after
-// npm run build). Writes bench/ideal-results.json.
+// Run: npm run bench:ideal [-- --quick] (builds dist/ first and points tsx at bench/tsconfig.dist.json, so that
+// 'pauper' is dist/). Writes bench/ideal-results.json.
+import './lib/published.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // The published build (`dist/`, through the package's own exports), as a user runs it: `src/` through tsx
@@ -98,7 +99,7 @@ await server.close();
 const report = {
   date: new Date().toISOString(),
   node: process.version,
-  command: `node --expose-gc --import tsx bench/ideal.ts${quick ? ' --quick' : ''}`,
+  command: `npm run bench:ideal${quick ? ' -- --quick' : ''}`,
   repeats,
   shape: `${taskCount} tasks x ${samples} samples x ${rounds} rounds, concurrency ${concurrency}, top-${keep} fold, ${latencyMs} ms latency`,
   nativeN,

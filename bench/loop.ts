@@ -1,6 +1,7 @@
 // Loop overhead benchmark: how much time and memory pauper itself adds per
 // sample, with providers that answer at once (in-process) or over loopback HTTP.
 // Run: npm run bench:loop. Writes bench/results.json (committed).
+import './lib/published.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inContextLearner, iterate, openai, scripted } from 'pauper';

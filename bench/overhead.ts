@@ -3,6 +3,7 @@
 // one loopback server with 20 ms latency. Two shapes: native `n` (one request per task and
 // round) and one request per sample. Sides interleaved, warm-up first, medians of 7.
 // Run: npm run bench:overhead. Writes bench/overhead-results.json (committed).
+import './lib/published.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';

@@ -5,6 +5,7 @@
 // enforces, as an OpenAI-compatible gateway that sends none would): requests made, 429s, and
 // the achieved vs the allowed throughput. Medians of 5 runs per case.
 // Run: npm run bench:pacing. Writes bench/pacing-results.json (committed).
+import './lib/published.js';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';

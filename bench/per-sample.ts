@@ -4,6 +4,7 @@
 // turn of the event loop): the hand-written loop (bench/lib/hand-loop.ts), the same loop keeping
 // per sample what pauper's result holds, and pauper. Sides interleaved, medians.
 // Run: npm run bench:per-sample (builds dist/ first). Writes bench/per-sample-results.json.
+import './lib/published.js';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';

@@ -80,7 +80,12 @@ for (const spec of benches) {
   }
   console.log(`\n== ${spec.key}: ${spec.script}${quick ? ' --quick' : ''}`);
   const started = performance.now();
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', spec.script, ...(quick ? ['--quick'] : [])], { cwd: root, stdio: 'inherit' });
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', spec.script, ...(quick ? ['--quick'] : [])], {
+    cwd: root,
+    stdio: 'inherit',
+    // 'pauper' is the published build in dist/ (see bench/lib/published.ts), not src/ through the root tsconfig's paths.
+    env: { ...process.env, TSX_TSCONFIG_PATH: 'bench/tsconfig.dist.json' },
+  });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (child.status === 0) statuses.set(spec.key, { kind: 'ran' });
   else statuses.set(spec.key, { kind: 'failed', why: child.error?.message ?? `exit code ${child.status ?? child.signal}` });
