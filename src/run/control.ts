@@ -37,6 +37,8 @@ export interface RunControl<Task, Output, Info> {
   readonly rewardLimit: Limiter | undefined;
   readonly state: SamplerState;
   readonly emit: EventListener<Task, Output, Info>;
+  /** Whether anyone hears `emit` (an `onEvent`, progress): a `sample` event, an object a sample, is built only then. */
+  readonly heard: boolean;
   /** Counts a failure; stops the run once more than `maxErrors` have occurred. */
   readonly fail: (failure: Failure) => void;
   /** Stops all work of the run with a reason (the first reason wins). */
@@ -74,6 +76,7 @@ export function createRunControl<Task, Output, Info>(options: {
     race: createAbortRacer(signal),
     state: createSamplerState(),
     emit: options.onEvent ?? (() => {}),
+    heard: options.onEvent !== undefined,
     journal: options.journal,
     resumed: { restored: 0, requestedAgain: 0, stale: 0, rescored: 0 },
     gate: options.gate,

@@ -216,7 +216,7 @@ function recorder<Task, Output, Info>(settings: CollectSettings<Task, Output, In
   return (trajectory: Trajectory<Task, Output, Info>): Trajectory<Task, Output, Info> => {
     if (!trajectory.ok && countsNow(trajectory.failure)) control.fail(trajectory.failure);
     control.journal?.sample(trajectory);
-    control.emit({ type: 'sample', trajectory });
+    if (control.heard) control.emit({ type: 'sample', trajectory });
     return trajectory;
   };
 }
@@ -236,13 +236,16 @@ async function sampleTask<Task, Output, Info>(
   batch: BatchSession | undefined,
   planned: () => void,
 ): Promise<Scored<Task, Output, Info>[]> {
-  let cached: Map<number, SampledCompletion>;
-  try {
-    cached = await cachedCompletions(settings, control, base, restored);
-  } catch (error) {
-    // The batch does not wait for a task that cannot say what it needs.
-    if (batch !== undefined) control.stop(error);
-    throw error;
+  let cached: ReadonlyMap<number, SampledCompletion> = noHits;
+  // Without a cache there is nothing to look up, and no reason to wait a turn before requesting.
+  if (control.cache !== undefined) {
+    try {
+      cached = await cachedCompletions(settings, control, base, restored);
+    } catch (error) {
+      // The batch does not wait for a task that cannot say what it needs.
+      if (batch !== undefined) control.stop(error);
+      throw error;
+    }
   }
   // Recorded at once when scoring settled at once: no promise per sample.
   const scored = (completion: SampledCompletion, index: number): Scored<Task, Output, Info> => {
@@ -287,7 +290,7 @@ async function sampleTask<Task, Output, Info>(
     onWarning: (warning) => control.emit({ type: 'warning', ...warning }),
     onRequestError: requestFailed(control),
     onCompletion: arrived,
-    skip: new Set([...restored.keys(), ...cached.keys()]),
+    skip: restored.size === 0 && cached.size === 0 ? undefined : new Set([...restored.keys(), ...cached.keys()]),
     gate: control.gate,
   });
   planned();
@@ -302,6 +305,9 @@ async function sampleTask<Task, Output, Info>(
   const stored = stores.map((store) => store.then(() => undefined));
   return [...hits(), ...fresh, ...stored];
 }
+
+/** No cache hits: what a task of a run without a cache has. */
+const noHits: ReadonlyMap<number, SampledCompletion> = new Map();
 
 /** The episodes not restored, played at once. */
 function playTask<Task, Output, Info>(

@@ -29,7 +29,23 @@ export async function score<Task, Output, Info>(
   context: RewardContext<Task>,
   options: ScoreOptions = {},
 ): Promise<Score<Info>> {
-  return scoreNow(reward, sample, context, options.timeout, options.race);
+  return scoreOf(await scoreNow(reward, sample, context, options.timeout, options.race));
+}
+
+/**
+ * A reward function's checked value: a finite number as it is (a reward without `info`, the usual
+ * case: no object a sample), else the `Score` it returned. See `scoreOf`.
+ */
+type Checked<Info> = number | Score<Info>;
+
+/** The `Score` of a checked value. */
+function scoreOf<Info>(checked: Checked<Info>): Score<Info> {
+  return typeof checked === 'number' ? { reward: checked, info: undefined } : checked;
+}
+
+/** A checked value returned as it is when it is a finite number, else checked by `checkRewardValue`. */
+function checked<Info>(value: RewardValue<Info>, sample: unknown): Checked<Info> {
+  return typeof value === 'number' && Number.isFinite(value) ? value : checkRewardValue(value, sample);
 }
 
 /**
@@ -43,7 +59,7 @@ function scoreNow<Task, Output, Info>(
   context: RewardContext<Task>,
   timeout: number | undefined,
   race: AbortRacer | undefined,
-): Score<Info> | Promise<Score<Info>> {
+): Checked<Info> | Promise<Checked<Info>> {
   if (context.signal.aborted) throw context.signal.reason;
   // The timeout counts from the call, its synchronous part included.
   const started = timeout === undefined ? 0 : performance.now();
@@ -55,7 +71,7 @@ function scoreNow<Task, Output, Info>(
   }
   // A reward that aborted the run while it ran ends the run as one still running would.
   if (context.signal.aborted) throw context.signal.reason;
-  if (!isThenable(value)) return checkRewardValue(value, sample.text);
+  if (!isThenable(value)) return checked(value, sample.text);
   return settled(value, sample, context, timeout, timeout === undefined ? undefined : timeout - (performance.now() - started), race);
 }
 
@@ -67,7 +83,7 @@ async function settled<Task, Output, Info>(
   timeout: number | undefined,
   remainingMs: number | undefined,
   race: AbortRacer | undefined,
-): Promise<Score<Info>> {
+): Promise<Checked<Info>> {
   let value: RewardValue<Info>;
   let timedOut: RewardError | undefined;
   try {
@@ -81,7 +97,7 @@ async function settled<Task, Output, Info>(
     if (error === timedOut) throw error;
     throw rewardFailure(error, context, sample);
   }
-  return checkRewardValue(value, sample.text);
+  return checked(value, sample.text);
 }
 
 /** What a reward function's throw or rejection becomes: the run's abort reason when it stopped, else a `RewardError`. */
@@ -200,7 +216,7 @@ function rewarded<Task, Output, Info>(
   }
   // No closure on this path: a run makes it for every sample. `scoreNow` throws the run's abort
   // reason when it stopped, before the call.
-  let result: Score<Info> | Promise<Score<Info>>;
+  let result: Checked<Info> | Promise<Checked<Info>>;
   try {
     result = scoreNow(reward, sampleValue, context, settings.rewardTimeout, control.race);
   } catch (error) {
@@ -247,7 +263,7 @@ function scored<Task, Output, Info>(
   sampled: Answered,
   turns: Message[],
   output: Output,
-  result: Score<Info>,
+  result: Checked<Info>,
 ): Trajectory<Task, Output, Info> {
   return {
     id: sampleId(base, index),
@@ -268,7 +284,7 @@ function scored<Task, Output, Info>(
     sampledBy: base.sampledBy,
     ok: true,
     output,
-    reward: result.reward,
-    info: result.info,
+    reward: typeof result === 'number' ? result : result.reward,
+    info: typeof result === 'number' ? undefined : result.info,
   };
 }
