@@ -13,6 +13,14 @@ export interface RequestGate {
    * `pricing.batch` prices it at batch rates (a batch entry).
    */
   admit(request: SampleRequest, completions: number, pricing?: RequestPricing): GateTicket | undefined;
+  /**
+   * `admit` for a live request: one that would cross a budget only with what the requests in
+   * flight reserved (their worst cases) waits until they settle, since they may use less, and is
+   * then admitted or refused. A run that starts a round's requests together thus spends its
+   * budget before it ends early, instead of stopping while its worst cases were still reserved.
+   * A batch entry uses `admit`: nothing it could wait for settles before its batch is submitted.
+   */
+  admitLive(request: SampleRequest, completions: number, pricing?: RequestPricing): GateTicket | undefined | Promise<GateTicket | undefined>;
 }
 
 /** How the gate prices one request. */
@@ -42,8 +50,10 @@ export interface BudgetGate extends RequestGate {
 
 /**
  * Limits on what a whole run may use, restored samples of a resumed run
- * included. The run never starts a request whose worst case could cross one;
- * it then finishes the requests in flight and ends early with `result.stopped`.
+ * included. The run never starts a request whose worst case could cross one,
+ * counting the worst cases of the requests in flight: a request that fits once
+ * they settle waits for them; one that does not is refused, and the run
+ * finishes the requests in flight and ends early with `result.stopped`.
  */
 export interface Budget {
   /** Most US dollars the run may spend. Needs a completion limit (`maxOutputTokens`) and a price for the model. @default no limit */
@@ -170,6 +180,13 @@ function budgetGate(
   // Prompt tokens per byte of message text (plus framing); starts at the byte-level bound of 1.
   let tokensPerByte = 1;
   let refused: { readonly budget: BudgetName; readonly message: string } | undefined;
+  // Live requests waiting for reservations to settle (see `admitLive`), woken in order at each settlement.
+  let waiting: (() => void)[] = [];
+  const settled = (): void => {
+    const woken = waiting;
+    waiting = [];
+    for (const wake of woken) wake();
+  };
   const add = (target: Amounts, amounts: Amounts, sign: 1 | -1): void => {
     // Rounded like the run's reported cost (`sumCost`), so the two agree exactly.
     target.costUsd = roundUsd(target.costUsd + sign * amounts.costUsd);
@@ -196,6 +213,7 @@ function budgetGate(
         add(reserved, worst, -1);
         // An unknown price counts the reservation: never undercount.
         add(spent, { costUsd: costUsd ?? worstCostUsd, samples: 0, tokens: 0 }, 1);
+        settled();
       },
     };
   };
@@ -204,37 +222,58 @@ function budgetGate(
     const spend = (usage: Usage, costUsd: number | null, samples: number, model?: string): void => {
       add(spent, { costUsd: costUsd ?? priceUsage(usage, model) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
     };
+    const admitLive = (request: SampleRequest, completions: number, pricing: RequestPricing = {}): GateTicket | undefined | Promise<GateTicket | undefined> => {
+      const decided = decide(request, completions, pricing, true);
+      if (decided !== 'wait') return decided;
+      return new Promise<GateTicket | undefined>((resolve) => {
+        waiting.push(() => resolve(admitLive(request, completions, pricing)));
+      });
+    };
     return {
       admitTraining,
       charge: (usage, costUsd, samples) => spend(usage, costUsd, samples),
-      admit(request: SampleRequest, completions: number, pricing: RequestPricing = {}): GateTicket | undefined {
-        if (refused !== undefined) return undefined;
-        const bytes = promptBytes(request);
-        const inputTokens = Math.ceil(bytes * tokensPerByte);
-        const outputTokens = completions * completionTokens;
-        const worst: Amounts = {
-          samples: completions,
-          tokens: inputTokens + outputTokens,
-          costUsd: worstCost(pricing.model)(inputTokens, completions) * (pricing.batch === true ? batchPriceMultiplier : 1),
-        };
-        for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
-          const field = fields[name];
-          if (spent[field] + reserved[field] + worst[field] > limit) {
-            refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
-            return undefined;
-          }
-        }
-        add(reserved, worst, 1);
-        return {
-          settle(usage, costUsd, samples) {
-            add(reserved, worst, -1);
-            spend(usage, costUsd, samples, pricing.model);
-            // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
-            if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
-          },
-        };
+      admit: (request, completions, pricing = {}) => {
+        const decided = decide(request, completions, pricing, false);
+        return decided === 'wait' ? undefined : decided;
       },
+      admitLive,
     };
+
+    /** A ticket; `undefined` to refuse (and every later request); `'wait'` (only when `live`) while reservations alone stand in the way. */
+    function decide(request: SampleRequest, completions: number, pricing: RequestPricing, live: boolean): GateTicket | undefined | 'wait' {
+      if (refused !== undefined) return undefined;
+      const bytes = promptBytes(request);
+      const inputTokens = Math.ceil(bytes * tokensPerByte);
+      const outputTokens = completions * completionTokens;
+      const worst: Amounts = {
+        samples: completions,
+        tokens: inputTokens + outputTokens,
+        costUsd: worstCost(pricing.model)(inputTokens, completions) * (pricing.batch === true ? batchPriceMultiplier : 1),
+      };
+      let wait = false;
+      for (const [name, limit] of Object.entries(limits) as [BudgetName, number][]) {
+        const field = fields[name];
+        if (spent[field] + reserved[field] + worst[field] <= limit) continue;
+        // What is in flight may use less than it reserved: a live request that fits without it waits.
+        if (live && reserved[field] > 0 && spent[field] + worst[field] <= limit) {
+          wait = true;
+          continue;
+        }
+        refused = { budget: name, message: exhaustedMessage(name, limit, spent[field] + reserved[field], worst[field]) };
+        return undefined;
+      }
+      if (wait) return 'wait';
+      add(reserved, worst, 1);
+      return {
+        settle(usage, costUsd, samples) {
+          add(reserved, worst, -1);
+          spend(usage, costUsd, samples, pricing.model);
+          // Learn the tokenizer's density from real counts, with a margin; never above the byte bound.
+          if (usage.inputTokens > 0) tokensPerByte = Math.min(1, Math.max(tokensPerByte === 1 ? 0 : tokensPerByte, (1.25 * usage.inputTokens) / bytes));
+          settled();
+        },
+      };
+    }
   };
   return {
     ...priced(main),

@@ -100,7 +100,9 @@ function createSampler(provider: Provider, request: SampleRequest, options: RunS
       const count = planned.indices.length;
       // Native `n` turned out not to work while this request waited for a slot.
       if (count > 1 && !nativeN()) return 'fan-out';
-      const ticket = options.gate?.admit(request, count, { model: provider.model });
+      const admitted = options.gate?.admitLive(request, count, { model: provider.model });
+      // Waits (holding its slot) only while the requests in flight hold the budget it needs.
+      const ticket = admitted instanceof Promise ? await admitted : admitted;
       if (options.gate !== undefined && ticket === undefined) {
         return failedShares(count, new BudgetExceededError('budget', 'The run budget does not admit this request.'), 0, planned.seed);
       }

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { IterateOptions, Provider, RunEvent, ScriptedProvider } from 'pauper';
 import { ConfigError, estimate, fromFunction, iterate, readJournal, scripted } from 'pauper';
 import { costOf } from '../../src/core/pricing.js';
+import { zeroUsage } from '../../src/core/usage.js';
+import { createBudgetGate, type GateTicket } from '../../src/run/budget.js';
 import { canonical } from '../fixtures/canonical.js';
 
 /** A scripted provider priced as gpt-4.1-mini, with replies of `length` characters. */
@@ -68,6 +70,37 @@ describe('budgets', () => {
     const tokens = run.usage.inputTokens + run.usage.outputTokens;
     expect(tokens).toBeLessThanOrEqual(5000);
     expect(tokens).toBeGreaterThan(5000 * 0.6);
+  });
+
+  it('a live request that fits once the requests in flight settle waits for them; a batch entry is refused at once', async () => {
+    const gate = createBudgetGate({ maxTokens: 1000 }, { model: 'gpt-4.1-mini', completionTokens: 100, prices: undefined })!;
+    const request = { messages: [{ role: 'user' as const, content: 'x'.repeat(192) }] };
+    // Each worst case: 200 prompt tokens (192 bytes + 8 of framing) + 100 completion tokens = 300.
+    const first = gate.admitLive(request, 1);
+    const second = gate.admitLive(request, 1);
+    const third = gate.admitLive(request, 1);
+    expect([first, second, third].some((ticket) => ticket instanceof Promise)).toBe(false);
+    // 900 reserved: a fourth (300 more) could cross 1,000 only with what is in flight.
+    const fourth = gate.admitLive(request, 1);
+    expect(fourth).toBeInstanceOf(Promise);
+    expect(gate.admit(request, 1)).toBeUndefined();
+    expect(gate.exhausted?.budget).toBe('maxTokens');
+    // The batch entry's refusal ends the run's admissions: a second gate shows the live request's way alone.
+    const live = createBudgetGate({ maxTokens: 1000 }, { model: 'gpt-4.1-mini', completionTokens: 100, prices: undefined })!;
+    const tickets = [live.admitLive(request, 1), live.admitLive(request, 1), live.admitLive(request, 1)] as GateTicket[];
+    const waiting = live.admitLive(request, 1) as Promise<GateTicket | undefined>;
+    let admitted: GateTicket | undefined;
+    void waiting.then((ticket) => (admitted = ticket));
+    // The first request used 60 tokens of its 300: the waiting one fits (60 spent + 600 in flight + its own, now 163 at the
+    // density learned from that response: 1.25 × 50 tokens / 200 bytes).
+    tickets[0]!.settle({ ...zeroUsage, requests: 1, inputTokens: 50, outputTokens: 10 }, null, 1);
+    await Promise.resolve();
+    expect(admitted).toBeDefined();
+    expect(live.exhausted).toBeUndefined();
+    // 910 spent + 163 crosses 1,000 whatever settles: refused, not waiting, though two requests are in flight.
+    tickets[1]!.settle({ ...zeroUsage, requests: 1, inputTokens: 50, outputTokens: 800 }, null, 1);
+    expect(live.admitLive(request, 1)).toBeUndefined();
+    expect(live.exhausted?.budget).toBe('maxTokens');
   });
 
   it('counts each turn of an episode, and keeps an episode the budget cut short as a failed sample', async () => {
