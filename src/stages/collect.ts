@@ -122,15 +122,29 @@ export async function collectEachTask<Task, Output, Info>(
       const room = control.limit.room();
       if (room !== undefined) await Promise.race([room, failure, stopped.promise]);
       control.signal.throwIfAborted();
-      let queued: (() => void) | undefined;
-      const planned = new Promise<void>((resolve) => {
-        queued = resolve;
-      });
-      const task = collectTask(settings, control, base, undefined, () => queued?.()).then((trajectories) => take(position, trajectories));
+      let planned = false;
+      let wake: (() => void) | undefined;
+      const task = collectTask(settings, control, base, undefined, () => {
+        planned = true;
+        wake?.();
+      }).then((trajectories) => take(position, trajectories));
       task.catch((error: unknown) => failed?.(error));
       running.push(task);
-      // The next task waits until this one's requests are in the limiter's queue (or it ended).
-      await Promise.race([planned, task.catch(() => {}), failure]);
+      // The next task waits until this one's requests are in the limiter's queue (or it ended). A task
+      // with nothing to read first (no journal records, no cache) queued them before `collectTask`
+      // returned: the next starts at once, so a round's requests are all queued before any is sent, as
+      // a hand-written `Promise.all` queues them. Awaiting here each time let the earlier requests'
+      // sending and their responses' I/O run in between: over HTTP the 8 native-`n` requests of a
+      // round then went out over twice the time (36 ms a run against 18). `room` above still bounds them.
+      if (!planned) {
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            wake = resolve;
+          }),
+          task.catch(() => {}),
+          failure,
+        ]);
+      }
     }
     await Promise.all(running);
   } finally {
