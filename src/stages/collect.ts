@@ -115,12 +115,16 @@ export async function collectEachTask<Task, Output, Info>(
   });
   // Observed here whether or not the feeding below still waits on it.
   failure.catch(() => {});
-  const stopped = aborted(control.signal);
+  // Listened for only once a task must wait for room: a listener on the run's signal costs more than a task.
+  let stopped: ReturnType<typeof aborted> | undefined;
   const running: Promise<void>[] = [];
   try {
     for (const [position, base] of bases.entries()) {
       const room = control.limit.room();
-      if (room !== undefined) await Promise.race([room, failure, stopped.promise]);
+      if (room !== undefined) {
+        stopped ??= aborted(control.signal);
+        await Promise.race([room, failure, stopped.promise]);
+      }
       control.signal.throwIfAborted();
       let planned = false;
       let wake: (() => void) | undefined;
@@ -148,7 +152,7 @@ export async function collectEachTask<Task, Output, Info>(
     }
     await Promise.all(running);
   } finally {
-    stopped.release();
+    stopped?.release();
   }
   control.signal.throwIfAborted();
 }
