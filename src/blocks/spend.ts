@@ -22,23 +22,34 @@ interface Tally {
  * One without `sampledBy` (built by hand, or journaled before it was recorded) counts as the
  * student's, under `fallback`.
  */
-export function spendByProvider(
-  trajectories: Iterable<{ readonly usage: Usage; readonly costUsd: number | null; readonly sampledBy?: SampledBy | undefined }>,
-  fallback: { readonly name: string; readonly model: string },
-): ProviderSpend[] {
+export function spendByProvider(trajectories: Iterable<Spent>, fallback: { readonly name: string; readonly model: string }): ProviderSpend[] {
+  const tally = spendTally(fallback);
+  tally.add(trajectories);
+  return tally.result();
+}
+
+/** What a trajectory (or journaled sample) spent, and on whose account. */
+type Spent = { readonly usage: Usage; readonly costUsd: number | null; readonly sampledBy?: SampledBy | undefined };
+
+/** `spendByProvider` as a running sum: trajectories added as they come (a split's tasks, as each ends), the spend read at the end. */
+export function spendTally(fallback: { readonly name: string; readonly model: string }) {
   const tallies = new Map<string, Tally>();
   // A task's trajectories share one `sampledBy` object: its tally is found once, not keyed per sample.
   let lastBy: SampledBy | undefined;
   let last: Tally | undefined;
-  for (const trajectory of trajectories) {
-    const by = trajectory.sampledBy;
-    if (last === undefined || by !== lastBy) {
-      last = tallyOf(tallies, by?.role ?? 'student', by?.provider ?? fallback.name, by?.model ?? fallback.model);
-      lastBy = by;
-    }
-    add(last, 1, trajectory.usage, trajectory.costUsd);
-  }
-  return sortedSpend(tallies.values());
+  return {
+    add(trajectories: Iterable<Spent>): void {
+      for (const trajectory of trajectories) {
+        const by = trajectory.sampledBy;
+        if (last === undefined || by !== lastBy) {
+          last = tallyOf(tallies, by?.role ?? 'student', by?.provider ?? fallback.name, by?.model ?? fallback.model);
+          lastBy = by;
+        }
+        add(last, 1, trajectory.usage, trajectory.costUsd);
+      }
+    },
+    result: (): ProviderSpend[] => sortedSpend(tallies.values()),
+  };
 }
 
 /** Spend lists merged entry by entry (same role, provider and model add up). */

@@ -2,7 +2,7 @@ import { rewardStatsOf, splitStats } from '../blocks/stats.js';
 import { flatten } from '../core/flatten.js';
 import { sumCost } from '../core/pricing.js';
 import type { ProviderSpend, SplitStats } from '../core/results.js';
-import { mergeSpend, spendByProvider } from '../blocks/spend.js';
+import { spendTally } from '../blocks/spend.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
@@ -67,9 +67,9 @@ export async function collectSplit<Task, Output, Info>(
   const candidates = candidatePool<Task, Output, Info>(options.hold ? 'none' : options.pool);
   let first: { readonly position: number; readonly trajectory: Trajectory<Task, Output, Info> } | undefined;
   let best: Example<Task, Output, Info> | undefined;
-  let byProvider: readonly ProviderSpend[] = [];
+  const spend = spendTally(settings.provider);
   const take = (position: number, trajectories: Trajectory<Task, Output, Info>[]): void => {
-    byProvider = mergeSpend(byProvider, spendByProvider(trajectories, settings.provider));
+    spend.add(trajectories);
     if (options.hold) held[position] = trajectories;
     else columns[position] = columnsOf(trajectories);
     const head = trajectories[0];
@@ -85,7 +85,7 @@ export async function collectSplit<Task, Output, Info>(
   if (options.hold) {
     const trajectories = flatten(held);
     const fresh = options.pool === 'none' ? [] : scoredOnly(trajectories);
-    return { stats: splitStats(trajectories, wallTimeMs), trajectories, count: trajectories.length, candidates: fresh, best, first: first?.trajectory, byProvider };
+    return { stats: splitStats(trajectories, wallTimeMs), trajectories, count: trajectories.length, candidates: fresh, best, first: first?.trajectory, byProvider: spend.result() };
   }
   const tasks = columns.filter((task) => task !== undefined);
   return {
@@ -95,7 +95,7 @@ export async function collectSplit<Task, Output, Info>(
     candidates: candidates.result(),
     best,
     first: first?.trajectory,
-    byProvider,
+    byProvider: spend.result(),
   };
 }
 
