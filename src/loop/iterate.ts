@@ -249,7 +249,8 @@ async function runIteration<Task, Output, Info>(
       wallTimeMs: performance.now() - started,
       ...(state.tuned.model === undefined ? {} : { fineTunedModel: state.tuned.model }),
     },
-    () => [...(train.trajectories ?? []), ...(held?.trajectories ?? [])],
+    // The training split's array itself when there are no held-out tasks: no copy of every trajectory.
+    () => (held?.trajectories === undefined ? (train.trajectories ?? []) : [...(train.trajectories ?? []), ...held.trajectories]),
     iteration,
   );
 }
