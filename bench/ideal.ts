@@ -2,7 +2,8 @@
 // allows: in process, a bare p-limit + setTimeout loop; over loopback HTTP, a loop of plain `fetch`
 // calls (no SDK) to the same server pauper talks to. The shape of bench/overhead.ts: 8 tasks x 64
 // samples x 6 rounds, concurrency 32, 20 ms latency, native `n` and one request per sample, the same
-// sample → score → top-4 → fold loop on every side. Sides interleaved, a warm-up first.
+// sample → score → top-4 → fold loop on every side. Sides interleaved after warm-ups (5 runs a side for native `n`,
+// whose runs are short; 1 for one request per sample).
 // Run: npm run bench:ideal [-- --quick] (builds dist/ first and points tsx at bench/tsconfig.dist.json, so that
 // 'pauper' is dist/). Writes bench/ideal-results.json.
 import './lib/published.js';
@@ -15,7 +16,8 @@ import { startOpenAIServer } from '../test/servers/openai-server.js';
 import { interleaved, quick, round, type Figure } from './lib/figures.js';
 import { handLoop, loopShape, providerOver, reward, type Call } from './lib/hand-loop.js';
 
-const repeats = quick ? 3 : 7;
+/** Runs a side, and warm-up runs before them: native `n` runs take a tenth to a quarter of a second, one request per sample seconds. */
+const plan = quick ? { nativeN: { repeats: 3, warmups: 2 }, perSample: { repeats: 3, warmups: 1 } } : { nativeN: { repeats: 15, warmups: 5 }, perSample: { repeats: 7, warmups: 1 } };
 /** The quick pass samples fewer a task: a quarter of the requests per round. */
 const loop = quick ? loopShape(16, 2) : loopShape();
 const { tasks, samples, rounds, concurrency, keep } = loop;
@@ -71,11 +73,12 @@ interface Shape {
 }
 
 async function shape(nativeN: boolean): Promise<Shape> {
+  const { repeats, warmups } = nativeN ? plan.nativeN : plan.perSample;
   const inProcess = await interleaved(repeats, {
     bare: () => loopOver(inProcessCall, nativeN),
     pauper: pauperLoop(() => providerOver(inProcessCall, nativeN)),
-  });
-  const http = await interleaved(repeats, { fetch: () => loopOver(fetchCall, nativeN), pauper: pauperLoop(overHttp(nativeN)) });
+  }, warmups);
+  const http = await interleaved(repeats, { fetch: () => loopOver(fetchCall, nativeN), pauper: pauperLoop(overHttp(nativeN)) }, warmups);
   const ideal = idealMs(nativeN);
   return {
     idealMs: ideal,
@@ -100,7 +103,7 @@ const report = {
   date: new Date().toISOString(),
   node: process.version,
   command: `npm run bench:ideal${quick ? ' -- --quick' : ''}`,
-  repeats,
+  plan,
   shape: `${taskCount} tasks x ${samples} samples x ${rounds} rounds, concurrency ${concurrency}, top-${keep} fold, ${latencyMs} ms latency`,
   nativeN,
   perSample,

@@ -1,7 +1,8 @@
 // Overhead against a hand-written loop: pauper's iterate() with the openai provider beside
 // p-limit + the openai SDK doing the same sample → score → top-k → fold loop, both against
 // one loopback server with 20 ms latency. Two shapes: native `n` (one request per task and
-// round) and one request per sample. Sides interleaved, warm-up first, medians of 7.
+// round) and one request per sample. Sides interleaved after warm-ups (5 runs a side for native `n`, whose
+// runs are short; 1 for one request per sample), medians of 15 and 7.
 // Run: npm run bench:overhead. Writes bench/overhead-results.json (committed).
 import './lib/published.js';
 import { writeFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { startOpenAIServer } from '../test/servers/openai-server.js';
 import { interleaved, round, type Figure } from './lib/figures.js';
 import { handLoop, loopShape, reward, type Call } from './lib/hand-loop.js';
 
-const repeats = 7;
+/** Runs a side, and warm-up runs before them: native `n` runs a quarter of a second, one request per sample four or more. */
+const plan = { nativeN: { repeats: 15, warmups: 5 }, perSample: { repeats: 7, warmups: 1 } } as const;
 const shape = loopShape();
 const { tasks, samples, rounds, concurrency, keep } = shape;
 const model = 'gpt-4o-mini';
@@ -37,7 +39,8 @@ async function pauperLoop(baseURL: string, nativeN: boolean): Promise<void> {
 
 /** Warm-up of both sides, then `repeats` rounds of both, rotating which goes first (see `interleaved`). */
 async function compare(baseURL: string, nativeN: boolean): Promise<{ pauper: Figure; hand: Figure; ratio: number }> {
-  const { pauper, hand } = await interleaved(repeats, { pauper: () => pauperLoop(baseURL, nativeN), hand: () => handWritten(baseURL, nativeN) });
+  const { repeats, warmups } = nativeN ? plan.nativeN : plan.perSample;
+  const { pauper, hand } = await interleaved(repeats, { pauper: () => pauperLoop(baseURL, nativeN), hand: () => handWritten(baseURL, nativeN) }, warmups);
   return { pauper, hand, ratio: round(pauper.medianMs / hand.medianMs) };
 }
 
@@ -49,7 +52,8 @@ await server.close();
 const report = {
   date: new Date().toISOString(),
   node: process.version,
-  machine: `2 cores, shared; medians of ${repeats} interleaved runs after a warm-up`,
+  machine: `2 cores, shared; medians of interleaved runs after warm-ups: native n ${plan.nativeN.repeats} after ${plan.nativeN.warmups} a side, one request per sample ${plan.perSample.repeats} after ${plan.perSample.warmups}`,
+  plan,
   shape: `${tasks.length} tasks x ${samples} samples x ${rounds} rounds, concurrency ${concurrency}, top-${keep} fold, loopback server with 20 ms latency`,
   nativeN,
   perSample,

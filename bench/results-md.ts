@@ -228,14 +228,17 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
       rows.push([label, figure(pauper), figure(hand), ratio === undefined ? '–' : `${fixed(ratio, 2)}×`, target(ratio, 1.05)]);
     }
     return [
-      ...(typeof data.shape === 'string' ? [`Shape: ${data.shape}.`, ''] : []),
+      ...(typeof data.shape === 'string' ? [`Shape: ${data.shape}.`] : []),
+      ...runsLine(data),
+      '',
       ...table(['shape', 'pauper', 'hand-written (p-limit + openai SDK)', 'pauper / hand', 'target ≤ 1.05×'], rows),
-      ...others(data, ['nativeN', 'perSample']),
+      ...others(data, ['nativeN', 'perSample', 'plan']),
     ];
   },
   ideal(data) {
     const lines = [
       ...(typeof data.shape === 'string' ? [`Shape: ${data.shape}.`] : []),
+      ...runsLine(data),
       'The ideal is the latency alone: each round, every request waits once, as many at a time as the concurrency.',
       'The floors run the same sample → score → top-4 → fold loop without pauper: in process a bare p-limit + `setTimeout` loop,',
       'over HTTP a loop of plain `fetch` calls. The loopback server runs in the bench\'s own process, so over HTTP every side',
@@ -269,7 +272,7 @@ const renderers: Record<BenchKey, (data: Data) => string[]> = {
         '',
       );
     }
-    return [...lines, ...others(data, ['nativeN', 'perSample'])];
+    return [...lines, ...others(data, ['nativeN', 'perSample', 'plan'])];
   },
   ax(data) {
     const sides = isObject(data.sides) ? (data.sides as Record<string, Data>) : {};
@@ -469,6 +472,18 @@ function isFigure(value: unknown): value is Figure {
 }
 
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** How many runs a side each shape's figures are the median of, after how many warm-up runs (the file's `plan`). */
+function runsLine(data: Data): string[] {
+  if (!isObject(data.plan)) return [];
+  const plan = data.plan as Record<string, Data>;
+  const of = (key: string, label: string): string | undefined => {
+    const shape = plan[key];
+    return isObject(shape) ? `${label} ${count(shape.repeats)} runs a side after ${count(shape.warmups)} warm-up ${num(shape.warmups) === 1 ? 'run' : 'runs'}` : undefined;
+  };
+  const parts = [of('nativeN', 'native `n`'), of('perSample', 'one request per sample')].filter((part) => part !== undefined);
+  return parts.length === 0 ? [] : [`Medians of interleaved runs: ${parts.join('; ')}.`];
+}
 
 function ratioOf(value: unknown, ideal: number | undefined): number | undefined {
   return isFigure(value) && ideal !== undefined && ideal > 0 ? value.medianMs / ideal : undefined;

@@ -26,15 +26,17 @@ export async function timed(run: () => Promise<unknown>): Promise<number> {
 }
 
 /**
- * Runs every side once to warm up, then `repeats` rounds of all sides, rotating which goes first,
- * so slow phases of a shared machine fall on every side alike. Returns one `Figure` per side.
+ * Runs every side `warmups` times to warm up (V8 compiles a library's hot path over its first runs:
+ * a short run needs several), then `repeats` rounds of all sides, rotating which goes first, so slow
+ * phases of a shared machine fall on every side alike. Returns one `Figure` per side.
  */
 export async function interleaved<Name extends string>(
   repeats: number,
   sides: Readonly<Record<Name, () => Promise<unknown>>>,
+  warmups = 1,
 ): Promise<Record<Name, Figure>> {
   const names = Object.keys(sides) as Name[];
-  for (const name of names) await sides[name]();
+  for (let warmup = 0; warmup < warmups; warmup++) for (const name of names) await sides[name]();
   const runs = new Map<Name, number[]>(names.map((name) => [name, []]));
   for (let round = 0; round < repeats; round++) {
     for (let offset = 0; offset < names.length; offset++) {
