@@ -46,7 +46,7 @@ export function raceAbort<T>(run: () => PromiseLike<T>, signal: AbortSignal | un
 }
 
 /** `run()` as a promise; a synchronous throw becomes a rejection. */
-function settleOf<T>(run: () => PromiseLike<T>): Promise<T> {
+export function settleOf<T>(run: () => PromiseLike<T>): Promise<T> {
   try {
     return Promise.resolve(run());
   } catch (error) {
