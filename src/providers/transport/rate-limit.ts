@@ -5,8 +5,9 @@ export interface RateLimit {
   /**
    * Resolves when an attempt of `estimatedTokens` may start: after any 429 pause,
    * at the earliest start both per-minute limits allow. Rejects with `signal.reason` on abort.
+   * `undefined` when it may start now (no limit set, no pause): nothing to await.
    */
-  admit(estimatedTokens: number, signal: AbortSignal | undefined): Promise<void>;
+  admit(estimatedTokens: number, signal: AbortSignal | undefined): Promise<void> | undefined;
   /** Holds every attempt through this transport for `ms` milliseconds (after a 429). */
   pause(ms: number): void;
 }
@@ -24,18 +25,20 @@ export interface RateLimitOptions {
 export function createRateLimit(options: RateLimitOptions): RateLimit {
   const schedule = createSchedule(options);
   let pausedUntil = 0;
+  const unlimited = options.requestsPerMinute === undefined && options.tokensPerMinute === undefined;
+  const admitted = async (estimatedTokens: number, signal: AbortSignal | undefined): Promise<void> => {
+    while (pausedUntil > Date.now()) await wait(pausedUntil - Date.now(), signal);
+    const reservation = schedule.reserve(estimatedTokens);
+    try {
+      await wait(reservation.delayMs, signal);
+    } catch (error) {
+      // An aborted attempt gives its turn back, so it does not delay the ones after it.
+      reservation.cancel();
+      throw error;
+    }
+  };
   return {
-    async admit(estimatedTokens, signal) {
-      while (pausedUntil > Date.now()) await wait(pausedUntil - Date.now(), signal);
-      const reservation = schedule.reserve(estimatedTokens);
-      try {
-        await wait(reservation.delayMs, signal);
-      } catch (error) {
-        // An aborted attempt gives its turn back, so it does not delay the ones after it.
-        reservation.cancel();
-        throw error;
-      }
-    },
+    admit: (estimatedTokens, signal) => (unlimited && pausedUntil <= Date.now() ? undefined : admitted(estimatedTokens, signal)),
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, Date.now() + ms);
     },

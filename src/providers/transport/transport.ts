@@ -68,7 +68,9 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const pacing = createPacing({ enabled: resolved.pacing, ceiling: resolved.concurrency, startConcurrency: resolved.startConcurrency });
 
   async function runAttempt<T>(attempt: (signal: AbortSignal) => Promise<T>, sendOptions: SendOptions): Promise<T> {
-    await rateLimit.admit(sendOptions.estimatedTokens ?? 0, sendOptions.signal);
+    // Awaited only when there is something to wait for: no limit and no 429 pause is no wait.
+    const admitting = rateLimit.admit(sendOptions.estimatedTokens ?? 0, sendOptions.signal);
+    if (admitting !== undefined) await admitting;
     const starting = pacing.start(attemptCost(sendOptions), sendOptions.signal);
     const ticket: PacingTicket = starting instanceof Promise ? await starting : starting;
     let limited = false;
