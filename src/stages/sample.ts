@@ -67,6 +67,8 @@ export async function sampleInRun(provider: Provider, request: SampleRequest, op
   const seed = options.seed ?? 0;
   const sampler = createSampler(provider, request, options);
   const plan = planRequests({ n: options.n, seed, nativeN: sampler.nativeN(), skip: options.skip });
+  // One request (native `n`, or a single sample) is its own result: no `Promise.all` and no copy.
+  if (plan.length === 1) return sampler.carryOut(plan[0]!);
   return flatten(await Promise.all(plan.map(sampler.carryOut)));
 }
 
