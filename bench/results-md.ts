@@ -37,18 +37,21 @@ export const benches: readonly BenchSpec[] = [
     command: 'npm run bench:overhead',
     quick: 'read',
     missed: [
-      'Target: 1.05× on both shapes. One request per sample is within this machine\'s noise: 1.02× to 1.17× over five passes on ' +
-        "2026-12-03 (load 1.4 to 6), its ranges overlapping the hand loop's in each. Native `n` misses in every pass: 1.21× on a quiet " +
-        'machine, 1.25× to 1.28× under load, from 1.31× before this work. With native `n` a round is 48 requests and 3,072 samples, so ' +
-        'per-sample work decides it. `npm run bench:per-sample` measures it in process, where nothing else is (8 tasks × 512 samples ' +
-        '× 6 rounds): the hand loop 1.03 µs of CPU and 436 bytes allocated a sample, the same loop keeping per sample what pauper\'s ' +
-        "result holds 1.62 µs and 885 bytes, pauper 3.08 µs and 1,408 bytes. Holding the trajectories is under a third of the gap; the " +
-        "rest is pauper's bookkeeping per sample (usage and cost shares of each completion, the `sample` event, the reward's result " +
-        "checked, spend by provider, the selector's candidates, the statistics, the run's abort checks), which `node --cpu-prof` shows " +
-        'spread thin: no function but the scoring path itself above a tenth of it. Per request, what remains is the `AbortSignal` per ' +
-        'attempt (the SDKs leak a listener on the signal they are given) and about ten promise steps against two: 48 requests, a few ' +
-        'ms. Closing the rest means doing that bookkeeping per request instead of per sample (shares and events for a whole ' +
-        'native-`n` answer at once), a change to the shape of what a sample carries that is larger than this target.',
+      'Target: 1.05× on both shapes. Measured on 2026-12-03 (evening, load 1 to 5): native `n` 1.11× to 1.14× over the three ' +
+        'passes of this change; one request per sample 1.08× to 1.17×, its ranges overlapping the hand loop\'s in each. Earlier the same day ' +
+        'native `n` was 1.21× to 1.28× (1.31× before that work) and 1.24× at the start of this pass, then measured after one ' +
+        'warm-up run, while pauper\'s runs were still getting faster; 15 runs after 5 warm-ups since. Probes of the same loop ' +
+        'without the forced GC before each run give 1.06× to 1.10×. What closed most of the gap: a round\'s requests are all ' +
+        'queued before the first is sent (a task used to await a turn before the next was planned, so the 8 native-`n` requests ' +
+        'of a round went out over twice the time); with no transport limit (the default) no p-limit queue, no listener added to ' +
+        'and removed from the run\'s signal and no rate-limit await per request; and `splitStats`, which V8 deoptimized on a ' +
+        'third of its calls and recompiled all run long. What remains: per request, pauper\'s provider and transport add 100 to ' +
+        '170 µs of CPU to the SDK\'s own (sequential requests; an `AbortController` per attempt, since the SDKs keep a listener ' +
+        'on any signal they are given; the rate-limit headers read for pacing; the usage shares and cost split of the answer); ' +
+        'per sample, what the result holds. `npm run bench:per-sample` (in process, native `n`, 8 tasks × 512 × 6 rounds): the ' +
+        'hand loop 1.09 µs of CPU and 436 bytes allocated a sample, the same loop keeping what pauper\'s result holds (each ' +
+        'trajectory, its turns, the reward\'s sample and context) 2.11 µs and 886 bytes, pauper 3.04 µs and 1,186 bytes ' +
+        '(1,408 before this pass): building and holding the public result is half of the gap, and the rest is spread thin.',
     ],
   },
   {
@@ -59,12 +62,16 @@ export const benches: readonly BenchSpec[] = [
     command: 'npm run bench:ideal',
     quick: 'run',
     missed: [
-      'Target: 1.05× of the ideal in process. One request per sample meets it (1.04× to 1.05×; the bare loop 1.02× to 1.03×). ' +
-        "Native `n` misses: 1.22× to 1.29× of the ideal over four passes against the bare p-limit + `setTimeout` loop's 1.06× to 1.08× (2.34× before " +
-        "this work, then measured through tsx). In process every round's requests end on the same timer tick, so its 512 samples " +
-        "are scored one after another before the next round starts: the round waits for pauper's CPU per sample, which section 1 " +
-        'breaks down. Over HTTP the floor is plain `fetch` to a server in the same process, far above the ideal: that floor, not ' +
-        'the ideal, is what this machine allows.',
+      'Target: 1.05× of the ideal in process. One request per sample meets it (1.04×; the bare loop 1.03×). For native `n` ' +
+        'the target is below what this machine allows: the bare p-limit + `setTimeout` loop, with no library at all, is 1.08× ' +
+        'to 1.09× the ideal in every pass (a timer fires late on a busy 2-core machine, and each round waits for its slowest ' +
+        'request). Against that floor pauper is 1.12× in the pass above (146 against 130 ms); probes of the same loop give ' +
+        '1.08× to 1.12× with a forced GC before each run, as here, and 1.05× to 1.07× without (1.14× to 1.20× earlier the same ' +
+        'day: 1.22× to 1.29× of the ideal against the floor\'s 1.06× to 1.08×). In process every round\'s 8 answers of 64 ' +
+        'come back on one timer tick and are scored one after another before the next round starts, so the round waits for ' +
+        'pauper\'s CPU per sample, which section 1 breaks down. Over HTTP the floor is plain `fetch` to a server in the same ' +
+        'process, far above the ideal: that floor, not the ideal, is what this machine allows; pauper is 1.19× to 1.33× it over the ' +
+        'three passes, both shapes.',
     ],
   },
   {

@@ -125,7 +125,7 @@ describe('RESULTS.md', () => {
     expect(overhead).toContain('Read from the file (a slow bench, not rerun by --quick): `bench/overhead-results.json`, measured 2026-12-01T10:00:00.000Z');
     expect(overhead).toContain('Rerun: `npm run bench:overhead`.');
     // Why a target is missed is kept beside its bench, so a rerun keeps the explanation.
-    expect(overhead).toMatch(/Where a target is missed: Target: 1\.05× on both shapes\. .*the same loop keeping per sample what pauper/);
+    expect(overhead).toMatch(/Where a target is missed: Target: 1\.05× on both shapes\. .*the same loop keeping what pauper's result holds/);
   });
 
   it('puts pauper against the ideal and the floors, in process and over HTTP', () => {
