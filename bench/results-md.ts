@@ -45,9 +45,10 @@ export const benches: readonly BenchSpec[] = [
         'queued before the first is sent (a task used to await a turn before the next was planned, so the 8 native-`n` requests ' +
         'of a round went out over twice the time); with no transport limit (the default) no p-limit queue, no listener added to ' +
         'and removed from the run\'s signal and no rate-limit await per request; and `splitStats`, which V8 deoptimized on a ' +
-        'third of its calls and recompiled all run long. What remains: per request, pauper\'s provider and transport add 100 to ' +
-        '170 µs of CPU to the SDK\'s own (sequential requests; an `AbortController` per attempt, since the SDKs keep a listener ' +
-        'on any signal they are given; the rate-limit headers read for pacing; the usage shares and cost split of the answer); ' +
+        'third of its calls and recompiled all run long. What remains: per request, pauper\'s provider and transport add about a ' +
+        'tenth to the SDK\'s own time (100 to 170 µs a sequential request in four of six probes, the other two within this ' +
+        'machine\'s noise: an `AbortController` per attempt, since the SDKs keep a listener on any signal they are given; the ' +
+        'rate-limit headers read for pacing; the usage shares and cost split of the answer); ' +
         'per sample, what the result holds. `npm run bench:per-sample` (in process, native `n`, 8 tasks × 512 × 6 rounds): the ' +
         'hand loop 1.09 µs of CPU and 436 bytes allocated a sample, the same loop keeping what pauper\'s result holds (each ' +
         'trajectory, its turns, the reward\'s sample and context) 2.11 µs and 886 bytes, pauper 3.04 µs and 1,186 bytes ' +
