@@ -193,8 +193,9 @@ export function share(response: SampleResponse, count: number, latencyMs: number
 
 /**
  * Splits usage into `parts` shares whose sum is the whole (remainders go to the first shares).
- * The shares past every field's remainder are equal and are one object: a native-`n` request of
- * 64 completions whose token counts divide evenly makes one usage object, not 64.
+ * Shares that are equal are one object: share `i` differs from share `i - 1` only where a field's
+ * remainder runs out at `i`, so a native-`n` request of 64 completions makes at most seven usage
+ * objects (one when its token counts divide evenly), not 64, and its samples hold those.
  */
 export function splitUsage(usage: Usage, parts: number): Usage[] {
   // One share is the whole: a request per sample needs no split.
@@ -208,21 +209,29 @@ export function splitUsage(usage: Usage, parts: number): Usage[] {
     outputTokens: Math.floor(outputTokens / parts),
     reasoningTokens: Math.floor(reasoningTokens / parts),
   };
-  const remainders = [requests, inputTokens, cachedInputTokens, cacheWriteTokens, outputTokens, reasoningTokens].map((total) => total % parts);
-  const [requestsLeft = 0, inputLeft = 0, cachedLeft = 0, writeLeft = 0, outputLeft = 0, reasoningLeft = 0] = remainders;
-  const uneven = Math.min(parts, Math.max(...remainders));
-  const shares: Usage[] = [];
+  const requestsLeft = requests % parts;
+  const inputLeft = inputTokens % parts;
+  const cachedLeft = cachedInputTokens % parts;
+  const writeLeft = cacheWriteTokens % parts;
+  const outputLeft = outputTokens % parts;
+  const reasoningLeft = reasoningTokens % parts;
+  const uneven = Math.min(parts, Math.max(requestsLeft, inputLeft, cachedLeft, writeLeft, outputLeft, reasoningLeft));
+  const shares = new Array<Usage>(parts);
+  let share = floor;
   for (let i = 0; i < uneven; i++) {
-    shares.push({
-      requests: floor.requests + (i < requestsLeft ? 1 : 0),
-      inputTokens: floor.inputTokens + (i < inputLeft ? 1 : 0),
-      cachedInputTokens: floor.cachedInputTokens + (i < cachedLeft ? 1 : 0),
-      cacheWriteTokens: floor.cacheWriteTokens + (i < writeLeft ? 1 : 0),
-      outputTokens: floor.outputTokens + (i < outputLeft ? 1 : 0),
-      reasoningTokens: floor.reasoningTokens + (i < reasoningLeft ? 1 : 0),
-    });
+    if (i === 0 || i === requestsLeft || i === inputLeft || i === cachedLeft || i === writeLeft || i === outputLeft || i === reasoningLeft) {
+      share = {
+        requests: floor.requests + (i < requestsLeft ? 1 : 0),
+        inputTokens: floor.inputTokens + (i < inputLeft ? 1 : 0),
+        cachedInputTokens: floor.cachedInputTokens + (i < cachedLeft ? 1 : 0),
+        cacheWriteTokens: floor.cacheWriteTokens + (i < writeLeft ? 1 : 0),
+        outputTokens: floor.outputTokens + (i < outputLeft ? 1 : 0),
+        reasoningTokens: floor.reasoningTokens + (i < reasoningLeft ? 1 : 0),
+      };
+    }
+    shares[i] = share;
   }
-  for (let i = uneven; i < parts; i++) shares.push(floor);
+  for (let i = uneven; i < parts; i++) shares[i] = floor;
   return shares;
 }
 

@@ -109,6 +109,19 @@ describe('splitUsage', () => {
     expect(shares.reduce((sum, share) => sum + share.outputTokens, 0)).toBe(7);
     expect(shares.map((share) => share.inputTokens)).toEqual([4, 3, 3]);
   });
+
+  it('makes one object per run of equal shares: a new one only where a field\'s remainder runs out', () => {
+    const whole = { requests: 1, inputTokens: 1000 * 64 + 40, cachedInputTokens: 64 * 3 + 10, cacheWriteTokens: 0, outputTokens: 7 * 64 + 63, reasoningTokens: 5 };
+    const shares = splitUsage(whole, 64);
+    expect(shares).toHaveLength(64);
+    for (const field of Object.keys(whole) as (keyof typeof whole)[]) {
+      expect(shares.reduce((sum, share) => sum + share[field], 0)).toBe(whole[field]);
+      // The remainder goes to the first shares, one each.
+      expect(shares.map((share) => share[field])).toEqual(shares.map((_, i) => Math.floor(whole[field] / 64) + (i < whole[field] % 64 ? 1 : 0)));
+    }
+    // Remainders 1 (requests), 5, 10, 40 and 63: shares change at 0, 1, 5, 10, 40 and 63, and after 63 all are the floor.
+    expect(new Set(shares).size).toBe(6);
+  });
 });
 
 describe('warnings', () => {
