@@ -37,11 +37,11 @@ export const benches: readonly BenchSpec[] = [
     command: 'npm run bench:overhead',
     quick: 'read',
     missed: [
-      'Target: 1.05× on both shapes. Measured on 2026-12-03 (evening, load 1 to 5): native `n` 1.11× to 1.14× over the three ' +
+      'Target: 1.05× on both shapes. Measured on 2026-12-03 (evening, load 1 to 5): native `n` 1.11× to 1.15× over the four ' +
         'passes of this change; one request per sample 1.08× to 1.17×, its ranges overlapping the hand loop\'s in each. Earlier the same day ' +
         'native `n` was 1.21× to 1.28× (1.31× before that work) and 1.24× at the start of this pass, then measured after one ' +
         'warm-up run, while pauper\'s runs were still getting faster; 15 runs after 5 warm-ups since. Probes of the same loop ' +
-        'without the forced GC before each run give 1.06× to 1.10×. What closed most of the gap: a round\'s requests are all ' +
+        'without the forced GC before each run give 1.06× to 1.10× (with it, 1.12× to 1.13×). What closed most of the gap: a round\'s requests are all ' +
         'queued before the first is sent (a task used to await a turn before the next was planned, so the 8 native-`n` requests ' +
         'of a round went out over twice the time); with no transport limit (the default) no p-limit queue, no listener added to ' +
         'and removed from the run\'s signal and no rate-limit await per request; and `splitStats`, which V8 deoptimized on a ' +
@@ -66,13 +66,13 @@ export const benches: readonly BenchSpec[] = [
       'Target: 1.05× of the ideal in process. One request per sample meets it (1.04×; the bare loop 1.03×). For native `n` ' +
         'the target is below what this machine allows: the bare p-limit + `setTimeout` loop, with no library at all, is 1.08× ' +
         'to 1.09× the ideal in every pass (a timer fires late on a busy 2-core machine, and each round waits for its slowest ' +
-        'request). Against that floor pauper is 1.12× in the pass above (146 against 130 ms); probes of the same loop give ' +
-        '1.08× to 1.12× with a forced GC before each run, as here, and 1.05× to 1.07× without (1.14× to 1.20× earlier the same ' +
+        'request). Against that floor pauper is 1.06× to 1.12× over the four passes of this change (1.06× in the pass ' +
+        'above); probes of the same loop give 1.08× to 1.12× with a forced GC before each run, as here, and 1.05× to 1.07× without (1.14× to 1.20× earlier the same ' +
         'day: 1.22× to 1.29× of the ideal against the floor\'s 1.06× to 1.08×). In process every round\'s 8 answers of 64 ' +
         'come back on one timer tick and are scored one after another before the next round starts, so the round waits for ' +
         'pauper\'s CPU per sample, which section 1 breaks down. Over HTTP the floor is plain `fetch` to a server in the same ' +
         'process, far above the ideal: that floor, not the ideal, is what this machine allows; pauper is 1.19× to 1.33× it over the ' +
-        'three passes, both shapes.',
+        'four passes, both shapes.',
     ],
   },
   {
