@@ -60,16 +60,19 @@ export function wholeSample(
 ): JournalSample {
   if (record.text !== undefined) return sampleOf(record, record.text, record.turns);
   const completion = completions.get(record.id);
-  if (completion === undefined) {
-    throw new JournalError(
-      path,
-      line,
-      `sample ${record.id} leaves its text to its completion record, and no completion record of it comes before. ` +
-        'The journal was edited or damaged: remove this line (a resumed run samples it again), or start a new journal.',
-    );
-  }
+  if (completion === undefined) throw textMissing(path, line, record.id);
   // `concat`, not a spread: a spread leaves 19 slots of room behind two turns.
   return sampleOf(record, completion.text, record.turns.concat({ role: 'assistant', content: completion.text }));
+}
+
+/** A sample record at `line` that leaves its text to a completion record no line before holds. */
+export function textMissing(path: string, line: number, id: string): JournalError {
+  return new JournalError(
+    path,
+    line,
+    `sample ${id} leaves its text to its completion record, and no completion record of it comes before. ` +
+      'The journal was edited or damaged: remove this line (a resumed run samples it again), or start a new journal.',
+  );
 }
 
 /**

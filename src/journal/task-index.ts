@@ -1,7 +1,7 @@
 import type { Split } from '../core/trajectory.js';
 import { JournalError } from './errors.js';
 import { eachLineIn } from './lines.js';
-import { completionOf, parseRecord, sharing, wholeSample } from './parse.js';
+import { completionOf, parseRecord, sharing, textMissing, wholeSample } from './parse.js';
 import type { JournalCompletion, JournalSample, StoredSample } from './records.js';
 
 // Where each task's sample and completion records lie in a journal, so a resumed run reads a
@@ -73,14 +73,7 @@ export function createTaskIndex(): TaskIndex {
       const held = other ?? { sample: at(task.samples, index), completion: at(task.completions, index) };
       if (record.type === 'completion') held.completion = slot + 1;
       else {
-        if (record.text === undefined && held.completion === 0) {
-          throw new JournalError(
-            path,
-            line,
-            `sample ${record.id} leaves its text to its completion record, and no completion record of it comes before. ` +
-              'The journal was edited or damaged: remove this line (a resumed run samples it again), or start a new journal.',
-          );
-        }
+        if (record.text === undefined && held.completion === 0) throw textMissing(path, line, record.id);
         if (held.sample === 0) samples++;
         held.sample = slot + 1;
       }
