@@ -223,26 +223,30 @@ function budgetGate(
       add(spent, { costUsd: costUsd ?? priceUsage(usage, model) ?? 0, samples, tokens: usage.inputTokens + usage.outputTokens }, 1);
     };
     const admitLive = (request: SampleRequest, completions: number, pricing: RequestPricing = {}): GateTicket | undefined | Promise<GateTicket | undefined> => {
-      const decided = decide(request, completions, pricing, true);
-      if (decided !== 'wait') return decided;
-      return new Promise<GateTicket | undefined>((resolve) => {
-        waiting.push(() => resolve(admitLive(request, completions, pricing)));
-      });
+      // The prompt's bytes are counted once: a waiting request decides again at each settlement.
+      const bytes = promptBytes(request);
+      const attempt = (): GateTicket | undefined | Promise<GateTicket | undefined> => {
+        const decided = decide(bytes, completions, pricing, true);
+        if (decided !== 'wait') return decided;
+        return new Promise<GateTicket | undefined>((resolve) => {
+          waiting.push(() => resolve(attempt()));
+        });
+      };
+      return attempt();
     };
     return {
       admitTraining,
       charge: (usage, costUsd, samples) => spend(usage, costUsd, samples),
       admit: (request, completions, pricing = {}) => {
-        const decided = decide(request, completions, pricing, false);
+        const decided = decide(promptBytes(request), completions, pricing, false);
         return decided === 'wait' ? undefined : decided;
       },
       admitLive,
     };
 
-    /** A ticket; `undefined` to refuse (and every later request); `'wait'` (only when `live`) while reservations alone stand in the way. */
-    function decide(request: SampleRequest, completions: number, pricing: RequestPricing, live: boolean): GateTicket | undefined | 'wait' {
+    /** For a request of a prompt of `bytes`: a ticket; `undefined` to refuse (and every later request); `'wait'` (only when `live`) while reservations alone stand in the way. */
+    function decide(bytes: number, completions: number, pricing: RequestPricing, live: boolean): GateTicket | undefined | 'wait' {
       if (refused !== undefined) return undefined;
-      const bytes = promptBytes(request);
       const inputTokens = Math.ceil(bytes * tokensPerByte);
       const outputTokens = completions * completionTokens;
       const worst: Amounts = {
