@@ -143,9 +143,10 @@ export function estimate<Task, Output = string, Info = undefined>(options: Estim
     );
   }
   const table = prices ?? defaultPrices;
-  // The kept set a job trains on: `keep`, else what a `topK`-like selector keeps (per task: per training task), else the default.
+  // The kept set a job trains on: what the selector keeps (`topK(keep)` by default; per task: per training task),
+  // else, for a selector that declares no bound, as many as the default `keep`.
   const bound = poolBound(resolved.select);
-  const kept = options.keep ?? (bound === undefined ? iterateDefaults.keep : bound.perTask ? bound.count * resolved.tasks.length : bound.count);
+  const kept = bound === undefined ? iterateDefaults.keep : bound.perTask ? bound.count * resolved.tasks.length : bound.count;
   const tuning = resolved.fineTune === undefined ? undefined : fineTunePlan(resolved.fineTune, resolved, kept, trainingPrompts / Math.max(1, resolved.tasks.length), { expected, ceiling }, table, assumptions);
   // Rounds from the first job on sample the fine-tuned model, at its own rate.
   const firstTuned = tuning === undefined || tuning.jobs === 0 ? rounds : tuning.firstTunedRound;
