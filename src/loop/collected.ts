@@ -6,7 +6,7 @@ import { spendTally } from '../blocks/spend.js';
 import type { Example, Trajectory } from '../core/trajectory.js';
 import { scoredOnly } from '../core/trajectory.js';
 import type { Usage } from '../core/usage.js';
-import { sumUsage } from '../core/usage.js';
+import { addToTotal, sumUsage, usageTotal } from '../core/usage.js';
 import type { RunControl } from '../run/control.js';
 import { collectEachTask } from '../stages/collect.js';
 import type { BatchSession } from '../stages/batch.js';
@@ -102,12 +102,14 @@ export async function collectSplit<Task, Output, Info>(
 function columnsOf(trajectories: readonly Trajectory<unknown, unknown, unknown>[]): TaskColumns {
   const rewards: number[] = [];
   let costs: number[] | null = [];
+  const usage = usageTotal();
   for (const trajectory of trajectories) {
     if (trajectory.ok && trajectory.reward !== null) rewards.push(trajectory.reward);
     if (trajectory.costUsd === null) costs = null;
     else costs?.push(trajectory.costUsd);
+    addToTotal(usage, trajectory.usage);
   }
-  return { samples: trajectories.length, rewards, costs, usage: sumUsage(trajectories.map((trajectory) => trajectory.usage)) };
+  return { samples: trajectories.length, rewards, costs, usage };
 }
 
 /** `splitStats` from the tasks' columns, in task order: the same figures, bit for bit, without the trajectories. */
