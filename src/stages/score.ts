@@ -166,7 +166,7 @@ function appended(turns: readonly Message[], turn: Message): Message[] {
   return all;
 }
 
-/** A completion on its way to a trajectory, passed as arguments (no object a sample): it and its turns. */
+/** A completion that came back, on its way to a trajectory: passed with its index and turns as arguments, no object a sample. */
 type Answered = SampledCompletion & { readonly ok: true };
 
 async function parsedThenRewarded<Task, Output, Info>(
