@@ -64,11 +64,11 @@ export const benches: readonly BenchSpec[] = [
     quick: 'run',
     missed: [
       'Target: 1.05× of the ideal in process. One request per sample meets it (1.04×; the bare loop 1.03×). For native `n` ' +
-        'the target is below what this machine allows: the bare p-limit + `setTimeout` loop, with no library at all, is 1.08× ' +
+        'the target is below what this machine allows: the bare p-limit + `setTimeout` loop, with no library at all, is 1.07× ' +
         'to 1.09× the ideal in every pass (a timer fires late on a busy 2-core machine, and each round waits for its slowest ' +
         'request). Against that floor pauper is 1.06× to 1.12× over the four passes of this change (1.06× in the pass ' +
-        'above); probes of the same loop give 1.08× to 1.12× with a forced GC before each run, as here, and 1.05× to 1.07× without (1.14× to 1.20× earlier the same ' +
-        'day: 1.22× to 1.29× of the ideal against the floor\'s 1.06× to 1.08×). In process every round\'s 8 answers of 64 ' +
+        'above); probes of the same loop give 1.08× to 1.12× with a forced GC before each run, as here, and 1.05× to ' +
+        '1.08× without (earlier the same day pauper was 1.22× to 1.29× of the ideal against the floor\'s 1.06× to 1.08×). In process every round\'s 8 answers of 64 ' +
         'come back on one timer tick and are scored one after another before the next round starts, so the round waits for ' +
         'pauper\'s CPU per sample, which section 1 breaks down. Over HTTP the floor is plain `fetch` to a server in the same ' +
         'process, far above the ideal: that floor, not the ideal, is what this machine allows; pauper is 1.19× to 1.33× it over the ' +
