@@ -11,6 +11,7 @@ import { toAnthropicSchema } from './anthropic-schema.js';
 import { anthropicBatch } from './anthropic-batch.js';
 import { resolveBatchOptions, type BatchOptions } from './batch-options.js';
 import { createCacheWarmer } from './cache-warmer.js';
+import { importAnthropic } from './sdk-modules.js';
 import type { Transport } from './transport/transport.js';
 import { createSecrets, missingKey, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
 import { pacingMiddleware } from './transport/response-headers.js';
@@ -18,7 +19,6 @@ import {
   compileSchema,
   missingUsageWarning,
   rateLimitTokens,
-  missingPackage,
   optionalString,
   requireString,
   resolvePrices,
@@ -286,12 +286,7 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
   const build = async (): Promise<Anthropic> => {
     // Checked at the first request, before anything is sent: a provider without a key still serves `estimate()`.
     if (apiKey === undefined) throw missingKey('ANTHROPIC_API_KEY');
-    let module: typeof import('@anthropic-ai/sdk');
-    try {
-      module = await import('@anthropic-ai/sdk');
-    } catch (error) {
-      throw missingPackage('client', '@anthropic-ai/sdk', error);
-    }
+    const module = await importAnthropic();
     // Our transport retries; SDK retries would multiply the attempts.
     return new module.Anthropic({ apiKey, ...(baseURL === undefined ? {} : { baseURL }), maxRetries: 0 });
   };

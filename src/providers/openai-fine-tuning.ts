@@ -1,6 +1,7 @@
 import type { OpenAI } from 'openai';
 import type { FineTuningJob as WireJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import { ConfigError } from '../core/errors.js';
+import { importOpenAI } from './sdk-modules.js';
 import { malformedResponse, sdkTimeout } from './shared.js';
 import type { FineTuning, FineTuningJob, FineTuningJobRequest } from './spec.js';
 import type { Secrets } from './transport/credentials.js';
@@ -43,7 +44,7 @@ export function openaiFineTuning(config: OpenAIFineTuningConfig): FineTuning {
   return {
     minExamples: openaiMinExamples,
     async upload(jsonl, filename, signal) {
-      const { toFile } = await import('openai');
+      const { toFile } = await importOpenAI();
       const file = await send(
         async (client, options) => client.files.create({ file: await toFile(Buffer.from(jsonl, 'utf8'), filename), purpose: 'fine-tune' }, options),
         signal,

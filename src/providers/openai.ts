@@ -7,7 +7,6 @@ import { openaiFineTuning } from './openai-fine-tuning.js';
 import { openaiBatch } from './openai-batch.js';
 import {
   compileSchema,
-  missingPackage,
   optionalString,
   requireString,
   resolvePrices,
@@ -15,6 +14,7 @@ import {
   validateBoolean,
   type ProviderTransportOptions,
 } from './shared.js';
+import { importOpenAI } from './sdk-modules.js';
 import type { Provider } from './spec.js';
 import { createSecrets, missingKey, recordingCopy, type RequestTag, type Secrets } from './transport/credentials.js';
 import type { Pacing } from './transport/pacing.js';
@@ -162,12 +162,7 @@ export function resolveOpenAIClient(
   let pending: Promise<OpenAI> | undefined;
   const build = async (): Promise<OpenAI> => {
     if (apiKey === undefined && settings.requireKey) throw missingKey(settings.envKey);
-    let module: typeof import('openai');
-    try {
-      module = await import('openai');
-    } catch (error) {
-      throw missingPackage('client', 'openai', error);
-    }
+    const module = await importOpenAI();
     return new module.OpenAI({
       ...(apiKey === undefined ? {} : { apiKey }),
       ...(baseURL === undefined ? {} : { baseURL }),
