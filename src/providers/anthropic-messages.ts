@@ -7,6 +7,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import { ConfigError } from '../core/errors.js';
 import { contentHash } from '../core/fingerprint.js';
+import type { Message } from '../core/messages.js';
 import { findModelEntry } from '../core/pricing.js';
 import type { Usage } from '../core/usage.js';
 import { malformedResponse, parseCompletion, type OutputSchema } from './shared.js';
@@ -78,14 +79,12 @@ const minimumCachedTokens: Readonly<Record<string, number>> = Object.freeze({
 const unknownModelMinimumCachedTokens = 4096;
 
 /**
- * What identifies the request's cached prefix for the warmer, or `undefined` when it has
- * none or one too short to be cached. Tokens are over-estimated (3 characters each), so a
- * prefix the API would cache is never taken for a short one.
+ * What identifies a cached prefix for the warmer, or `undefined` when it is too short to be
+ * cached. Tokens are over-estimated (3 characters each), so a prefix the API would cache is
+ * never taken for a short one.
  */
-export function cachedPrefixKey(model: string, request: SampleRequest): string | undefined {
-  const length = Math.min(request.cachePrefixLength ?? 0, request.messages.length);
-  if (length <= 0) return undefined;
-  const prefix = request.messages.slice(0, length);
+export function cachedPrefixKey(model: string, prefix: readonly Message[]): string | undefined {
+  if (prefix.length === 0) return undefined;
   const characters = prefix.reduce((sum, message) => sum + message.content.length, 0);
   const minimum = findModelEntry(model, minimumCachedTokens) ?? unknownModelMinimumCachedTokens;
   if (characters / 3 < minimum) return undefined;

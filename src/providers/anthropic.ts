@@ -11,6 +11,7 @@ import { toAnthropicSchema } from './anthropic-schema.js';
 import { anthropicBatch } from './anthropic-batch.js';
 import { resolveBatchOptions, type BatchOptions } from './batch-options.js';
 import { createCacheWarmer } from './cache-warmer.js';
+import { prefixMemo } from './prompt-prefix.js';
 import { importAnthropic } from './sdk-modules.js';
 import type { Transport } from './transport/transport.js';
 import { createSecrets, missingKey, recordCredentials, requestCredentials, type Secrets } from './transport/credentials.js';
@@ -177,6 +178,8 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
   const transport = resolveTransport(options);
   const schema = compileSchema('schema', options.schema);
   const wireSchemaOf = wireSchemas();
+  // Hashed once per prefix, not once per request: the requests of an iteration share it.
+  const prefixKey = prefixMemo((prefix) => cachedPrefixKey(model, prefix));
   if (schema !== undefined && wireSchemaOf(schema) === undefined) {
     throw new ConfigError(
       'schema',
@@ -238,7 +241,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
       const body = buildBody(model, request, maxOutputTokens, wireSchemaOf(requestSchema));
       const estimatedTokens = rateLimitTokens(request.messages, body.max_tokens, 1);
-      const prefix = warmCache ? cachedPrefixKey(model, request) : undefined;
+      const prefix = warmCache ? prefixKey(request.messages, Math.min(request.cachePrefixLength ?? 0, request.messages.length)) : undefined;
       const result = await warmer.send(prefix, signal, () => createMessage(wire, body, requestSchema, estimatedTokens, signal));
       const warnings: Warning[] = [];
       if (request.temperature !== undefined && !temperatureWarned) {

@@ -23,6 +23,7 @@ import {
   type OutputSchema,
 } from './shared.js';
 import type { BatchCarrier, Completion, FineTuning, Provider, ProviderCapabilities, RequestOptions, SampleRequest, SampleResponse } from './spec.js';
+import { prefixMemo } from './prompt-prefix.js';
 import type { RequestTag, Secrets } from './transport/credentials.js';
 import type { Transport } from './transport/transport.js';
 
@@ -71,7 +72,7 @@ export interface ChatCompletionsWire {
 export function createChatCompletionsProvider<Output>(config: ChatCompletionsConfig<Output>): Provider<Output> {
   const { name, model, transport, secrets } = config;
   const compiledSchemas = new WeakMap<object, OutputSchema<unknown> | null>();
-  const cacheKeys: PromptCacheKeys = new WeakMap();
+  const cacheKeys = prefixMemo(promptCacheKey);
 
   const priced = (usage: Usage, usageMissing: boolean, responseModel: string, warnings: Warning[], batch = false): number | null => {
     if (usageMissing) {
@@ -177,23 +178,9 @@ function response<Output>(
   return warnings.length === 0 ? { completions, usage, costUsd } : { completions, usage, costUsd, warnings };
 }
 
-/**
- * The `prompt_cache_key` of a prompt, remembered per messages array with the prefix it was
- * computed from: the requests of one prompt share their array, so the prefix is hashed once
- * per prompt, not once per request (a request per sample made it 13 µs a request).
- */
-type PromptCacheKeys = WeakMap<readonly Message[], { readonly prefix: readonly Message[]; readonly key: string }>;
-
-function promptCacheKey(messages: readonly Message[], prefixLength: number, keys: PromptCacheKeys): string {
-  const known = keys.get(messages);
-  // The array may have changed since (a caller appending turns): the same messages, or hash again.
-  if (known !== undefined && known.prefix.length === prefixLength && known.prefix.every((message, i) => message === messages[i])) {
-    return known.key;
-  }
-  const prefix = messages.slice(0, prefixLength);
-  const key = `pauper-${hash32(JSON.stringify(prefix)).toString(16).padStart(8, '0')}`;
-  keys.set(messages, { prefix, key });
-  return key;
+/** The `prompt_cache_key` of a prompt's cached prefix: OpenAI routes requests with equal keys to the same warm cache. */
+function promptCacheKey(prefix: readonly Message[]): string {
+  return `pauper-${hash32(JSON.stringify(prefix)).toString(16).padStart(8, '0')}`;
 }
 
 function buildBody<Output>(
@@ -201,7 +188,7 @@ function buildBody<Output>(
   schema: OutputSchema<Output> | undefined,
   request: SampleRequest,
   n: number,
-  cacheKeys: PromptCacheKeys,
+  cacheKeys: (messages: readonly Message[], length: number) => string,
 ): ChatCompletionCreateParamsNonStreaming {
   const body: ChatCompletionCreateParamsNonStreaming = {
     model: config.model,
@@ -223,7 +210,7 @@ function buildBody<Output>(
     };
   }
   const prefix = request.cachePrefixLength ?? 0;
-  if (config.promptCacheKey && prefix > 0) body.prompt_cache_key = promptCacheKey(request.messages, prefix, cacheKeys);
+  if (config.promptCacheKey && prefix > 0) body.prompt_cache_key = cacheKeys(request.messages, prefix);
   return body;
 }
 
