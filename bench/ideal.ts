@@ -17,7 +17,7 @@ import { interleaved, quick, round, type Figure } from './lib/figures.js';
 import { handLoop, loopShape, providerOver, reward, type Call } from './lib/hand-loop.js';
 
 /** Runs a side, and warm-up runs before them: native `n` runs take a tenth to a quarter of a second, one request per sample seconds. */
-const plan = quick ? { nativeN: { repeats: 3, warmups: 2 }, perSample: { repeats: 3, warmups: 1 } } : { nativeN: { repeats: 15, warmups: 5 }, perSample: { repeats: 7, warmups: 1 } };
+const plan = quick ? { nativeN: { repeats: 3, warmups: 2 }, perSample: { repeats: 3, warmups: 1 } } : { nativeN: { repeats: 31, warmups: 5 }, perSample: { repeats: 7, warmups: 1 } };
 /** The quick pass samples fewer a task: a quarter of the requests per round. */
 const loop = quick ? loopShape(16, 2) : loopShape();
 const { tasks, samples, rounds, concurrency, keep } = loop;
