@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import * as after from 'pauper';
+import { reward } from './lib/hand-loop.js';
 
 type Library = typeof after;
 const beforeDirectory = process.argv[2];
@@ -20,7 +21,6 @@ if (beforeDirectory === undefined) {
 const before = (await import(pathToFileURL(join(resolve(beforeDirectory), 'dist/index.js')).href)) as Library;
 const beforeCommit = execFileSync('git', ['-C', beforeDirectory, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 
-const reward = (text: string): number => Number(text.slice(text.lastIndexOf('#') + 1)) || 0;
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
 type Sides = (library: Library) => () => PromiseLike<unknown>;
 

@@ -35,7 +35,6 @@ const inProcessCall: Call = async (messages, n) => {
   return Array.from({ length: n }, (_, index) => `echo: ${task} #${index}`);
 };
 
-/** The same model as a pauper provider, with or without native `n`. */
 const server = await startOpenAIServer({ latencyMs });
 const endpoint = `${server.url}/chat/completions`;
 /** A plain `fetch` to the loopback server: the JSON body, the bearer key, the choices' texts. No SDK. */

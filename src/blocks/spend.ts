@@ -1,4 +1,4 @@
-import { roundUsd } from '../core/pricing.js';
+import { addCost } from '../core/pricing.js';
 import type { ProviderSpend } from '../core/results.js';
 import type { SampledBy } from '../core/trajectory.js';
 import type { Usage, UsageTotal } from '../core/usage.js';
@@ -69,11 +69,11 @@ function tallyOf(tallies: Map<string, Tally>, role: ProviderSpend['role'], provi
   return tally;
 }
 
-/** Adds to a tally in place; the cost is rounded at every step, as `sumCost` does, and `null` once one is unknown. */
+/** Adds to a tally in place; the cost as `sumCost` adds it. */
 function add(tally: Tally, samples: number, usage: Usage, costUsd: number | null): void {
   tally.samples += samples;
   addToTotal(tally.usage, usage);
-  tally.costUsd = tally.costUsd === null || costUsd === null ? null : roundUsd(tally.costUsd + costUsd);
+  tally.costUsd = addCost(tally.costUsd, costUsd);
 }
 
 function sortedSpend(tallies: Iterable<Tally>): ProviderSpend[] {

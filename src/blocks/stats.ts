@@ -1,4 +1,4 @@
-import { roundUsd } from '../core/pricing.js';
+import { addCost } from '../core/pricing.js';
 import { addToTotal, usageTotal } from '../core/usage.js';
 import type { RewardStats, SplitStats } from '../core/results.js';
 import type { Trajectory } from '../core/trajectory.js';
@@ -49,12 +49,12 @@ export function splitStats(
   const rewards = new Float64Array(trajectories.length);
   let scored = 0;
   const usage = usageTotal();
-  // Summed as `sumCost` does: rounded at every step, in trajectory order, `null` once one is unknown.
+  // Summed as `sumCost` does, in trajectory order.
   let costUsd: number | null = 0;
   for (const trajectory of trajectories) {
     if (trajectory.ok && trajectory.reward !== null) rewards[scored++] = trajectory.reward;
     addToTotal(usage, trajectory.usage);
-    costUsd = costUsd === null || trajectory.costUsd === null ? null : roundUsd(costUsd + trajectory.costUsd);
+    costUsd = addCost(costUsd, trajectory.costUsd);
   }
   // Added to the statistics object, not copied field by field into a new literal: V8 deoptimized that
   // copy on a third of its calls (reason "Smi", at the read of a quantile that is a small integer in one

@@ -251,12 +251,17 @@ function completePrice(price: CustomPrice, cacheRates: CacheRates, option: strin
  * the same in any order or grouping: a run's cost and its budget's running figure agree exactly.
  */
 export function sumCost(costs: readonly (number | null)[]): number | null {
-  let total = 0;
+  let total: number | null = 0;
   for (const cost of costs) {
-    if (cost === null) return null;
-    total = roundUsd(total + cost);
+    total = addCost(total, cost);
+    if (total === null) return null;
   }
   return total;
+}
+
+/** One step of `sumCost`: a running total plus a cost, rounded; `null` once either is unknown. */
+export function addCost(total: number | null, cost: number | null): number | null {
+  return total === null || cost === null ? null : roundUsd(total + cost);
 }
 
 /** `costUsd` split into `parts` shares rounded like `roundUsd` whose sum is the whole (remainders go to the first shares). */

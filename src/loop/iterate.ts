@@ -250,7 +250,7 @@ async function runIteration<Task, Output, Info>(
       ...(state.tuned.model === undefined ? {} : { fineTunedModel: state.tuned.model }),
     },
     // The training split's array itself when there are no held-out tasks: no copy of every trajectory.
-    () => (held?.trajectories === undefined ? (train.trajectories ?? []) : [...(train.trajectories ?? []), ...held.trajectories]),
+    () => (held?.trajectories === undefined ? (train.trajectories ?? []) : flatten([train.trajectories ?? [], held.trajectories])),
     iteration,
   );
 }

@@ -18,6 +18,7 @@ import { createSecrets, missingKey, recordCredentials, requestCredentials, type 
 import { pacingMiddleware } from './transport/response-headers.js';
 import {
   compileSchema,
+  loadedOnce,
   missingUsageWarning,
   rateLimitTokens,
   optionalString,
@@ -241,7 +242,7 @@ export function anthropic<Output = unknown>(options: AnthropicOptions<Output>): 
       const requestSchema = schemaFor(schema, request.schema, compiledSchemas) as OutputSchema<Output> | undefined;
       const body = buildBody(model, request, maxOutputTokens, wireSchemaOf(requestSchema));
       const estimatedTokens = rateLimitTokens(request.messages, body.max_tokens, 1);
-      const prefix = warmCache ? prefixKey(request.messages, Math.min(request.cachePrefixLength ?? 0, request.messages.length)) : undefined;
+      const prefix = warmCache ? prefixKey(request.messages, request.cachePrefixLength ?? 0) : undefined;
       const result = await warmer.send(prefix, signal, () => createMessage(wire, body, requestSchema, estimatedTokens, signal));
       const warnings: Warning[] = [];
       if (request.temperature !== undefined && !temperatureWarned) {
@@ -285,7 +286,6 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
   const baseURL = optionalString('baseURL', options.baseURL);
   const environmentKey = process.env.ANTHROPIC_API_KEY;
   const apiKey = options.apiKey ?? (environmentKey === '' ? undefined : environmentKey);
-  let pending: Promise<Anthropic> | undefined;
   const build = async (): Promise<Anthropic> => {
     // Checked at the first request, before anything is sent: a provider without a key still serves `estimate()`.
     if (apiKey === undefined) throw missingKey('ANTHROPIC_API_KEY');
@@ -294,13 +294,7 @@ function resolveAnthropicClient(options: AnthropicOptions<unknown>): {
     return new module.Anthropic({ apiKey, ...(baseURL === undefined ? {} : { baseURL }), maxRetries: 0 });
   };
   return {
-    client: () => {
-      pending ??= build().catch((error: unknown) => {
-        pending = undefined;
-        throw error;
-      });
-      return pending;
-    },
+    client: loadedOnce(build),
     secrets: createSecrets([apiKey]),
   };
 }

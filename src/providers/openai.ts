@@ -7,6 +7,7 @@ import { openaiFineTuning } from './openai-fine-tuning.js';
 import { openaiBatch } from './openai-batch.js';
 import {
   compileSchema,
+  loadedOnce,
   optionalString,
   requireString,
   resolvePrices,
@@ -159,7 +160,6 @@ export function resolveOpenAIClient(
   const baseURL = optionalString('baseURL', options.baseURL);
   const givenKey = options.apiKey ?? (settings.envKey === undefined ? undefined : nonEmpty(process.env[settings.envKey]));
   const apiKey = givenKey ?? settings.defaultKey;
-  let pending: Promise<OpenAI> | undefined;
   const build = async (): Promise<OpenAI> => {
     if (apiKey === undefined && settings.requireKey) throw missingKey(settings.envKey);
     const module = await importOpenAI();
@@ -173,13 +173,7 @@ export function resolveOpenAIClient(
     });
   };
   return {
-    client: () => {
-      pending ??= build().catch((error: unknown) => {
-        pending = undefined;
-        throw error;
-      });
-      return pending;
-    },
+    client: loadedOnce(build),
     secrets: createSecrets([givenKey]),
   };
 }

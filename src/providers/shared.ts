@@ -211,6 +211,21 @@ export function missingPackage(option: string, packageName: string, cause: unkno
   return new ConfigError(option, undefined, `a client, or the \`${packageName}\` package installed (npm install ${packageName})`, { cause });
 }
 
+/**
+ * `load` called once and its promise shared by every caller, until it rejects: a failure (a
+ * missing key or package) is not remembered, so the next call tries again.
+ */
+export function loadedOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= load().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
 /** SDK timeout a little above ours, so our timeout (with its clearer message) fires first. */
 export function sdkTimeout(transport: Transport): number {
   return transport.timeout + 1_000;

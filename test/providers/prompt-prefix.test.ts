@@ -51,4 +51,12 @@ describe('prefixMemo', () => {
     expect(memo([user('a'), assistant('changed'), user('t1')], 2)).toBe('a|changed');
     expect(computed).toEqual(['a|1', 'a|changed', 'a', 'a|changed']);
   });
+
+  test('a prefix longer than the prompt is the whole prompt', () => {
+    const { memo, computed } = counted();
+    const prompt = [user('a'), assistant('1')];
+    expect(memo(prompt, 5)).toBe('a|1');
+    expect(memo(prompt, 2)).toBe('a|1');
+    expect(computed).toEqual(['a|1']);
+  });
 });
