@@ -40,22 +40,23 @@ export const benches: readonly BenchSpec[] = [
       'Target: 1.05× on both shapes. Measured on 2026-12-03 (evening): native `n` 1.09× and 1.11× in the two passes after ' +
         'the fourth round of work on it (1.11× to 1.15× in the four passes before, 1.21× to 1.31× earlier that day), one request per ' +
         'sample 1.06× and 1.07×. The third column answers how much of that is the result pauper returns: the same hand-written loop ' +
-        'keeping what pauper\'s result holds (each trajectory, its turns, the reward\'s sample and context) costs 1% to 6% more than ' +
+        'keeping what pauper\'s result holds (each trajectory, its turns, the reward\'s sample and context) costs 0.4% to 6% more than ' +
         'the one that keeps nothing, and pauper is 1.05× and 1.08× it for native `n`, 1.03× and 1.07× for one request per sample. ' +
-        'Where the rest goes, from a `fetch` that marks each request and response (21 runs a side): about 0.15 ms more of scoring ' +
-        'per 64-sample response (3% of a native-`n` run, the largest item); per round about 0.3 ms more from the first request ' +
-        'handed to the provider to the first `fetch` call, and about 0.3 ms more from a round\'s last response to the next round\'s ' +
-        'first request (statistics 67 µs, selection 37 µs, the iteration\'s result 37 µs, the next prompts and request plans ' +
-        '160 µs): under 1% each. A CPU profile of the same loop with an in-process `fetch` (no server, 200 runs): pauper\'s ' +
-        'own code 6.4 ms a run against the hand loop\'s 1.7 ms, over some forty functions (the largest, `splitStats`, 0.5 ms, ' +
-        'of which V8\'s sort of 512 rewards is 20 µs a call), and 1 ms more of garbage collection. Per request, pauper\'s provider and ' +
-        'transport add 28 µs to the SDK\'s own work (7 µs before the request goes out, 21 µs reading a 64-choice answer; 2,000 ' +
-        'rounds of 8 requests through an in-process `fetch`); the 100 to 170 µs that sequential probes over HTTP showed did not ' +
-        'hold up without the server\'s noise. `npm run bench:per-sample`: the hand loop 1.19 µs of CPU and 437 bytes allocated ' +
+        'Where the rest goes, from a `fetch` that marks each request and response (four probes of 21 runs a side): 0.06 to 0.21 ' +
+        'ms more of scoring per 64-sample response (1% to 4% of a native-`n` run, the largest item); per round 0.2 to 0.4 ms ' +
+        'more from the first request handed to the provider to the first `fetch` call, and 0.4 to 0.5 ms more from a round\'s ' +
+        'last response to the next round\'s first request. Marked inside a copy of `dist/` in the same loop with an in-process ' +
+        '`fetch` (no server), that boundary is statistics 67 µs, selection 37 µs, the iteration\'s result 37 µs and the next ' +
+        'prompts and request plans 160 µs. A CPU profile of that loop (200 runs): pauper\'s own code 6.4 ms a run against about ' +
+        '1.7 ms for the hand loop, over some forty functions (the largest, `splitStats`, 0.5 ms, of which V8\'s sort of 512 ' +
+        'rewards is 20 µs a call), and 1 ms more of garbage collection. Per request, pauper\'s provider and transport add 21 µs ' +
+        'to the SDK\'s own work, 7 µs of it before the request goes out (2,000 rounds of 8 requests of 64 choices through an ' +
+        'in-process `fetch`). Sequential requests over HTTP show more: 200 µs at `n` = 64 (11 µs at `n` = 1) in this pass\'s ' +
+        'probe, 100 to 170 µs in earlier ones; what the difference is, I have not found. `npm run bench:per-sample`: the hand loop 1.19 µs of CPU and 437 bytes allocated ' +
         'a sample, keeping what pauper\'s result holds 1.86 µs and 886 bytes, pauper 2.61 µs and 1,171 bytes. The forced GC ' +
         'before each run costs pauper 2% to 5% more than the hand loop (probes without it: 1.04× to 1.10×). Fixed in this round: ' +
         'the optional SDK was imported once per provider (0.4 ms a run under tsx\'s loader, up to 5 ms), now once per process; ' +
-        'the prompt-cache key of a prefix was hashed once per prompt, now once per prefix.',
+        'the prompt-cache key of a prefix was hashed once per prompt (Anthropic: once per request), now once per prefix.',
     ],
   },
   {
